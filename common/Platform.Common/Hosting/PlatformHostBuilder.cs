@@ -1,0 +1,18 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Platform.Common.Logging;
+
+namespace Platform.Common.Hosting;
+
+public static class PlatformHostBuilder
+{
+    /// <summary>What every Platform daemon shares: configuration layers, logging, health checks, problem details.</summary>
+    public static WebApplicationBuilder AddPlatformDefaults(this WebApplicationBuilder builder, string component, string[] args)
+    {
+        builder.Configuration.AddPlatformSources(component, args);
+        builder.Logging.AddPlatformLogging(builder.Configuration, component);
+        builder.Services.AddHealthChecks();
+        builder.Services.AddProblemDetails();
+        return builder;
+    }
+}

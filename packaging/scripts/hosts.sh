@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# The platform's own daemons: one agent and the controller, run from a published build
+# ($PLATFORM_BIN, default $PLATFORM_STATE/bin) and configured through
+# $PLATFORM_STATE/etc/*.json, the same files /etc/platform holds on a real host.
+# usage: hosts.sh start|stop|status
+. "$(dirname "$0")/lib.sh"
+
+PLATFORM_BIN=${PLATFORM_BIN:-$PLATFORM_STATE/bin}
+ETC=$PLATFORM_STATE/etc
+RUN=$PLATFORM_STATE/run
+HOSTS_ENV=$PLATFORM_STATE/hosts.env
+AGENT_URL=http://127.0.0.1:$PL_AGENT_HTTP_PORT
+CONTROLLER_URL=http://127.0.0.1:$PL_CONTROLLER_PORT
+
+write_config() {
+    pl_load_env "$PLATFORM_STATE/postgres.env" || pl_die "PostgreSQL is not running (no postgres.env)"
+    pl_load_env "$PLATFORM_STATE/ceph.env" || pl_die "Ceph is not running (no ceph.env)"
+    pl_load_env "$PLATFORM_STATE/libvirt.env" || pl_die "libvirtd is not running (no libvirt.env)"
+    install -d -m 0755 "$ETC"
+    cat > "$ETC/agent.json" <<JSON
+{
+  "Kestrel": { "Endpoints": {
+    "Http": { "Url": $(pl_json_string "$AGENT_URL"), "Protocols": "Http1" }
+  } },
+  "Compute": { "LibvirtUri": $(pl_json_string "$PLATFORM_LIBVIRT_URI"), "Bridge": $(pl_json_string "$PLATFORM_BRIDGE") },
+  "Storage": { "CephConf": $(pl_json_string "$PLATFORM_CEPH_CONF"), "CephUser": $(pl_json_string "$PLATFORM_CEPH_USER") }
+}
+JSON
+    cat > "$ETC/controller.json" <<JSON
+{
+  "Kestrel": { "Endpoints": {
+    "Rest": { "Url": $(pl_json_string "$CONTROLLER_URL"), "Protocols": "Http1AndHttp2" }
+  } },
+  "ConnectionStrings": { "Inventory": $(pl_json_string "$PLATFORM_PG_CONNECTION") }
+}
+JSON
+}
+
+healthy() { curl -fsS --max-time 2 -o /dev/null "$1/healthz"; }
+
+# start_daemon NAME ASSEMBLY URL
+start_daemon() {
+    local name=$1 dll=$PLATFORM_BIN/$1/$2 url=$3 pidfile=$RUN/$1.pid
+    if pl_pid_alive "$pidfile"; then
+        pl_log "$name already running (pid $(cat "$pidfile"))"
+        return
+    fi
+    [ -f "$dll" ] || pl_die "$dll not found: build first (./platform build)"
+    PLATFORM_CONFIG_DIR=$ETC DOTNET_NOLOGO=1 setsid dotnet "$dll" \
+        >> "$PLATFORM_STATE/log/$name.log" 2>&1 < /dev/null &
+    echo $! > "$pidfile"
+    local deadline=$((SECONDS + 60))
+    until healthy "$url"; do
+        pl_pid_alive "$pidfile" || pl_die "$name exited during start-up, see $PLATFORM_STATE/log/$name.log"
+        [ "$SECONDS" -lt "$deadline" ] || pl_die "$name not healthy after 60s, see $PLATFORM_STATE/log/$name.log"
+        sleep 0.1
+    done
+    pl_log "$name healthy at $url (pid $(cat "$pidfile"))"
+}
+
+start() {
+    install -d -m 0755 "$PLATFORM_STATE/log" "$RUN"
+    write_config
+    start_daemon agent Platform.Agent.dll "$AGENT_URL"
+    start_daemon controller Platform.Controller.dll "$CONTROLLER_URL"
+    pl_write_env "$HOSTS_ENV" "PLATFORM_AGENT_URL=$AGENT_URL" "PLATFORM_CONTROLLER_URL=$CONTROLLER_URL"
+}
+
+stop() {
+    rm -f "$HOSTS_ENV"
+    pl_stop_pidfile "$RUN/controller.pid" 15
+    pl_stop_pidfile "$RUN/agent.pid" 15
+    pl_log "stopped"
+}
+
+status() {
+    local name rc=0
+    for name in agent controller; do
+        if pl_pid_alive "$RUN/$name.pid"; then echo "$name: running (pid $(cat "$RUN/$name.pid"))"; else echo "$name: stopped"; rc=3; fi
+    done
+    return "$rc"
+}
+
+case "${1:-}" in
+    start) start ;;
+    stop) stop ;;
+    status) status ;;
+    *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the platform and its tests need, only when missing,
+# and checks the .NET SDK. Safe to run again and again.
+. "$(dirname "$0")/lib.sh"
+
+PACKAGES=(
+    # inventory
+    postgresql
+    # compute: the monolithic libvirtd of Debian 12 and qemu with its rbd block driver
+    libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt0
+    qemu-system-x86 qemu-utils qemu-block-extra
+    # storage: a one-node Ceph and the client libraries the agent binds to
+    ceph-mon ceph-osd ceph-common librbd1 librados2
+    # driver disk
+    ntfs-3g 7zip
+    # the tiny test guest: busybox init, a FAT disk made bootable by syslinux
+    busybox-static syslinux syslinux-common dosfstools mtools cpio xz-utils
+    # gRPC interop peers and the official reflection/health protos
+    python3-grpcio python3-grpc-tools grpc-proto protobuf-compiler
+    # what the scripts themselves use
+    iproute2 util-linux procps curl ca-certificates
+)
+
+missing_packages() {
+    local pkg
+    for pkg in "${PACKAGES[@]}"; do
+        dpkg-query -W -f='${db:Status-Status}\n' "$pkg" 2>/dev/null | grep -qx installed || printf '%s\n' "$pkg"
+    done
+}
+
+install_packages() {
+    local -a missing
+    mapfile -t missing < <(missing_packages)
+    if [ "${#missing[@]}" -eq 0 ]; then
+        pl_log "all ${#PACKAGES[@]} Debian packages present"
+        return
+    fi
+    pl_require_root
+    pl_log "installing ${#missing[@]} package(s): ${missing[*]}"
+    # The platform runs its own PostgreSQL, Ceph and libvirtd; the packages' own
+    # services must not start on this box. policy-rc.d is Debian's switch for that.
+    local policy=/usr/sbin/policy-rc.d created_policy=
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\nexit 101\n' > "$policy"
+        chmod 0755 "$policy"
+        created_policy=1
+    fi
+    local rc=0
+    export DEBIAN_FRONTEND=noninteractive
+    { apt-get update -q && apt-get install -y -q --no-install-recommends "${missing[@]}"; } || rc=$?
+    [ -z "$created_policy" ] || rm -f "$policy"
+    [ "$rc" -eq 0 ] || pl_die "apt-get failed ($rc)"
+}
+
+check_dotnet() {
+    local version
+    command -v dotnet >/dev/null || pl_die "the .NET 10 SDK is required (dotnet not on PATH); install it from Microsoft's packages"
+    version=$(dotnet --version 2>/dev/null) || pl_die "dotnet is present but 'dotnet --version' failed"
+    case "$version" in
+        10.*|1[1-9].*) pl_log ".NET SDK $version" ;;
+        *) pl_die ".NET SDK $version found, 10.0 or newer required" ;;
+    esac
+}
+
+install_packages
+check_dotnet
