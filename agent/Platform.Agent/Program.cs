@@ -5,7 +5,8 @@ using Platform.Common.Hosting;
 
 const string Component = "agent";
 
-var builder = WebApplication.CreateBuilder(args);
+// Content root is where the binaries and appsettings.json are, whatever the working directory.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddPlatformDefaults(Component, args);
 builder.AddCompute();
 builder.AddStorage();

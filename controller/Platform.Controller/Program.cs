@@ -4,7 +4,8 @@ using Platform.Controller.Inventory;
 
 const string Component = "controller";
 
-var builder = WebApplication.CreateBuilder(args);
+// Content root is where the binaries and appsettings.json are, whatever the working directory.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddPlatformDefaults(Component, args);
 builder.AddInventoryDatabase();
 

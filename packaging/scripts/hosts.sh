@@ -36,7 +36,7 @@ JSON
 JSON
 }
 
-healthy() { curl -fsS --max-time 2 -o /dev/null "$1/healthz"; }
+healthy() { curl -fs --max-time 2 -o /dev/null "$1/healthz" 2>/dev/null; }
 
 # start_daemon NAME ASSEMBLY URL
 start_daemon() {

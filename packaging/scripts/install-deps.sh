@@ -18,7 +18,7 @@ PACKAGES=(
     # gRPC interop peers and the official reflection/health protos
     python3-grpcio python3-grpc-tools grpc-proto protobuf-compiler
     # what the scripts themselves use
-    iproute2 util-linux procps curl ca-certificates
+    iproute2 util-linux uuid-runtime procps curl ca-certificates
 )
 
 missing_packages() {
