@@ -1,4 +1,5 @@
 using Platform.Agent.Compute;
+using Platform.Agent.Grpc;
 using Platform.Agent.Storage;
 using Platform.Common.Health;
 using Platform.Common.Hosting;
@@ -10,10 +11,11 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ar
 builder.AddPlatformDefaults(Component, args);
 builder.AddCompute();
 builder.AddStorage();
+builder.AddAgentGrpc();
 
 var app = builder.Build();
 app.UseExceptionHandler();
-app.UseStatusCodePages();
 app.MapPlatformHealth(Component);
+app.MapAgentGrpc();
 
 app.Run();

@@ -10,6 +10,7 @@ ETC=$PLATFORM_STATE/etc
 RUN=$PLATFORM_STATE/run
 HOSTS_ENV=$PLATFORM_STATE/hosts.env
 AGENT_URL=http://127.0.0.1:$PL_AGENT_HTTP_PORT
+AGENT_GRPC=http://127.0.0.1:$PL_AGENT_GRPC_PORT
 CONTROLLER_URL=http://127.0.0.1:$PL_CONTROLLER_PORT
 
 write_config() {
@@ -20,8 +21,10 @@ write_config() {
     cat > "$ETC/agent.json" <<JSON
 {
   "Kestrel": { "Endpoints": {
-    "Http": { "Url": $(pl_json_string "$AGENT_URL"), "Protocols": "Http1" }
+    "Http": { "Url": $(pl_json_string "$AGENT_URL"), "Protocols": "Http1" },
+    "Grpc": { "Url": $(pl_json_string "$AGENT_GRPC"), "Protocols": "Http2" }
   } },
+  "Transfer": { "Directory": $(pl_json_string "$PLATFORM_STATE/agent/transfer") },
   "Compute": { "LibvirtUri": $(pl_json_string "$PLATFORM_LIBVIRT_URI"), "Bridge": $(pl_json_string "$PLATFORM_BRIDGE") },
   "Storage": { "CephConf": $(pl_json_string "$PLATFORM_CEPH_CONF"), "CephUser": $(pl_json_string "$PLATFORM_CEPH_USER") }
 }
@@ -63,7 +66,7 @@ start() {
     write_config
     start_daemon agent Platform.Agent.dll "$AGENT_URL"
     start_daemon controller Platform.Controller.dll "$CONTROLLER_URL"
-    pl_write_env "$HOSTS_ENV" "PLATFORM_AGENT_URL=$AGENT_URL" "PLATFORM_CONTROLLER_URL=$CONTROLLER_URL"
+    pl_write_env "$HOSTS_ENV" "PLATFORM_AGENT_URL=$AGENT_URL" "PLATFORM_AGENT_GRPC=$AGENT_GRPC" "PLATFORM_CONTROLLER_URL=$CONTROLLER_URL"
 }
 
 stop() {

@@ -53,6 +53,8 @@ public class HostsHealthTests
         startInfo.ArgumentList.Add(agentDll);
         startInfo.Environment["PLATFORM_CONFIG_DIR"] = configDirectory;
         startInfo.Environment["PLATFORM_Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{port}";
+        startInfo.Environment["PLATFORM_Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{FreeLoopbackPort()}";
+        startInfo.Environment["PLATFORM_Transfer__Directory"] = $"{configDirectory}/transfer";
         startInfo.Environment["PLATFORM_Compute__LibvirtUri"] = $"qemu:///system?socket={configDirectory}/no-libvirtd";
         startInfo.Environment["PLATFORM_Storage__CephConf"] = $"{configDirectory}/no-ceph.conf";
 

@@ -1,0 +1,31 @@
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+
+namespace Platform.Grpc;
+
+/// <summary>
+/// One CA that peers' certificates must chain to, and nothing else: the system trust store
+/// plays no part. Used for the server's certificate on the client side and for client
+/// certificates (mutual TLS) on the server side.
+/// </summary>
+public sealed class PinnedCertificateAuthority(X509Certificate2 authority)
+{
+    public X509Certificate2 Certificate { get; } = authority ?? throw new ArgumentNullException(nameof(authority));
+
+    public static PinnedCertificateAuthority FromPemFile(string path) =>
+        new(X509CertificateLoader.LoadCertificate(System.Text.Encoding.ASCII.GetBytes(File.ReadAllText(path))));
+
+    /// <summary>True when <paramref name="certificate"/> chains to the pinned CA (revocation is not checked).</summary>
+    public bool Validates(X509Certificate2? certificate, SslPolicyErrors errors = SslPolicyErrors.None)
+    {
+        if (certificate is null || (errors & (SslPolicyErrors.RemoteCertificateNotAvailable | SslPolicyErrors.RemoteCertificateNameMismatch)) != 0)
+        {
+            return false;
+        }
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(Certificate);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        return chain.Build(certificate);
+    }
+}

@@ -1,0 +1,214 @@
+using System.Net;
+using System.Net.Sockets;
+using Google.Protobuf;
+using Platform.Contracts.Agent.V1;
+using Platform.Grpc;
+using Platform.Tests.Integration.Infrastructure;
+
+namespace Platform.Tests.Integration.Grpc;
+
+/// <summary>
+/// Garbage sent to the running agent's gRPC port: each gets a proper status (or a clean
+/// abort), and the agent answers the next well-formed call as if nothing happened.
+/// </summary>
+public class AgentTransportRobustnessTests
+{
+    private const string GetAgentInfo = "/platform.agent.v1.HostService/GetAgentInfo";
+    private Uri _agent = null!;
+    private HttpClient _http = null!;
+    private GrpcChannel _channel = null!;
+
+    [SetUp]
+    public void Connect()
+    {
+        _agent = new Uri(TestEnvironment.Require("hosts")["PLATFORM_AGENT_GRPC"]);
+        _http = RawGrpc.CreateClient();
+        _channel = GrpcChannel.ForAddress(_agent);
+    }
+
+    [TearDown]
+    public async Task AgentStillServes()
+    {
+        try
+        {
+            var info = await new HostService.HostServiceClient(_channel).GetAgentInfoAsync(new GetAgentInfoRequest(), deadline: DateTime.UtcNow.AddSeconds(10));
+            Assert.That(info.ContractVersions, Does.Contain("platform.agent.v1"), "the agent answers the next call");
+        }
+        finally
+        {
+            _channel.Dispose();
+            _http.Dispose();
+        }
+    }
+
+    [Test]
+    public async Task Truncated_frame_header_is_internal()
+    {
+        var response = await RawGrpc.PostAsync(_http, _agent, GetAgentInfo, [0, 0, 0]);
+
+        Assert.That(response.GrpcStatus, Is.EqualTo((int)StatusCode.Internal));
+    }
+
+    [Test]
+    public async Task Frame_announcing_more_bytes_than_sent_is_internal()
+    {
+        var response = await RawGrpc.PostAsync(_http, _agent, GetAgentInfo, RawGrpc.Frame(new byte[10], announcedLength: 100));
+
+        Assert.That(response.GrpcStatus, Is.EqualTo((int)StatusCode.Internal));
+    }
+
+    [Test]
+    public async Task Bytes_that_are_not_protobuf_are_internal()
+    {
+        var response = await RawGrpc.PostAsync(_http, _agent, GetAgentInfo, RawGrpc.Frame([0xFF, 0xFF, 0xFF, 0xFF]));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(response.GrpcStatus, Is.EqualTo((int)StatusCode.Internal));
+            Assert.That(response.GrpcMessage, Does.Contain("deserialize"));
+        });
+    }
+
+    [Test]
+    public async Task Wrong_content_type_is_415()
+    {
+        var response = await RawGrpc.PostAsync(_http, _agent, GetAgentInfo, RawGrpc.Frame([]), contentType: "application/json");
+
+        Assert.That(response.HttpStatus, Is.EqualTo(HttpStatusCode.UnsupportedMediaType));
+    }
+
+    [Test]
+    public async Task Oversized_message_is_resource_exhausted()
+    {
+        var response = await RawGrpc.PostAsync(_http, _agent, GetAgentInfo, RawGrpc.Frame(new byte[5 * 1024 * 1024]));
+
+        Assert.That(response.GrpcStatus, Is.EqualTo((int)StatusCode.ResourceExhausted));
+    }
+
+    [TestCase("/platform.agent.v1.HostService/NoSuchMethod")]
+    [TestCase("/no.such.Service/GetAgentInfo")]
+    public async Task Unknown_method_or_service_is_unimplemented(string path)
+    {
+        var response = await RawGrpc.PostAsync(_http, _agent, path, RawGrpc.Frame([]));
+
+        Assert.That(response.GrpcStatus, Is.EqualTo((int)StatusCode.Unimplemented));
+    }
+
+    [Test]
+    public async Task Unsupported_message_encoding_is_unimplemented_and_names_the_supported_ones()
+    {
+        var response = await RawGrpc.PostAsync(_http, _agent, GetAgentInfo, RawGrpc.Frame([], flag: 1), headers: ("grpc-encoding", "br"));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(response.GrpcStatus, Is.EqualTo((int)StatusCode.Unimplemented));
+            Assert.That(response.GrpcMessage, Does.Contain("gzip"));
+        });
+    }
+
+    [Test]
+    public async Task Malformed_timeout_is_internal()
+    {
+        var response = await RawGrpc.PostAsync(_http, _agent, GetAgentInfo, RawGrpc.Frame([]), headers: ("grpc-timeout", "soon"));
+
+        Assert.That(response.GrpcStatus, Is.EqualTo((int)StatusCode.Internal));
+    }
+
+    [Test]
+    public async Task Server_enforces_the_deadline_itself()
+    {
+        // A client that announces 200 ms but does not enforce it: Ping with no message never ends on its own.
+        var neverEnding = new StreamContent(new BlockingStream());
+        neverEnding.Headers.ContentType = new("application/grpc");
+        using var request = RawGrpc.Request(_agent, "/platform.agent.v1.HostService/Ping", neverEnding);
+        request.Headers.TE.ParseAdd("trailers");
+        request.Headers.TryAddWithoutValidation("grpc-timeout", "200m");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        await response.Content.ReadAsByteArrayAsync();
+
+        var status = response.TrailingHeaders.NonValidated.TryGetValues("grpc-status", out var trailer) ? trailer.First()
+            : response.Headers.NonValidated.TryGetValues("grpc-status", out var header) ? header.First() : null;
+        Assert.Multiple(() =>
+        {
+            Assert.That(status, Is.EqualTo(((int)StatusCode.DeadlineExceeded).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)));
+        });
+    }
+
+    [Test]
+    public async Task Http11_on_the_h2c_port_is_refused()
+    {
+        using var http11 = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_agent, GetAgentInfo))
+        {
+            Version = HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Content = new ByteArrayContent(RawGrpc.Frame([])),
+        };
+
+        Assert.That(async () => (await http11.SendAsync(request)).EnsureSuccessStatusCode(), Throws.InstanceOf<HttpRequestException>());
+        await Task.CompletedTask;
+    }
+
+    [Test]
+    public async Task Random_bytes_on_the_socket_are_dropped()
+    {
+        using var socket = new TcpClient();
+        await socket.ConnectAsync(IPAddress.Loopback, _agent.Port);
+        var junk = new byte[4096];
+        Random.Shared.NextBytes(junk);
+        await socket.GetStream().WriteAsync(junk);
+        var buffer = new byte[1024];
+
+        // The server answers a non-HTTP/2 preface with a GOAWAY or closes; either way it ends this connection.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var drained = 0;
+        int read;
+        while ((read = await socket.GetStream().ReadAsync(buffer, timeout.Token)) > 0)
+        {
+            drained += read;
+        }
+        Assert.That(read, Is.Zero, $"connection closed by the server after {drained} bytes");
+    }
+
+    [Test]
+    public async Task Client_vanishing_mid_upload_leaves_no_file()
+    {
+        var transfer = Path.Combine(TestEnvironment.StateDirectory, "agent", "transfer");
+        var name = "vanish-" + Guid.NewGuid().ToString("N")[..8];
+        var client = new FileService.FileServiceClient(_channel);
+        var call = client.UploadFile();
+        await call.RequestStream.WriteAsync(new UploadFileRequest { Header = new UploadFileHeader { OperationId = name, Name = name, SizeBytes = 10_000_000 } });
+        for (var i = 0; i < 3; i++)
+        {
+            await call.RequestStream.WriteAsync(new UploadFileRequest { Data = ByteString.CopyFrom(new byte[100_000]) });
+        }
+        await Eventually.HoldsAsync(() => Task.FromResult(Directory.EnumerateFiles(transfer, $"*{name}*").Any()), TimeSpan.FromSeconds(10), "the upload has begun on the agent");
+
+        call.Dispose();
+
+        await Eventually.HoldsAsync(() => Task.FromResult(!Directory.EnumerateFiles(transfer, $"*{name}*").Any()), TimeSpan.FromSeconds(10), "the partial upload is removed");
+    }
+
+    /// <summary>A request body that never ends and never sends anything.</summary>
+    private sealed class BlockingStream : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            return 0;
+        }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}

@@ -1,0 +1,206 @@
+using System.Diagnostics;
+using Google.Protobuf;
+using Platform.Grpc;
+using Platform.Tests.Integration.Infrastructure;
+using Platform.Tests.Integration.Grpc.Testing;
+
+namespace Platform.Tests.Integration.Grpc;
+
+/// <summary>The transport end to end in this process: our client against our server on real Kestrel and HttpClient.</summary>
+public class TransportTests
+{
+    private TransportTestServer _server = null!;
+    private GrpcChannel _channel = null!;
+    private TransportTest.TransportTestClient _client = null!;
+
+    [SetUp]
+    public async Task StartServer()
+    {
+        _server = await TransportTestServer.StartAsync(options => options.CompressResponses = true);
+        _channel = _server.Channel();
+        _client = new TransportTest.TransportTestClient(_channel);
+    }
+
+    [TearDown]
+    public async Task StopServer()
+    {
+        _channel.Dispose();
+        await _server.DisposeAsync();
+    }
+
+    [Test]
+    public async Task Unary_call_carries_metadata_both_ways()
+    {
+        var headers = new Metadata().Add("echo-text", "hello").Add("echo-blob-bin", [0, 1, 2, 255]).Add("other", "not echoed");
+
+        using var call = _client.EchoAsync(new EchoRequest { Payload = ByteString.CopyFromUtf8("ping") }, headers);
+        var response = await call;
+        var responseHeaders = await call.ResponseHeadersAsync;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(response.Payload.ToStringUtf8(), Is.EqualTo("ping"));
+            Assert.That(responseHeaders.GetValue("echo-text"), Is.EqualTo("hello"));
+            Assert.That(responseHeaders.GetValueBytes("echo-blob-bin"), Is.EqualTo(new byte[] { 0, 1, 2, 255 }));
+            Assert.That(responseHeaders.Get("other"), Is.Null);
+            Assert.That(call.GetTrailers().GetValue("echo-text"), Is.EqualTo("hello"));
+            Assert.That(call.GetStatus().StatusCode, Is.EqualTo(StatusCode.OK));
+        });
+    }
+
+    [Test]
+    public async Task Gzip_in_both_directions_round_trips_large_messages()
+    {
+        using var channel = _server.Channel(new GrpcChannelOptions { CompressRequests = true });
+        var client = new TransportTest.TransportTestClient(channel);
+        var payload = ByteString.CopyFrom(Enumerable.Range(0, 1_000_000).Select(i => (byte)(i % 7)).ToArray());
+
+        using var call = client.EchoAsync(new EchoRequest { Payload = payload });
+        var response = await call;
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(response.Payload, Is.EqualTo(payload));
+            Assert.That((await call.ResponseHeadersAsync).Get("grpc-encoding"), Is.Null, "grpc-encoding is protocol, not metadata");
+        });
+    }
+
+    [Test]
+    public void Error_status_keeps_a_unicode_message_and_rich_details()
+    {
+        var error = Assert.ThrowsAsync<RpcException>(async () =>
+            await _client.FailAsync(new FailRequest { Code = (int)StatusCode.InvalidArgument, Field = "image_name", Message = "不是一个可接受的文件类型 100%" }));
+
+        var failure = error ?? throw new AssertionException("no RpcException");
+        var details = failure.GetRichStatus();
+        Assert.Multiple(() =>
+        {
+            Assert.That(failure.StatusCode, Is.EqualTo(StatusCode.InvalidArgument));
+            Assert.That(failure.Status.Detail, Is.EqualTo("image_name: 不是一个可接受的文件类型 100%"));
+            Assert.That(details, Is.Not.Null);
+            Assert.That(details?.Details.Single().Unpack<Google.Rpc.BadRequest>().FieldViolations.Single().Field, Is.EqualTo("image_name"));
+        });
+    }
+
+    [TestCase(StatusCode.NotFound)]
+    [TestCase(StatusCode.FailedPrecondition)]
+    [TestCase(StatusCode.Unavailable)]
+    public void Status_codes_arrive_as_sent(StatusCode code)
+    {
+        var error = Assert.ThrowsAsync<RpcException>(async () => await _client.FailAsync(new FailRequest { Code = (int)code, Message = "because" }));
+
+        Assert.That(error!.Status, Is.EqualTo(new Status(code, "because")));
+    }
+
+    [Test]
+    public async Task Client_deadline_ends_the_call_and_cancels_the_handler()
+    {
+        var probe = Guid.NewGuid().ToString("N");
+        var clock = Stopwatch.StartNew();
+
+        var error = Assert.ThrowsAsync<RpcException>(async () =>
+            await _client.WaitAsync(new WaitRequest { Milliseconds = 30_000, Probe = probe }, deadline: DateTime.UtcNow.AddMilliseconds(300)));
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(error!.StatusCode, Is.EqualTo(StatusCode.DeadlineExceeded));
+            Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)));
+            Assert.That(await _server.Service.WaitOutcomes[probe].Task.WaitAsync(TimeSpan.FromSeconds(5)), Is.EqualTo("cancelled"));
+        });
+    }
+
+    [Test]
+    public async Task Client_cancellation_reaches_the_handler()
+    {
+        var probe = Guid.NewGuid().ToString("N");
+        using var cancellation = new CancellationTokenSource();
+        var call = _client.WaitAsync(new WaitRequest { Milliseconds = 30_000, Probe = probe }, cancellationToken: cancellation.Token);
+        await Eventually.HoldsAsync(() => Task.FromResult(_server.Service.WaitOutcomes.ContainsKey(probe)), TimeSpan.FromSeconds(5), "handler started");
+
+        await cancellation.CancelAsync();
+
+        var error = Assert.ThrowsAsync<RpcException>(async () => await call);
+        Assert.Multiple(async () =>
+        {
+            Assert.That(error!.StatusCode, Is.EqualTo(StatusCode.Cancelled));
+            Assert.That(await _server.Service.WaitOutcomes[probe].Task.WaitAsync(TimeSpan.FromSeconds(5)), Is.EqualTo("cancelled"));
+        });
+    }
+
+    [Test]
+    public async Task All_four_call_shapes_work_on_one_channel()
+    {
+        using var count = _client.Count(new CountRequest { Count = 1000, Size = 100 });
+        var counted = await count.ResponseStream.ReadAllAsync().CountAsync();
+
+        using var sum = _client.Sum();
+        for (var i = 0; i < 500; i++)
+        {
+            await sum.RequestStream.WriteAsync(new EchoRequest { Payload = ByteString.CopyFrom(new byte[1000]) });
+        }
+        await sum.RequestStream.CompleteAsync();
+        var total = await sum;
+
+        using var chat = _client.Chat();
+        var replies = new List<ulong>();
+        for (var i = 0; i < 50; i++)
+        {
+            await chat.RequestStream.WriteAsync(new EchoRequest { Payload = ByteString.CopyFromUtf8($"m{i}") });
+            Assert.That(await chat.ResponseStream.MoveNext(CancellationToken.None), Is.True);
+            replies.Add(chat.ResponseStream.Current.Messages);
+        }
+        await chat.RequestStream.CompleteAsync();
+        var more = await chat.ResponseStream.MoveNext(CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(counted, Is.EqualTo(1000));
+            Assert.That((total.Messages, total.Bytes), Is.EqualTo((500UL, 500_000UL)));
+            Assert.That(replies, Is.EqualTo(Enumerable.Range(1, 50).Select(i => (ulong)i)));
+            Assert.That(more, Is.False);
+            Assert.That(chat.GetStatus().StatusCode, Is.EqualTo(StatusCode.OK));
+        });
+    }
+
+    [Test]
+    public void Request_over_the_server_limit_is_resource_exhausted()
+    {
+        var error = Assert.ThrowsAsync<RpcException>(async () =>
+            await _client.EchoAsync(new EchoRequest { Payload = ByteString.CopyFrom(new byte[5 * 1024 * 1024]) }));
+
+        Assert.That(error!.StatusCode, Is.EqualTo(StatusCode.ResourceExhausted));
+    }
+
+    [Test]
+    public void Response_over_the_client_limit_is_resource_exhausted()
+    {
+        using var channel = _server.Channel(new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 });
+        var client = new TransportTest.TransportTestClient(channel);
+
+        var error = Assert.ThrowsAsync<RpcException>(async () => await client.EchoAsync(new EchoRequest { ResponseSize = 100_000 }));
+
+        Assert.That(error!.StatusCode, Is.EqualTo(StatusCode.ResourceExhausted));
+    }
+
+    [Test]
+    public async Task Many_concurrent_calls_share_the_channel()
+    {
+        var calls = Enumerable.Range(0, 200).Select(async i =>
+            (await _client.EchoAsync(new EchoRequest { Payload = ByteString.CopyFromUtf8(i.ToString(System.Globalization.CultureInfo.InvariantCulture)) })).Payload.ToStringUtf8());
+
+        var answers = await Task.WhenAll(calls);
+
+        Assert.That(answers, Is.EqualTo(Enumerable.Range(0, 200).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+    }
+
+    [Test]
+    public void Unknown_server_is_unavailable()
+    {
+        using var channel = GrpcChannel.ForAddress("http://127.0.0.1:1");
+        var client = new TransportTest.TransportTestClient(channel);
+
+        var error = Assert.ThrowsAsync<RpcException>(async () => await client.EchoAsync(new EchoRequest()));
+
+        Assert.That(error!.StatusCode, Is.EqualTo(StatusCode.Unavailable));
+    }
+}
