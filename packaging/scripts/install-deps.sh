@@ -16,10 +16,13 @@ PACKAGES=(
     # the tiny test guest: busybox init, a FAT disk made bootable by syslinux
     busybox-static syslinux syslinux-common dosfstools mtools cpio xz-utils
     # gRPC interop peers and the official reflection/health protos
-    python3-grpcio python3-grpc-tools grpc-proto protobuf-compiler
+    python3-grpcio python3-grpc-tools python3-protobuf grpc-proto protobuf-compiler
     # what the scripts themselves use
     iproute2 util-linux uuid-runtime procps curl ca-certificates
 )
+# The Node interop peer (tests/interop/node) needs node and npm; a node already on PATH,
+# from whatever distribution, is used as it is.
+command -v node >/dev/null || PACKAGES+=(nodejs npm)
 
 missing_packages() {
     local pkg

@@ -6,13 +6,14 @@ namespace Platform.Common.Hosting;
 
 public static class PlatformHostBuilder
 {
-    /// <summary>What every Platform daemon shares: configuration layers, logging, health checks, problem details.</summary>
+    /// <summary>What every Platform daemon shares: configuration layers, logging, health checks, problem details, systemd readiness.</summary>
     public static WebApplicationBuilder AddPlatformDefaults(this WebApplicationBuilder builder, string component, string[] args)
     {
         builder.Configuration.AddPlatformSources(component, args);
         builder.Logging.AddPlatformLogging(builder.Configuration, component);
         builder.Services.AddHealthChecks();
         builder.Services.AddProblemDetails();
+        builder.Services.AddHostedService<SystemdNotifier>();
         return builder;
     }
 }

@@ -22,8 +22,13 @@ public sealed class GrpcChannelOptions
     /// </summary>
     public PinnedCertificateAuthority? TrustedCertificateAuthority { get; set; }
 
-    /// <summary>HTTP/2 PING after this much idle time, to notice a dead peer; null disables.</summary>
-    public TimeSpan? KeepAlivePingDelay { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// HTTP/2 PING after this much idle time, to notice a dead peer; null (the default) disables.
+    /// grpc-core servers accept a ping without data only every 5 minutes and close the
+    /// connection after two early ones ("too_many_pings"), so stay at or above that against
+    /// them; Kestrel (the agent) does not police pings.
+    /// </summary>
+    public TimeSpan? KeepAlivePingDelay { get; set; }
 
     public TimeSpan KeepAlivePingTimeout { get; set; } = TimeSpan.FromSeconds(20);
 

@@ -37,6 +37,10 @@ internal sealed class HttpClientCall<TRequest, TResponse> : IDisposable
         _channel = channel;
         _method = method;
         _options = options;
+        if (options.Headers is { } headers)
+        {
+            MetadataHeaders.EnsureSendable(headers);
+        }
         if (options.Deadline is { } deadline && deadline != DateTime.MaxValue)
         {
             var remaining = deadline.ToUniversalTime() - DateTime.UtcNow;
@@ -205,7 +209,7 @@ internal sealed class HttpClientCall<TRequest, TResponse> : IDisposable
         {
             _trailers = MetadataHeaders.FromHttp(response.Headers);
             _status = trailersOnlyStatus;
-            _requestStream?.Abandon();
+            Release();
             return null;
         }
         try
@@ -224,7 +228,15 @@ internal sealed class HttpClientCall<TRequest, TResponse> : IDisposable
         var trailers = _response!.TrailingHeaders;
         _trailers = MetadataHeaders.FromHttp(trailers);
         _status = StatusFromHeaders(trailers) ?? new Status(StatusCode.Internal, "No grpc-status found on response.");
+        Release();
+    }
+
+    /// <summary>Once the status is known nothing more is read or sent: free the stream and the deadline timer without waiting for Dispose.</summary>
+    private void Release()
+    {
         _requestStream?.Abandon();
+        _response?.Dispose();
+        _deadline?.Dispose();
     }
 
     private static Status? StatusFromHeaders(HttpHeaders headers)
@@ -250,11 +262,11 @@ internal sealed class HttpClientCall<TRequest, TResponse> : IDisposable
         _status ??= status;
         _trailers ??= new Metadata();
         _responseHeaders.TrySetException(new RpcException(_status.Value, _trailers));
-        _requestStream?.Abandon();
         if (!_cancellation.IsCancellationRequested)
         {
             _cancellation.Cancel();
         }
+        Release();
         return new RpcException(_status.Value, _trailers);
     }
 

@@ -63,6 +63,23 @@ internal static class MetadataHeaders
         }
     }
 
+    /// <summary>
+    /// HttpClient sends the values of a repeated key comma-joined in one header field. The spec
+    /// allows that, but grpc-core rejects it for -bin keys ("Failed parsing HTTP/2"), so a
+    /// repeated binary key is refused before anything is sent.
+    /// </summary>
+    public static void EnsureSendable(Metadata metadata)
+    {
+        var binaryKeys = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var entry in metadata)
+        {
+            if (entry.IsBinary && !binaryKeys.Add(entry.Key))
+            {
+                throw new ArgumentException($"binary metadata key '{entry.Key}' appears more than once; send its values under one key or distinct keys", nameof(metadata));
+            }
+        }
+    }
+
     /// <summary>Binary values are sent unpadded and accepted padded or not (the spec allows both).</summary>
     public static byte[] FromBase64(string value)
     {

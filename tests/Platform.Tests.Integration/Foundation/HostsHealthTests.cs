@@ -1,7 +1,6 @@
-using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
+using Platform.Tests.Integration.Grpc;
 using Platform.Tests.Integration.Infrastructure;
 
 namespace Platform.Tests.Integration.Foundation;
@@ -46,52 +45,19 @@ public class HostsHealthTests
     [Test]
     public async Task Agent_without_its_services_reports_503_and_stops_cleanly_on_sigterm()
     {
-        var agentDll = TestEnvironment.RequireFile(Path.Combine(TestEnvironment.BinDirectory, "agent", "Platform.Agent.dll"), "the published agent");
-        var port = FreeLoopbackPort();
-        var configDirectory = Directory.CreateTempSubdirectory("platform-agent-").FullName;
-        var startInfo = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        startInfo.ArgumentList.Add(agentDll);
-        startInfo.Environment["PLATFORM_CONFIG_DIR"] = configDirectory;
-        startInfo.Environment["PLATFORM_Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{port}";
-        startInfo.Environment["PLATFORM_Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{FreeLoopbackPort()}";
-        startInfo.Environment["PLATFORM_Transfer__Directory"] = $"{configDirectory}/transfer";
-        startInfo.Environment["PLATFORM_Compute__LibvirtUri"] = $"qemu:///system?socket={configDirectory}/no-libvirtd";
-        startInfo.Environment["PLATFORM_Storage__CephConf"] = $"{configDirectory}/no-ceph.conf";
+        // A private agent whose libvirt socket and ceph.conf point at nothing.
+        await using var agent = await AgentProcess.StartAsync();
 
-        using var agent = Process.Start(startInfo)!;
-        var output = agent.StandardOutput.ReadToEndAsync();
-        var errors = agent.StandardError.ReadToEndAsync();
-        try
+        var report = await HealthAsync(agent.HttpUrl);
+        Assert.Multiple(() =>
         {
-            HealthReport? report = null;
-            await Eventually.HoldsAsync(async () =>
-            {
-                Assert.That(agent.HasExited, Is.False, () => $"agent exited: {errors.Result}");
-                report = await TryHealthAsync($"http://127.0.0.1:{port}");
-                return report is not null;
-            }, TimeSpan.FromSeconds(30), "agent answering /healthz");
+            Assert.That(report.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
+            Assert.That(report.Status, Is.EqualTo("Unhealthy"));
+            Assert.That(report.Checks, Does.ContainKey("libvirt").WithValue("Unhealthy"));
+            Assert.That(report.Checks, Does.ContainKey("ceph").WithValue("Unhealthy"));
+        });
 
-            Assert.Multiple(() =>
-            {
-                Assert.That(report!.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
-                Assert.That(report.Status, Is.EqualTo("Unhealthy"));
-                Assert.That(report.Checks, Does.ContainKey("libvirt").WithValue("Unhealthy"));
-                Assert.That(report.Checks, Does.ContainKey("ceph").WithValue("Unhealthy"));
-            });
-
-            Signals.Terminate(agent.Id);
-            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-            await agent.WaitForExitAsync(deadline.Token);
-            Assert.That(agent.ExitCode, Is.Zero, () => $"agent exit code after SIGTERM; output: {output.Result}");
-        }
-        finally
-        {
-            if (!agent.HasExited)
-            {
-                agent.Kill();
-            }
-            Directory.Delete(configDirectory, recursive: true);
-        }
+        Assert.That(await agent.StopAsync(), Is.Zero, () => $"exit code after SIGTERM; output: {agent.Output}");
     }
 
     private sealed record HealthReport(HttpStatusCode StatusCode, string Status, string Component, Dictionary<string, string> Checks);
@@ -120,12 +86,5 @@ public class HostsHealthTests
                 root.GetProperty("component").GetString()!,
                 root.GetProperty("checks").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("status").GetString()!));
         }
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -34,6 +34,8 @@ internal sealed class TransportTestServer : IAsyncDisposable
         PinnedCertificateAuthority? clientAuthority = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
+        // Only what this method sets: no appsettings.json or environment variables of this process.
+        builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
         builder.Services.AddGrpcServer(configure);
         builder.Services.AddSingleton<TransportTestService>();
