@@ -25,6 +25,7 @@ write_config() {
     "Grpc": { "Url": $(pl_json_string "$AGENT_GRPC"), "Protocols": "Http2" }
   } },
   "Transfer": { "Directory": $(pl_json_string "$PLATFORM_STATE/agent/transfer") },
+  "Operations": { "JournalPath": $(pl_json_string "$PLATFORM_STATE/agent/operations.journal") },
   "Compute": { "LibvirtUri": $(pl_json_string "$PLATFORM_LIBVIRT_URI"), "Bridge": $(pl_json_string "$PLATFORM_BRIDGE") },
   "Storage": { "CephConf": $(pl_json_string "$PLATFORM_CEPH_CONF"), "CephUser": $(pl_json_string "$PLATFORM_CEPH_USER") }
 }

@@ -1,3 +1,5 @@
+using Platform.Agent.Host;
+
 namespace Platform.Agent.Compute;
 
 internal static class ComputeExtensions
@@ -9,6 +11,15 @@ internal static class ComputeExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddHealthChecks().AddCheck<LibvirtSocketHealthCheck>("libvirt");
+
+        // Hosted: the event loop starts with the host, before the first connection opens; on
+        // shutdown the container disposes CephAccess and then LibvirtHost (reverse order of
+        // creation), and LibvirtHost closes the connection before it stops the loop.
+        builder.Services.AddSingleton<LibvirtHost>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<LibvirtHost>());
+        builder.Services.AddSingleton<CephAccess>();
+        builder.Services.AddSingleton<HostInventory>();
+        builder.Services.AddSingleton<DomainGrpcService>();
         return builder;
     }
 }

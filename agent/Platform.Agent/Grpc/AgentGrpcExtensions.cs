@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Platform.Agent.Host;
+using Platform.Agent.Operations;
+using Platform.Agent.Storage.Commands;
 using Platform.Agent.Transfer;
 using Platform.Grpc;
 using Platform.Grpc.Services;
@@ -27,6 +29,7 @@ internal static class AgentGrpcExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<AgentHostService>();
         builder.AddFileTransfer();
+        builder.AddOperations();
 
         if (!string.IsNullOrWhiteSpace(options.ClientCertificateAuthority))
         {
@@ -44,6 +47,8 @@ internal static class AgentGrpcExtensions
     {
         app.MapGrpcService<AgentHostService>();
         app.MapGrpcService<FileTransferService>();
+        app.MapGrpcService<RbdGrpcService>();
+        app.MapGrpcService<Platform.Agent.Compute.DomainGrpcService>();
         app.MapGrpcStandardServices();
         app.MapGrpcUnimplemented();
 

@@ -4,8 +4,8 @@ using Platform.Grpc;
 
 namespace Platform.Agent.Host;
 
-/// <summary>What the agent is (GetAgentInfo) and a round-trip probe (Ping). Host capacity comes with the native bindings.</summary>
-internal sealed class AgentHostService(TimeProvider clock) : HostService.HostServiceBase
+/// <summary>What the agent is (GetAgentInfo), what the host has (GetHostInfo) and a round-trip probe (Ping).</summary>
+internal sealed class AgentHostService(TimeProvider clock, HostInventory inventory) : HostService.HostServiceBase
 {
     public const string ContractVersion = "platform.agent.v1";
 
@@ -22,6 +22,9 @@ internal sealed class AgentHostService(TimeProvider clock) : HostService.HostSer
             Hostname = Environment.MachineName,
             StartedAt = _startedAt,
         });
+
+    public override Task<HostInfo> GetHostInfo(GetHostInfoRequest request, ServerCallContext context) =>
+        inventory.CollectAsync(context.CancellationToken);
 
     public override async Task Ping(IAsyncStreamReader<PingRequest> requestStream, IServerStreamWriter<PingResponse> responseStream, ServerCallContext context)
     {

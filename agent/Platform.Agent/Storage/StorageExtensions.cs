@@ -1,3 +1,5 @@
+using Platform.Agent.Storage.Commands;
+
 namespace Platform.Agent.Storage;
 
 internal static class StorageExtensions
@@ -9,6 +11,11 @@ internal static class StorageExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddHealthChecks().AddCheck<CephMonitorHealthCheck>("ceph");
+        // One Ceph connection per agent process, made on first use.
+        builder.Services.AddSingleton<CephConnection>();
+        builder.Services.AddSingleton<RbdRequestValidator>();
+        builder.Services.AddSingleton<RbdCommands>();
+        builder.Services.AddSingleton<RbdGrpcService>();
         return builder;
     }
 }

@@ -24,6 +24,9 @@ internal sealed partial class FileTransferService(TransferArea area, ILogger<Fil
         {
             long received = 0;
             using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+            // Hashing is the costliest step on a small host: chunk N is hashed on another
+            // thread while it is written and chunk N+1 arrives; chunks are hashed in order.
+            var hashing = Task.CompletedTask;
             await using (var file = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, useAsync: true))
             {
                 while (await requestStream.MoveNext(cancellation))
@@ -38,9 +41,12 @@ internal sealed partial class FileTransferService(TransferArea area, ILogger<Fil
                     {
                         throw new RpcException(new Status(StatusCode.DataLoss, $"received more than the announced {header.SizeBytes} bytes"));
                     }
-                    md5.AppendData(part.Data.Span);
-                    await file.WriteAsync(part.Data.Memory, cancellation);
+                    await hashing;
+                    var chunk = part.Data;
+                    hashing = Task.Run(() => md5.AppendData(chunk.Span), cancellation);
+                    await file.WriteAsync(chunk.Memory, cancellation);
                 }
+                await hashing;
                 await file.FlushAsync(cancellation);
             }
             if (received != (long)header.SizeBytes)

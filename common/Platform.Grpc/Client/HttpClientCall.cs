@@ -142,7 +142,7 @@ internal sealed class HttpClientCall<TRequest, TResponse> : IDisposable
         {
             throw new RpcException(status.StatusCode == StatusCode.OK ? new Status(StatusCode.Internal, "The call already finished.") : status, _trailers ?? new Metadata());
         }
-        var buffer = new ArrayBufferWriter<byte>(GrpcProtocol.FrameHeaderSize + message.CalculateSize());
+        using var buffer = new PooledBufferWriter(GrpcProtocol.FrameHeaderSize + message.CalculateSize());
         MessageFraming.Write(buffer, message, _channel.Options.MaxSendMessageSize, _channel.Options.CompressRequests);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _cancellation.Token);
         try

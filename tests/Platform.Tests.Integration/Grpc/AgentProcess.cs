@@ -94,6 +94,8 @@ internal sealed class AgentProcess : IAsyncDisposable
         environment["PLATFORM_Kestrel__Endpoints__Grpc__Url"] = grpcUrl;
         environment["PLATFORM_Kestrel__Endpoints__Grpc__Protocols"] = "Http2";
         environment["PLATFORM_Transfer__Directory"] = Path.Combine(directory, "transfer");
+        // Its own operation journal: the journal file is locked by the agent that has it open.
+        environment["PLATFORM_Operations__JournalPath"] = Path.Combine(directory, "operations.journal");
         environment["PLATFORM_Compute__LibvirtUri"] = $"qemu:///system?socket={directory}/no-libvirtd";
         environment["PLATFORM_Storage__CephConf"] = $"{directory}/no-ceph.conf";
         if (options.ServerCertificate is { } server)
@@ -172,6 +174,17 @@ internal sealed class AgentProcess : IAsyncDisposable
         await _process.WaitForExitAsync(); // drains the output
         _exitCode = _process.ExitCode;
         return _exitCode.Value;
+    }
+
+    /// <summary>SIGKILL, the way a crash ends it: nothing of the agent runs on the way out. Returns once it has exited.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(); // SIGKILL on Linux
+        }
+        await _process.WaitForExitAsync();
+        _exitCode = _process.ExitCode;
     }
 
     public async ValueTask DisposeAsync()

@@ -1,0 +1,14 @@
+namespace Platform.Agent.Operations;
+
+internal static class OperationsExtensions
+{
+    public static WebApplicationBuilder AddOperations(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<OperationsOptions>()
+            .Bind(builder.Configuration.GetSection(OperationsOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<OperationJournal>();
+        return builder;
+    }
+}
