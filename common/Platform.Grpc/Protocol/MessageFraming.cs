@@ -19,6 +19,12 @@ internal static class MessageFraming
         while (true)
         {
             var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            if (result.IsCanceled)
+            {
+                // Kestrel's request body reader reports a cancelled token as a cancelled read
+                // rather than throwing; without this the loop would spin on it.
+                throw new OperationCanceledException("Reading the message stream was cancelled.", cancellationToken);
+            }
             var buffer = result.Buffer;
             if (TryParseFrame(ref buffer, maxSize, out var compressed, out var payload))
             {

@@ -212,16 +212,18 @@ public class InteropPythonClientTests
     }
 
     [Test]
-    public async Task Python_grpcio_client_gets_not_found_for_a_missing_download_and_unimplemented_for_get_host_info()
+    public async Task Python_grpcio_client_gets_host_info_not_found_for_a_missing_download_and_unimplemented_for_an_unserved_rpc()
     {
         var name = UniqueName("missing");
-        var observations = await InteropPeers.RunPythonClientAsync("--target", AgentGrpc(), "--name", name, "download", "host_info");
+        var observations = await InteropPeers.RunPythonClientAsync("--target", AgentGrpc(), "--name", name, "download", "host_info", "unimplemented");
 
         Assert.Multiple(() =>
         {
             Assert.That(observations[0].Text("code"), Is.EqualTo("NOT_FOUND"), () => observations[0].ToString());
             Assert.That(observations[0].Text("details"), Does.Contain(name));
-            Assert.That(observations[1].Text("code"), Is.EqualTo("UNIMPLEMENTED"), () => observations[1].ToString());
+            Assert.That(observations[1].Text("code"), Is.EqualTo("OK"), () => observations[1].ToString());
+            Assert.That(observations[1].ToString(), Does.Contain("\"cpus\": " + Environment.ProcessorCount), () => observations[1].ToString());
+            Assert.That(observations[2].Text("code"), Is.EqualTo("UNIMPLEMENTED"), () => observations[2].ToString());
         });
     }
 }

@@ -9,7 +9,7 @@ usage: agent_client.py --target http://127.0.0.1:PORT [--ca CA.pem [--cert C.pem
                        [--name N] [--file F] [--out F] [--md5 HEX] [--deadline-ms MS]
                        [--compression gzip] ...
                        SCENARIO [SCENARIO ...]
-scenarios: agent_info, host_info, ping, ping_silent, upload, download, health, health_watch
+scenarios: agent_info, host_info, unimplemented, ping, ping_silent, upload, download, health, health_watch
 
 Exit status: 0 when every scenario ran (whatever the RPCs answered), 2 for bad arguments,
 3 when the peer cannot run here (protoc, protos), 1 for anything unexpected.
@@ -140,6 +140,14 @@ def scenario_host_info(channel, args, seen):
                                response_deserializer=P.host.HostInfo.FromString)
     info = call(P.host.GetHostInfoRequest(), timeout=args.deadline_ms / 1000)
     seen.fields["response"] = {"hostname": info.hostname, "cpus": info.cpus}
+
+
+def scenario_unimplemented(channel, args, seen):
+    """An RPC of the contract the agent does not serve yet: the driver-disk state."""
+    call = channel.unary_unary("/platform.agent.v1.DriverDiskService/GetDriverDiskState",
+                               request_serializer=lambda _: b"",
+                               response_deserializer=lambda data: data)
+    call(None, timeout=args.deadline_ms / 1000)
 
 
 def scenario_ping(channel, args, seen):
@@ -280,6 +288,7 @@ def scenario_health_watch(channel, args, seen):
 SCENARIOS = {
     "agent_info": scenario_agent_info,
     "host_info": scenario_host_info,
+    "unimplemented": scenario_unimplemented,
     "ping": scenario_ping,
     "ping_silent": scenario_ping_silent,
     "upload": scenario_upload,
