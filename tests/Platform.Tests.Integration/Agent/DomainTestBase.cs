@@ -47,6 +47,20 @@ public abstract class DomainTestBase
         LibvirtUri = libvirt["PLATFORM_LIBVIRT_URI"];
         Bridge = libvirt["PLATFORM_BRIDGE"];
         WorkDirectory = Directory.CreateDirectory(Path.Combine(TestEnvironment.StateDirectory, "tests", "domain-" + Guid.NewGuid().ToString("N")[..12])).FullName;
+        await StartAgentProcessAsync();
+    }
+
+    /// <summary>SIGKILL, as a crash would, then a new agent process on the same journal and settings.</summary>
+    internal async Task KillAndRestartAgentAsync()
+    {
+        _channel?.Dispose();
+        await Agent.KillAsync();
+        await Agent.DisposeAsync();
+        await StartAgentProcessAsync();
+    }
+
+    private async Task StartAgentProcessAsync()
+    {
         _agent = await AgentProcess.StartAsync(new AgentProcessOptions
         {
             Environment = new Dictionary<string, string>
