@@ -13,18 +13,8 @@ public partial class DomainCrashRecoveryTests : DomainTestBase
     public async Task Attach_repeated_after_the_agent_was_killed_answers_the_same_and_plugs_no_second_disk()
     {
         var name = NewInstanceId();
-        var boot = await BlankImageAsync($"volumes/{name}-boot");
         var data = await BlankImageAsync($"volumes/{name}-data");
-        UndefineAfterwards(name);
-        await Domains.DefineAndStartDomainAsync(new DefineAndStartDomainRequest
-        {
-            OperationId = NewOperationId(),
-            Name = name,
-            Uuid = Guid.NewGuid().ToString(),
-            Vcpus = 1,
-            MemoryMib = 64,
-            BootDisk = new RbdDisk { Image = boot, Target = "vda" },
-        }, deadline: Deadline());
+        await StartOsLessGuestAsync(name);
         var attach = new AttachDiskRequest { OperationId = NewOperationId(), Domain = name, Disk = new RbdDisk { Image = data, Target = "vdb" } };
         var first = await Domains.AttachDiskAsync(attach, deadline: Deadline());
 

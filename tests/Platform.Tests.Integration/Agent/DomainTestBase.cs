@@ -166,6 +166,22 @@ public abstract class DomainTestBase
     }
 
     /// <summary>Removes the domain however the test left it (through virsh, not the agent).</summary>
+    /// <summary>A running guest with nothing to boot (a blank RBD boot disk: SeaBIOS idles), undefined after the test.</summary>
+    protected async Task StartOsLessGuestAsync(string name)
+    {
+        var boot = await BlankImageAsync($"volumes/{name}-boot");
+        UndefineAfterwards(name);
+        await Domains.DefineAndStartDomainAsync(new DefineAndStartDomainRequest
+        {
+            OperationId = NewOperationId(),
+            Name = name,
+            Uuid = Guid.NewGuid().ToString(),
+            Vcpus = 1,
+            MemoryMib = 64,
+            BootDisk = new RbdDisk { Image = boot, Target = "vda" },
+        }, deadline: Deadline());
+    }
+
     protected void UndefineAfterwards(string name) => OnCleanUp(async () =>
     {
         if (await DomainExistsAsync(name))

@@ -15,18 +15,8 @@ public class DomainUncooperativeGuestTests : DomainTestBase
     public async Task Ignored_shutdown_is_deadline_exceeded_and_unreleased_disk_is_failed_precondition()
     {
         var name = NewInstanceId();
-        var boot = await BlankImageAsync($"volumes/{name}-boot");
         var data = await BlankImageAsync($"volumes/{name}-data");
-        UndefineAfterwards(name);
-        await Domains.DefineAndStartDomainAsync(new DefineAndStartDomainRequest
-        {
-            OperationId = NewOperationId(),
-            Name = name,
-            Uuid = Guid.NewGuid().ToString(),
-            Vcpus = 1,
-            MemoryMib = 64,
-            BootDisk = new RbdDisk { Image = boot, Target = "vda" },
-        }, deadline: Deadline());
+        await StartOsLessGuestAsync(name);
         await Task.Delay(TimeSpan.FromSeconds(2)); // past qemu's start-up
 
         var shutdown = Assert.ThrowsAsync<RpcException>(async () =>
