@@ -6,10 +6,16 @@ using Platform.Benchmarks.Infrastructure;
 // Platform.Benchmarks: measurements, not tests. Exit 0 with the numbers whatever they are;
 // non-zero only when the benchmark itself could not run.
 //   dotnet run -c Release --project tests/Platform.Benchmarks -- grpc [options]
+//   dotnet run -c Release --project tests/Platform.Benchmarks -- agent [options]
+
+if (args.Length > 0 && args[0] == "agent")
+{
+    return await Platform.Benchmarks.Agent.AgentBenchmark.MainAsync(args[1..], typeof(GrpcBenchmark).Assembly);
+}
 
 if (args.Length == 0 || args[0] is "-h" or "--help" || args[0] != "grpc")
 {
-    Console.Error.WriteLine(GrpcBenchmark.Usage);
+    Console.Error.WriteLine($"{GrpcBenchmark.Usage}\n{Platform.Benchmarks.Agent.AgentBenchmark.Usage}");
     return args.Length > 0 && args[0] is "-h" or "--help" ? 0 : 2;
 }
 

@@ -43,6 +43,9 @@ internal sealed class GrpcBenchmark(GrpcBenchmarkOptions options)
     private static double _md5MegabytesPerSecond;
     private string? _agentWarning;
 
+    /// <summary>Set when <see cref="PublishAgentAsync"/> fell back to the agent's last build.</summary>
+    internal string? AgentWarning => _agentWarning;
+
     /// <summary>Removes this run's temporary directory (agent config and transfer area, generated modules, uploads).</summary>
     public static void RemoveTemporaryFiles()
     {
@@ -193,7 +196,7 @@ internal sealed class GrpcBenchmark(GrpcBenchmarkOptions options)
     /// dll. When the agent does not build right now (someone's work in progress), the last
     /// Release build in its bin directory is used instead, and the output says so.
     /// </summary>
-    private async Task<string> PublishAgentAsync(string output)
+    internal async Task<string> PublishAgentAsync(string output)
     {
         var project = Path.Combine(options.RepositoryRoot, "agent", "Platform.Agent", "Platform.Agent.csproj");
         var began = Stopwatch.StartNew();
@@ -334,7 +337,7 @@ internal sealed class GrpcBenchmark(GrpcBenchmarkOptions options)
         }
     }
 
-    private static void PrintRows(List<string[]> rows, int rightAlignedFrom)
+    internal static void PrintRows(List<string[]> rows, int rightAlignedFrom)
     {
         var widths = Enumerable.Range(0, rows[0].Length).Select(i => rows.Max(r => r[i].Length)).ToArray();
         for (var r = 0; r < rows.Count; r++)
@@ -356,7 +359,7 @@ internal sealed class GrpcBenchmark(GrpcBenchmarkOptions options)
         }
     }
 
-    private static void Progress(string message) =>
+    internal static void Progress(string message) =>
         Console.Error.WriteLine($"{DateTime.Now:HH:mm:ss} bench: {message}");
 
     private static string Micros(double micros) => micros >= 1000

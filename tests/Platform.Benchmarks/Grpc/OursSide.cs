@@ -43,7 +43,7 @@ internal sealed class OursSide : IGrpcSide, IDisposable
     public AgentInfo? Info { get; private set; }
 
     /// <summary>Starts the agent with libvirt and Ceph pointed at nothing (health says 503; gRPC serves) and waits for GetAgentInfo to answer.</summary>
-    public static async Task<OursSide> StartAsync(string agentDll, string directory)
+    public static async Task<OursSide> StartAsync(string agentDll, string directory, IReadOnlyDictionary<string, string>? overrides = null)
     {
         var config = Directory.CreateDirectory(Path.Combine(directory, "config")).FullName;
         var transfer = Directory.CreateDirectory(Path.Combine(directory, "transfer")).FullName;
@@ -64,6 +64,10 @@ internal sealed class OursSide : IGrpcSide, IDisposable
         foreach (var key in Environment.GetEnvironmentVariables().Keys.Cast<string>().Where(k => k.StartsWith(AgentEnvironmentPrefix, StringComparison.Ordinal)))
         {
             environment[key[AgentEnvironmentPrefix.Length..]] = Environment.GetEnvironmentVariable(key)!;
+        }
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
         }
         var agent = ChildProcess.Start("agent", "dotnet", [agentDll], environment);
         var side = new OursSide(agent, grpcPort, transfer);
