@@ -17,7 +17,7 @@ public abstract class DomainTestBase
     protected const string DisksMarker = "PLATFORM-GUEST-DISKS";
     protected static readonly TimeSpan BootTimeout = TimeSpan.FromSeconds(150);
 
-    private readonly Stack<Func<Task>> _cleanup = new();
+    private readonly CleanupSteps _cleanup = new();
     private AgentProcess? _agent;
     private GrpcChannel? _channel;
 
@@ -98,25 +98,7 @@ public abstract class DomainTestBase
     }
 
     [TearDown]
-    public async Task CleanUpAsync()
-    {
-        var failures = new List<Exception>();
-        while (_cleanup.TryPop(out var step))
-        {
-            try
-            {
-                await step();
-            }
-            catch (Exception e)
-            {
-                failures.Add(e);
-            }
-        }
-        if (failures.Count > 0)
-        {
-            throw new AggregateException("clean-up failed", failures);
-        }
-    }
+    public Task CleanUpAsync() => _cleanup.RunAllAsync();
 
     protected void OnCleanUp(Func<Task> step) => _cleanup.Push(step);
 

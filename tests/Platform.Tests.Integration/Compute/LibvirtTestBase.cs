@@ -14,7 +14,7 @@ public abstract class LibvirtTestBase
     protected const string PowerOffMarker = "PLATFORM-GUEST-POWEROFF";
     protected const string DisksMarker = "PLATFORM-GUEST-DISKS";
 
-    private readonly Stack<Func<Task>> _cleanup = new();
+    private readonly CleanupSteps _cleanup = new();
 
     internal LibvirtConnection Connection { get; private set; } = null!;
 
@@ -46,25 +46,7 @@ public abstract class LibvirtTestBase
     }
 
     [TearDown]
-    public async Task CleanUpAsync()
-    {
-        var failures = new List<Exception>();
-        while (_cleanup.TryPop(out var step))
-        {
-            try
-            {
-                await step();
-            }
-            catch (Exception e)
-            {
-                failures.Add(e);
-            }
-        }
-        if (failures.Count > 0)
-        {
-            throw new AggregateException("clean-up failed", failures);
-        }
-    }
+    public Task CleanUpAsync() => _cleanup.RunAllAsync();
 
     protected void OnCleanUp(Func<Task> step) => _cleanup.Push(step);
 

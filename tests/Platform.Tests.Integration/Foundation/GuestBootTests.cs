@@ -17,7 +17,7 @@ public class GuestBootTests
     private string _bridge = null!;
     private string _guestDisk = null!;
     private string _workDirectory = null!;
-    private readonly Stack<Func<Task>> _cleanup = new();
+    private readonly CleanupSteps _cleanup = new();
 
     [SetUp]
     public void RequireServices()
@@ -31,13 +31,7 @@ public class GuestBootTests
     }
 
     [TearDown]
-    public async Task CleanUp()
-    {
-        while (_cleanup.TryPop(out var step))
-        {
-            await step();
-        }
-    }
+    public Task CleanUp() => _cleanup.RunAllAsync();
 
     [Test]
     public async Task Guest_boots_from_an_rbd_image_and_honours_acpi_shutdown()
