@@ -1,6 +1,11 @@
 using Platform.Common.Health;
 using Platform.Common.Hosting;
+using Platform.Controller.Api;
+using Platform.Controller.Grpc;
+using Platform.Controller.Hosts;
+using Platform.Controller.Images;
 using Platform.Controller.Inventory;
+using Platform.Controller.Tasks;
 
 const string Component = "controller";
 
@@ -8,10 +13,19 @@ const string Component = "controller";
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddPlatformDefaults(Component, args);
 builder.AddInventoryDatabase();
+builder.AddRestApi();
+builder.AddHosts();
+builder.AddTasks();
+builder.AddImages();
+builder.AddControllerGrpc();
 
 var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.MapPlatformHealth(Component);
+app.MapImageEndpoints();
+app.MapApiFallback();
+app.MapControllerGrpc();
 
-app.Run();
+await app.MigrateInventoryAsync();
+await app.RunAsync();

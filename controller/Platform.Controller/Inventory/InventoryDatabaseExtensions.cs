@@ -6,7 +6,7 @@ internal static class InventoryDatabaseExtensions
 {
     public const string ConnectionStringName = "Inventory";
 
-    /// <summary>One NpgsqlDataSource for the process (it owns the connection pool) and its health check.</summary>
+    /// <summary>One NpgsqlDataSource for the process (it owns the connection pool), migrations and the health check.</summary>
     public static WebApplicationBuilder AddInventoryDatabase(this WebApplicationBuilder builder)
     {
         var connectionString = builder.Configuration.GetConnectionString(ConnectionStringName);
@@ -16,11 +16,18 @@ internal static class InventoryDatabaseExtensions
                 $"ConnectionStrings:{ConnectionStringName} is not configured (set it in /etc/platform/controller.json or PLATFORM_ConnectionStrings__{ConnectionStringName})");
         }
 
+        // Columns are snake_case, record properties PascalCase.
+        Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString)
         {
             Name = "inventory",
         }.Build());
+        builder.Services.AddSingleton<MigrationRunner>();
         builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres");
         return builder;
     }
+
+    /// <summary>Brings the schema up to date before the controller serves anything.</summary>
+    public static async Task MigrateInventoryAsync(this WebApplication app) =>
+        await app.Services.GetRequiredService<MigrationRunner>().ApplyAsync(app.Lifetime.ApplicationStopping);
 }

@@ -1,0 +1,103 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using Platform.Contracts.Agent.V1;
+using Platform.Grpc;
+
+namespace Platform.Controller.Agents;
+
+/// <summary>One channel per agent endpoint for the life of the process (HTTP/2 connections are reused).</summary>
+internal sealed class AgentClients(IOptions<AgentOptions> options, TimeProvider clock) : IDisposable
+{
+    private readonly ConcurrentDictionary<string, GrpcChannel> _channels = new(StringComparer.Ordinal);
+
+    public AgentClient For(string endpoint) =>
+        new(endpoint, _channels.GetOrAdd(endpoint, e => GrpcChannel.ForAddress(e)), options.Value, clock);
+
+    public void Dispose()
+    {
+        foreach (var channel in _channels.Values)
+        {
+            channel.Dispose();
+        }
+    }
+}
+
+/// <summary>
+/// The typed calls the controller makes to one agent, each with its deadline tier; a failed
+/// call surfaces as an <see cref="AgentException"/> carrying the gRPC status.
+/// </summary>
+internal sealed class AgentClient(string endpoint, GrpcChannel channel, AgentOptions options, TimeProvider clock)
+{
+    private readonly RbdService.RbdServiceClient _rbd = new(channel);
+    private readonly DomainService.DomainServiceClient _domains = new(channel);
+
+    public string Endpoint => endpoint;
+
+    public Task<RbdImage> CreateImageAsync(CreateImageRequest request, CancellationToken ct) =>
+        MutateAsync(nameof(CreateImageAsync), o => _rbd.CreateImageAsync(request, o), ct);
+
+    public Task<ListImagesResponse> ListImagesAsync(string pool, CancellationToken ct) =>
+        QueryAsync(nameof(ListImagesAsync), o => _rbd.ListImagesAsync(new ListImagesRequest { Pool = pool }, o), ct);
+
+    public Task<RbdImage> GetImageAsync(string pool, string name, CancellationToken ct) =>
+        QueryAsync(nameof(GetImageAsync), o => _rbd.GetImageAsync(new GetImageRequest { Pool = pool, Name = name }, o), ct);
+
+    public Task<RemoveImageResponse> RemoveImageAsync(RemoveImageRequest request, CancellationToken ct) =>
+        MutateAsync(nameof(RemoveImageAsync), o => _rbd.RemoveImageAsync(request, o), ct);
+
+    public Task<RbdImage> CloneImageAsync(CloneImageRequest request, CancellationToken ct) =>
+        MutateAsync(nameof(CloneImageAsync), o => _rbd.CloneImageAsync(request, o), ct);
+
+    public Task<Domain> DefineAndStartDomainAsync(DefineAndStartDomainRequest request, CancellationToken ct) =>
+        MutateAsync(nameof(DefineAndStartDomainAsync), o => _domains.DefineAndStartDomainAsync(request, o), ct);
+
+    public Task<Domain> StartDomainAsync(StartDomainRequest request, CancellationToken ct) =>
+        MutateAsync(nameof(StartDomainAsync), o => _domains.StartDomainAsync(request, o), ct);
+
+    public Task<Domain> ShutdownDomainAsync(ShutdownDomainRequest request, CancellationToken ct) =>
+        MutateAsync(nameof(ShutdownDomainAsync), o => _domains.ShutdownDomainAsync(request, o), ct);
+
+    public Task<Domain> PowerOffDomainAsync(PowerOffDomainRequest request, CancellationToken ct) =>
+        MutateAsync(nameof(PowerOffDomainAsync), o => _domains.PowerOffDomainAsync(request, o), ct);
+
+    public Task<UndefineDomainResponse> UndefineDomainAsync(UndefineDomainRequest request, CancellationToken ct) =>
+        MutateAsync(nameof(UndefineDomainAsync), o => _domains.UndefineDomainAsync(request, o), ct);
+
+    public Task<Domain> GetDomainAsync(string name, CancellationToken ct) =>
+        QueryAsync(nameof(GetDomainAsync), o => _domains.GetDomainAsync(new GetDomainRequest { Name = name }, o), ct);
+
+    public Task<ListDomainsResponse> ListDomainsAsync(CancellationToken ct) =>
+        QueryAsync(nameof(ListDomainsAsync), o => _domains.ListDomainsAsync(new ListDomainsRequest(), o), ct);
+
+    public Task<DiskAttachment> AttachDiskAsync(AttachDiskRequest request, CancellationToken ct) =>
+        MutateAsync(nameof(AttachDiskAsync), o => _domains.AttachDiskAsync(request, o), ct);
+
+    public Task<DetachDiskResponse> DetachDiskAsync(DetachDiskRequest request, CancellationToken ct) =>
+        MutateAsync(nameof(DetachDiskAsync), o => _domains.DetachDiskAsync(request, o), ct);
+
+    public Task<NicAttachment> AttachNicAsync(AttachNicRequest request, CancellationToken ct) =>
+        MutateAsync(nameof(AttachNicAsync), o => _domains.AttachNicAsync(request, o), ct);
+
+    public Task<DetachNicResponse> DetachNicAsync(DetachNicRequest request, CancellationToken ct) =>
+        MutateAsync(nameof(DetachNicAsync), o => _domains.DetachNicAsync(request, o), ct);
+
+    private Task<T> QueryAsync<T>(string method, Func<CallOptions, AsyncUnaryCall<T>> call, CancellationToken ct) =>
+        CallAsync(method, call, options.QueryTimeout, ct);
+
+    private Task<T> MutateAsync<T>(string method, Func<CallOptions, AsyncUnaryCall<T>> call, CancellationToken ct) =>
+        CallAsync(method, call, options.MutationTimeout, ct);
+
+    private async Task<T> CallAsync<T>(string method, Func<CallOptions, AsyncUnaryCall<T>> call, TimeSpan timeout, CancellationToken ct)
+    {
+        var deadline = clock.GetUtcNow().UtcDateTime + timeout;
+        try
+        {
+            using var pending = call(new CallOptions(Deadline: deadline, CancellationToken: ct));
+            return await pending.ResponseAsync.ConfigureAwait(false);
+        }
+        catch (RpcException e) when (!(e.StatusCode == StatusCode.Cancelled && ct.IsCancellationRequested))
+        {
+            throw new AgentException(endpoint, method.Replace("Async", "", StringComparison.Ordinal), e.StatusCode, e.Status.Detail);
+        }
+    }
+}

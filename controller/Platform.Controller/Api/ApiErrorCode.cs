@@ -1,0 +1,41 @@
+namespace Platform.Controller.Api;
+
+/// <summary>
+/// The stable, non-zero <c>code</c> of the /api/v1 envelope. The first three digits are the
+/// HTTP status the failure is served with; values are never renumbered.
+/// </summary>
+internal enum ApiErrorCode
+{
+    MalformedRequest = 40000,
+    ValidationFailed = 40001,
+
+    RouteNotFound = 40400,
+    ImageNotFound = 40401,
+    VolumeNotFound = 40402,
+    NicNotFound = 40403,
+    InstanceNotFound = 40404,
+    TaskNotFound = 40405,
+    NetworkNotFound = 40406,
+    RbdImageNotFound = 40407,
+
+    ImageInUse = 40901,
+    VolumeInUse = 40902,
+    NicInUse = 40903,
+    InvalidState = 40904,
+    ResourceBusy = 40905,
+    AlreadyExists = 40906,
+    NoAddressLeft = 40907,
+    DeviceStillAttached = 40908,
+
+    Internal = 50000,
+    AgentFailed = 50200,
+    NoHostAvailable = 50301,
+    AgentUnavailable = 50302,
+    DatabaseUnavailable = 50303,
+    AgentTimeout = 50401,
+}
+
+internal static class ApiErrorCodeExtensions
+{
+    public static int HttpStatus(this ApiErrorCode code) => (int)code / 100;
+}

@@ -1,0 +1,65 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Npgsql;
+using Platform.Controller.Inventory;
+
+namespace Platform.Controller.Api;
+
+internal static class ApiExtensions
+{
+    /// <summary>snake_case JSON, and the envelope for failures no endpoint answered itself.</summary>
+    public static WebApplicationBuilder AddRestApi(this WebApplicationBuilder builder)
+    {
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            json.SerializerOptions.DictionaryKeyPolicy = JsonNamingPolicy.SnakeCaseLower;
+        });
+        builder.Services.AddExceptionHandler<ApiExceptionHandler>();
+        builder.Services.AddProblemDetails();
+        return builder;
+    }
+
+    /// <summary>Unknown /api paths answer the envelope too, with their own code.</summary>
+    public static void MapApiFallback(this IEndpointRouteBuilder app) =>
+        app.MapFallback("/api/{**path}", (HttpRequest request) =>
+            ApiEnvelope.Fail(new ApiError(ApiErrorCode.RouteNotFound, $"no such endpoint: {request.Method} {request.Path}")));
+}
+
+/// <summary>
+/// Failures that escaped an endpoint: a database outage is a 503 with its code, anything else a
+/// bug (500, logged). Nothing here turns an outage into "not found".
+/// </summary>
+internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        if (!context.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal))
+        {
+            return false;
+        }
+        ApiError error;
+        if (exception is NpgsqlException npgsql && npgsql.IsOutage())
+        {
+            LogDatabaseOutage(exception, context.Request.Path);
+            error = new ApiError(ApiErrorCode.DatabaseUnavailable, "the inventory database is unavailable; try again later");
+        }
+        else if (exception is BadHttpRequestException bad)
+        {
+            error = new ApiError(ApiErrorCode.MalformedRequest, bad.Message);
+        }
+        else
+        {
+            LogUnhandled(exception, context.Request.Method, context.Request.Path);
+            error = new ApiError(ApiErrorCode.Internal, "internal error; the controller log has the details");
+        }
+        await ApiEnvelope.Fail(error).ExecuteAsync(context);
+        return true;
+    }
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Inventory database unavailable while serving {Path}")]
+    private partial void LogDatabaseOutage(Exception exception, string path);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Error, Message = "Unhandled failure serving {Method} {Path}")]
+    private partial void LogUnhandled(Exception exception, string method, string path);
+}

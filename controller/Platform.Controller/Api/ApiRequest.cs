@@ -1,0 +1,275 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Primitives;
+
+namespace Platform.Controller.Api;
+
+/// <summary>
+/// The parameters of one /api/v1 call, from the query string and a JSON or form-encoded body
+/// (the body wins), with typed readers that collect every problem instead of stopping at the
+/// first: a handler reads all its fields, then checks <see cref="Errors"/> once.
+/// </summary>
+internal sealed class ApiRequest
+{
+    // Every /api/v1 body is small; a larger one is a mistake or an attack.
+    public const int MaxBodyBytes = 1 << 20;
+
+    private readonly Dictionary<string, JsonNode?> _values;
+    private readonly List<FieldError> _errors = [];
+    // Set on an element of an array field: its errors go to the parent, named field[i].name.
+    private string _prefix = "";
+    private ApiRequest? _parent;
+
+    private ApiRequest(Dictionary<string, JsonNode?> values) => _values = values;
+
+    public IReadOnlyList<FieldError> Errors => _errors;
+
+    public bool IsValid => _errors.Count == 0;
+
+
+    public ApiError ValidationError => ApiError.Validation(_errors);
+
+    public static ApiRequest FromValues(IEnumerable<KeyValuePair<string, string>> values) =>
+        new(values.ToDictionary(v => v.Key, v => (JsonNode?)JsonValue.Create(v.Value), StringComparer.Ordinal));
+
+    /// <summary>Reads the request; a body that is not JSON/form or does not parse is an <see cref="ApiError"/>.</summary>
+    public static async Task<ApiResult<ApiRequest>> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var values = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
+        AddStrings(values, request.Query);
+
+        if (request.ContentLength is > MaxBodyBytes)
+        {
+            return new ApiError(ApiErrorCode.MalformedRequest, $"the request body is larger than {MaxBodyBytes} bytes");
+        }
+        if (request.HasFormContentType)
+        {
+            var form = await request.ReadFormAsync(cancellationToken);
+            AddStrings(values, form);
+        }
+        else if (request.HasJsonContentType())
+        {
+            JsonNode? body;
+            try
+            {
+                body = await JsonNode.ParseAsync(request.Body, cancellationToken: cancellationToken);
+            }
+            catch (JsonException e)
+            {
+                return new ApiError(ApiErrorCode.MalformedRequest, $"the body is not valid JSON: {e.Message}");
+            }
+            if (body is not JsonObject json)
+            {
+                return new ApiError(ApiErrorCode.MalformedRequest, "the JSON body must be an object");
+            }
+            foreach (var (key, value) in json)
+            {
+                values[key] = value?.DeepClone();
+            }
+        }
+        else if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
+        {
+            return new ApiError(ApiErrorCode.MalformedRequest, "the body must be application/json or application/x-www-form-urlencoded");
+        }
+        return new ApiRequest(values);
+    }
+
+    private static void AddStrings(Dictionary<string, JsonNode?> values, IEnumerable<KeyValuePair<string, StringValues>> source)
+    {
+        foreach (var (key, value) in source)
+        {
+            values[key] = value.Count == 1 ? JsonValue.Create(value[0]) : new JsonArray(value.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray());
+        }
+    }
+
+    public void AddError(string field, string message) => AddErrorCore(field, message);
+
+    public bool Has(string name) => _values.TryGetValue(name, out var node) && node is not null;
+
+    /// <summary>A free-text or name field. Null when absent (and not required).</summary>
+    public string? Text(string name, TextRule rule, bool required = false)
+    {
+        if (!TryGetScalar(name, required, out var node))
+        {
+            return null;
+        }
+        if (node.GetValueKind() != JsonValueKind.String)
+        {
+            AddError(name, "must be a string");
+            return null;
+        }
+        var text = node.GetValue<string>();
+        if (rule.Check(text) is { } problem)
+        {
+            AddError(name, problem);
+            return null;
+        }
+        return text;
+    }
+
+    /// <summary>A resource id such as <c>ami-0a1b2c3d</c>.</summary>
+    public string? Id(string name, string prefix, bool required = true)
+    {
+        if (!TryGetScalar(name, required, out var node))
+        {
+            return null;
+        }
+        var id = node.GetValueKind() == JsonValueKind.String ? node.GetValue<string>() : null;
+        if (id is null || !ResourceIds.IsValid(prefix, id))
+        {
+            AddError(name, $"must be an id of the form {prefix}-xxxxxxxx (8 lowercase hex digits)");
+            return null;
+        }
+        return id;
+    }
+
+    /// <summary>An integer within [min, max]; form values and numeric strings are accepted.</summary>
+    public long? Integer(string name, long min, long max, bool required = false)
+    {
+        if (!TryGetScalar(name, required, out var node))
+        {
+            return null;
+        }
+        long number;
+        switch (node.GetValueKind())
+        {
+            case JsonValueKind.Number when node.AsValue().TryGetValue(out long n):
+                number = n;
+                break;
+            case JsonValueKind.String when long.TryParse(node.GetValue<string>(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var parsed):
+                number = parsed;
+                break;
+            default:
+                AddError(name, $"must be an integer between {min} and {max}");
+                return null;
+        }
+        if (number < min || number > max)
+        {
+            AddError(name, $"must be between {min} and {max}");
+            return null;
+        }
+        return number;
+    }
+
+    public bool? Boolean(string name, bool required = false)
+    {
+        if (!TryGetScalar(name, required, out var node))
+        {
+            return null;
+        }
+        switch (node.GetValueKind())
+        {
+            case JsonValueKind.True:
+                return true;
+            case JsonValueKind.False:
+                return false;
+            case JsonValueKind.String:
+                switch (node.GetValue<string>().ToLowerInvariant())
+                {
+                    case "true" or "1" or "on" or "yes":
+                        return true;
+                    case "false" or "0" or "off" or "no" or "":
+                        return false;
+                }
+                break;
+        }
+        AddError(name, "must be true or false");
+        return null;
+    }
+
+    /// <summary>One of a fixed set of values (compared case-insensitively, answered in the set's spelling).</summary>
+    public string? Choice(string name, IReadOnlyList<string> allowed, bool required = false)
+    {
+        if (!TryGetScalar(name, required, out var node))
+        {
+            return null;
+        }
+        var text = node.GetValueKind() == JsonValueKind.String ? node.GetValue<string>() : null;
+        var match = allowed.FirstOrDefault(a => string.Equals(a, text, StringComparison.OrdinalIgnoreCase));
+        if (match is null)
+        {
+            AddError(name, $"must be one of {string.Join(", ", allowed)}");
+        }
+        return match;
+    }
+
+    /// <summary>A JSON array of objects (in a form: the field holds the array as JSON text).</summary>
+    public IReadOnlyList<JsonObject> Objects(string name, int maxCount)
+    {
+        if (!_values.TryGetValue(name, out var node) || node is null)
+        {
+            return [];
+        }
+        if (node.GetValueKind() == JsonValueKind.String)
+        {
+            try
+            {
+                node = JsonNode.Parse(node.GetValue<string>());
+            }
+            catch (JsonException)
+            {
+                AddError(name, "must be a JSON array of objects");
+                return [];
+            }
+        }
+        if (node is not JsonArray array || array.Any(item => item is not JsonObject))
+        {
+            AddError(name, "must be an array of objects");
+            return [];
+        }
+        if (array.Count > maxCount)
+        {
+            AddError(name, $"must have at most {maxCount} entries");
+            return [];
+        }
+        return array.Cast<JsonObject>().ToList();
+    }
+
+    /// <summary>Reads an element of <see cref="Objects"/> with the same rules, its errors named <c>field[i].name</c>.</summary>
+    public ApiRequest Nested(string field, int index, JsonObject item)
+    {
+        var nested = new ApiRequest(item.ToDictionary(p => p.Key, p => p.Value?.DeepClone(), StringComparer.Ordinal));
+        nested._prefix = $"{field}[{index}].";
+        nested._parent = this;
+        return nested;
+    }
+
+    public Paging Paging()
+    {
+        var pageNum = (int)(Integer("page_num", 1, 1_000_000) ?? 1);
+        var pageSize = (int)(Integer("page_size", 1, Api.Paging.MaxPageSize) ?? Api.Paging.DefaultPageSize);
+        return new Paging(pageNum, pageSize);
+    }
+
+    private bool TryGetScalar(string name, bool required, out JsonNode node)
+    {
+        node = null!;
+        if (!_values.TryGetValue(name, out var value) || value is null)
+        {
+            if (required)
+            {
+                AddError(name, "is required");
+            }
+            return false;
+        }
+        if (value is JsonArray or JsonObject)
+        {
+            AddError(name, "must be a single value");
+            return false;
+        }
+        node = value;
+        return true;
+    }
+
+    private void AddErrorCore(string field, string message)
+    {
+        if (_parent is not null)
+        {
+            _parent.AddErrorCore(_prefix + field, message);
+        }
+        else
+        {
+            _errors.Add(new FieldError(field, message));
+        }
+    }
+}

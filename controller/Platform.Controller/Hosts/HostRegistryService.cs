@@ -1,0 +1,42 @@
+using Microsoft.Extensions.Options;
+using Platform.Contracts.Controller.V1;
+using Platform.Grpc;
+
+namespace Platform.Controller.Hosts;
+
+/// <summary>The controller's side of agent registration and heartbeats.</summary>
+internal sealed partial class HostRegistryService(HostStore hosts, IOptions<HostOptions> options, ILogger<HostRegistryService> logger)
+    : HostRegistry.HostRegistryBase
+{
+    public override async Task<RegisterHostResponse> RegisterHost(RegisterHostRequest request, ServerCallContext context)
+    {
+        var problems = HostRegistrationValidator.Validate(request);
+        if (problems.Count > 0)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, string.Join("; ", problems)));
+        }
+        await hosts.UpsertAsync(new HostRegistration(
+            request.HostId, request.Hostname, request.GrpcEndpoint, request.HostIp, (int)request.Cpus,
+            (long)request.MemoryTotalBytes, (long)request.MemoryFreeBytes, request.AgentVersion), context.CancellationToken);
+        LogRegistered(request.HostId, request.GrpcEndpoint, request.Cpus, request.MemoryTotalBytes);
+        return new RegisterHostResponse { HeartbeatIntervalSeconds = IntervalSeconds };
+    }
+
+    public override async Task<HeartbeatResponse> Heartbeat(HeartbeatRequest request, ServerCallContext context)
+    {
+        if (!HostRegistrationValidator.IsHostId(request.HostId))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "host_id is missing or malformed"));
+        }
+        if (!await hosts.HeartbeatAsync(request.HostId, (long)Math.Min(request.MemoryFreeBytes, long.MaxValue), (int)Math.Min(request.RunningDomains, int.MaxValue), context.CancellationToken))
+        {
+            throw new RpcException(new Status(StatusCode.NotFound, $"host {request.HostId} is not registered; register again"));
+        }
+        return new HeartbeatResponse { HeartbeatIntervalSeconds = IntervalSeconds };
+    }
+
+    private uint IntervalSeconds => (uint)Math.Max(1, options.Value.HeartbeatInterval.TotalSeconds);
+
+    [LoggerMessage(EventId = 1201, Level = LogLevel.Information, Message = "Host {HostId} registered: agent at {Endpoint}, {Cpus} CPUs, {MemoryBytes} bytes of memory")]
+    private partial void LogRegistered(string hostId, string endpoint, uint cpus, ulong memoryBytes);
+}

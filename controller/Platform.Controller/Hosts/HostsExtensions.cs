@@ -1,0 +1,20 @@
+using Platform.Controller.Agents;
+
+namespace Platform.Controller.Hosts;
+
+internal static class HostsExtensions
+{
+    public static WebApplicationBuilder AddHosts(this WebApplicationBuilder builder)
+    {
+        builder.Services.Configure<HostOptions>(builder.Configuration.GetSection(HostOptions.Section));
+        builder.Services.Configure<AgentOptions>(builder.Configuration.GetSection(AgentOptions.Section));
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<HostStore>();
+        builder.Services.AddSingleton<Scheduler>();
+        builder.Services.AddSingleton<AgentClients>();
+        builder.Services.AddSingleton<StorageAgents>();
+        builder.Services.AddSingleton<HostRegistryService>();
+        builder.Services.AddHostedService<HostLivenessMonitor>();
+        return builder;
+    }
+}

@@ -1,0 +1,135 @@
+using Platform.Controller.Api;
+
+namespace Platform.Controller.Images;
+
+/// <summary>/api/v1/images/* and /api/v1/unregister_images/list.</summary>
+internal static class ImageEndpoints
+{
+    // 2^46 bytes (64 TiB): larger than any disk this platform hands out.
+    private const long MaxImageBytes = 1L << 46;
+    private const long MinImageBytes = 1L << 20;
+
+    public static void MapImageEndpoints(this IEndpointRouteBuilder app)
+    {
+        var images = app.MapGroup("/api/v1/images");
+        images.MapGet("/list", List);
+        images.MapGet("/inspect", Inspect);
+        images.MapPost("/create", Create);
+        images.MapPost("/register", Register);
+        images.MapPost("/update", Update);
+        images.MapPost("/delete", Delete);
+        app.MapGet("/api/v1/unregister_images/list", ListUnregistered);
+    }
+
+    private static async Task<IResult> List(HttpRequest http, ImageStore images, CancellationToken ct) =>
+        await ApiCall.RunAsync(http, async request =>
+        {
+            var filter = request.Text("filter_name", TextRule.Description);
+            var paging = request.Paging();
+            if (!request.IsValid)
+            {
+                return request.ValidationError;
+            }
+            var (total, items) = await images.ListAsync(filter, paging.Offset, paging.PageSize, ct);
+            return new PageOf<ImageView>(total, paging.PageNum, paging.PageSize, items.Select(ImageView.From).ToList());
+        }, ct);
+
+    private static async Task<IResult> Inspect(HttpRequest http, ImageUseCases useCases, CancellationToken ct) =>
+        await ApiCall.RunAsync(http, async request =>
+        {
+            var imageId = request.Id("image_id", ResourceIds.Image);
+            if (!request.IsValid)
+            {
+                return request.ValidationError;
+            }
+            var image = await useCases.GetAsync(imageId!, ct);
+            return image.Error is { } error ? error : ImageView.From(image.Value!);
+        }, ct);
+
+    private static async Task<IResult> Create(HttpRequest http, ImageUseCases useCases, CancellationToken ct) =>
+        await ApiCall.RunAsync(http, async request =>
+        {
+            var name = request.Text("image_name", TextRule.Name, required: true);
+            var size = request.Integer("image_size", MinImageBytes, MaxImageBytes, required: true);
+            var osType = request.Choice("os_type", OsTypes.All, required: true);
+            var describe = request.Text("describe", TextRule.Description) ?? "";
+            if (!request.IsValid)
+            {
+                return request.ValidationError;
+            }
+            var image = await useCases.CreateAsync(new CreateImage(name!, size!.Value, osType!, describe), ct);
+            return image.Error is { } error ? error : ImageView.From(image.Value!);
+        }, ct);
+
+    private static async Task<IResult> Register(HttpRequest http, ImageUseCases useCases, CancellationToken ct) =>
+        await ApiCall.RunAsync(http, async request =>
+        {
+            var imageId = request.Id("image_id", ResourceIds.Image);
+            var name = request.Text("image_name", TextRule.Name, required: true);
+            var osType = request.Choice("os_type", OsTypes.All, required: true);
+            var describe = request.Text("describe", TextRule.Description) ?? "";
+            // The seed sends image_size too; the size of record is the RBD image's own.
+            request.Integer("image_size", 0, long.MaxValue);
+            if (!request.IsValid)
+            {
+                return request.ValidationError;
+            }
+            var image = await useCases.RegisterAsync(new RegisterImage(imageId!, name!, osType!, describe), ct);
+            return image.Error is { } error ? error : ImageView.From(image.Value!);
+        }, ct);
+
+    private static async Task<IResult> Update(HttpRequest http, ImageUseCases useCases, CancellationToken ct) =>
+        await ApiCall.RunAsync(http, async request =>
+        {
+            var imageId = request.Id("image_id", ResourceIds.Image);
+            var name = request.Text("image_name", TextRule.Name);
+            var describe = request.Text("describe", TextRule.Description);
+            var osType = request.Choice("os_type", OsTypes.All);
+            if (request.IsValid && name is null && describe is null && osType is null)
+            {
+                request.AddError("image_name", "give at least one of image_name, describe, os_type");
+            }
+            if (!request.IsValid)
+            {
+                return request.ValidationError;
+            }
+            var image = await useCases.UpdateAsync(imageId!, name, describe, osType, ct);
+            return image.Error is { } error ? error : ImageView.From(image.Value!);
+        }, ct);
+
+    private static async Task<IResult> Delete(HttpRequest http, ImageUseCases useCases, CancellationToken ct) =>
+        await ApiCall.RunAsync(http, async request =>
+        {
+            var imageId = request.Id("image_id", ResourceIds.Image);
+            var deleteFile = request.Boolean("del_file") ?? false;
+            if (!request.IsValid)
+            {
+                return request.ValidationError;
+            }
+            var image = await useCases.DeleteAsync(imageId!, deleteFile, ct);
+            return image.Error is { } error ? error : ImageView.From(image.Value!);
+        }, ct);
+
+    private static async Task<IResult> ListUnregistered(HttpRequest http, ImageUseCases useCases, CancellationToken ct) =>
+        await ApiCall.RunAsync(http, async request =>
+        {
+            var paging = request.Paging();
+            if (!request.IsValid)
+            {
+                return request.ValidationError;
+            }
+            var unregistered = await useCases.ListUnregisteredAsync(ct);
+            if (unregistered.Error is { } error)
+            {
+                return error;
+            }
+            var all = unregistered.Value!;
+            return new PageOf<UnregisteredImage>(all.Count, paging.PageNum, paging.PageSize, all.Skip(paging.Offset).Take(paging.PageSize).ToList());
+        }, ct);
+}
+
+/// <summary>An image as the console sees it.</summary>
+internal sealed record ImageView(string ImageId, string ImageName, long ImageSize, string OsType, string Describe, string Status, string? Error, long CreateTime)
+{
+    public static ImageView From(ImageRecord r) => new(r.ImageId, r.ImageName, r.ImageSize, r.OsType, r.Describe, r.Status, r.Error, r.CreateTime);
+}

@@ -1,0 +1,170 @@
+using Platform.Contracts.Agent.V1;
+using Platform.Controller.Agents;
+using Platform.Controller.Api;
+using Platform.Grpc;
+
+namespace Platform.Controller.Images;
+
+internal sealed record CreateImage(string Name, long SizeBytes, string OsType, string Describe);
+
+internal sealed record RegisterImage(string ImageId, string Name, string OsType, string Describe);
+
+internal sealed record UnregisteredImage(string ImageId);
+
+internal sealed partial class ImageUseCases(ImageStore images, StorageAgents storage, ILogger<ImageUseCases> logger)
+{
+    public async Task<ApiResult<ImageRecord>> GetAsync(string imageId, CancellationToken ct) =>
+        await images.GetAsync(imageId, ct) is { } image ? image : ApiError.NotFound(ApiErrorCode.ImageNotFound, "image", imageId);
+
+    /// <summary>
+    /// Creates an empty RBD image in pool images and its record. The record exists first (as
+    /// creating), so a failure leaves it visible in error with the reason.
+    /// </summary>
+    public async Task<ApiResult<ImageRecord>> CreateAsync(CreateImage request, CancellationToken ct)
+    {
+        var agent = await storage.AnyAsync(ct);
+        if (agent.Error is { } noHost)
+        {
+            return noHost;
+        }
+        var imageId = ResourceIds.New(ResourceIds.Image);
+        if (!await images.TryInsertAsync(imageId, request.Name, request.SizeBytes, request.OsType, request.Describe, ImageStatus.Creating, ct))
+        {
+            return new ApiError(ApiErrorCode.AlreadyExists, $"image id {imageId} collided; try again");
+        }
+        try
+        {
+            await agent.Value!.CreateImageAsync(new CreateImageRequest
+            {
+                OperationId = $"image-create.{imageId}",
+                Pool = StorageAgents.ImagesPool,
+                Name = imageId,
+                SizeBytes = (ulong)request.SizeBytes,
+            }, ct);
+        }
+        catch (AgentException e)
+        {
+            LogCreateFailed(imageId, e.Message);
+            await images.SetStatusAsync(imageId, ImageStatus.Error, e.Detail, CancellationToken.None);
+            return e.ToApiError();
+        }
+        await images.SetStatusAsync(imageId, ImageStatus.Available, null, ct);
+        return (await images.GetAsync(imageId, ct))!;
+    }
+
+    /// <summary>RBD images in pool images that the inventory does not know.</summary>
+    public async Task<ApiResult<IReadOnlyList<UnregisteredImage>>> ListUnregisteredAsync(CancellationToken ct)
+    {
+        var agent = await storage.AnyAsync(ct);
+        if (agent.Error is { } noHost)
+        {
+            return noHost;
+        }
+        ListImagesResponse pool;
+        try
+        {
+            pool = await agent.Value!.ListImagesAsync(StorageAgents.ImagesPool, ct);
+        }
+        catch (AgentException e)
+        {
+            return e.ToApiError();
+        }
+        var known = await images.AllIdsAsync(ct);
+        return pool.Names.Where(name => !known.Contains(name)).Order(StringComparer.Ordinal).Select(name => new UnregisteredImage(name)).ToList();
+    }
+
+    /// <summary>Records an RBD image that already exists in pool images; its size is read from RBD.</summary>
+    public async Task<ApiResult<ImageRecord>> RegisterAsync(RegisterImage request, CancellationToken ct)
+    {
+        if (await images.GetAsync(request.ImageId, ct) is not null)
+        {
+            return new ApiError(ApiErrorCode.AlreadyExists, $"image {request.ImageId} is already registered");
+        }
+        var agent = await storage.AnyAsync(ct);
+        if (agent.Error is { } noHost)
+        {
+            return noHost;
+        }
+        RbdImage rbd;
+        try
+        {
+            rbd = await agent.Value!.GetImageAsync(StorageAgents.ImagesPool, request.ImageId, ct);
+        }
+        catch (AgentException e) when (e.Status == StatusCode.NotFound)
+        {
+            return new ApiError(ApiErrorCode.RbdImageNotFound, $"pool {StorageAgents.ImagesPool} has no RBD image {request.ImageId}");
+        }
+        catch (AgentException e)
+        {
+            return e.ToApiError();
+        }
+        if (!await images.TryInsertAsync(request.ImageId, request.Name, (long)rbd.SizeBytes, request.OsType, request.Describe, ImageStatus.Available, ct))
+        {
+            return new ApiError(ApiErrorCode.AlreadyExists, $"image {request.ImageId} is already registered");
+        }
+        return (await images.GetAsync(request.ImageId, ct))!;
+    }
+
+    public async Task<ApiResult<ImageRecord>> UpdateAsync(string imageId, string? name, string? describe, string? osType, CancellationToken ct) =>
+        await images.UpdateAsync(imageId, name, describe, osType, ct) is { } image
+            ? image
+            : ApiError.NotFound(ApiErrorCode.ImageNotFound, "image", imageId);
+
+    /// <summary>
+    /// Unregisters the image; with <paramref name="deleteFile"/> also removes the RBD image.
+    /// Refused while instances or volumes depend on it. The row stays locked until the RBD
+    /// image is gone, so a failure changes nothing.
+    /// </summary>
+    public async Task<ApiResult<ImageRecord>> DeleteAsync(string imageId, bool deleteFile, CancellationToken ct)
+    {
+        var image = await images.GetAsync(imageId, ct);
+        if (image is null)
+        {
+            return ApiError.NotFound(ApiErrorCode.ImageNotFound, "image", imageId);
+        }
+        await using var deletion = await images.BeginDeletionAsync(imageId, ct);
+        if (deletion is null)
+        {
+            return ApiError.NotFound(ApiErrorCode.ImageNotFound, "image", imageId);
+        }
+        if (deletion.DependentInstances > 0 || deletion.DependentVolumes > 0)
+        {
+            return new ApiError(ApiErrorCode.ImageInUse,
+                $"image {imageId} is used by {deletion.DependentInstances} instance(s) and {deletion.DependentVolumes} volume(s); delete those first");
+        }
+        if (deleteFile)
+        {
+            var agent = await storage.AnyAsync(ct);
+            if (agent.Error is { } noHost)
+            {
+                return noHost;
+            }
+            try
+            {
+                await agent.Value!.RemoveImageAsync(new RemoveImageRequest
+                {
+                    OperationId = $"image-delete.{imageId}.{Guid.NewGuid():N}",
+                    Pool = StorageAgents.ImagesPool,
+                    Name = imageId,
+                }, ct);
+            }
+            catch (AgentException e) when (e.Status == StatusCode.FailedPrecondition)
+            {
+                return new ApiError(ApiErrorCode.ImageInUse, $"the RBD image of {imageId} cannot be removed: {e.Detail}");
+            }
+            catch (AgentException e)
+            {
+                return e.ToApiError();
+            }
+        }
+        await deletion.CommitAsync(ct);
+        LogDeleted(imageId, deleteFile);
+        return image;
+    }
+
+    [LoggerMessage(EventId = 1401, Level = LogLevel.Warning, Message = "Creating the RBD image of {ImageId} failed: {Reason}")]
+    private partial void LogCreateFailed(string imageId, string reason);
+
+    [LoggerMessage(EventId = 1402, Level = LogLevel.Information, Message = "Image {ImageId} deleted (RBD image removed: {FileDeleted})")]
+    private partial void LogDeleted(string imageId, bool fileDeleted);
+}

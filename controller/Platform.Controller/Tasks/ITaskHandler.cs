@@ -1,0 +1,23 @@
+namespace Platform.Controller.Tasks;
+
+/// <summary>Carries out one kind of task.</summary>
+internal interface ITaskHandler
+{
+    string Kind { get; }
+
+    /// <summary>
+    /// Runs the task, or resumes it after its owner died: resuming runs it again from the start,
+    /// so every step must be idempotent (agent calls carry <see cref="TaskContext.OperationId"/>,
+    /// the agent answers a repeated one without doing the work twice).
+    /// </summary>
+    Task RunAsync(TaskContext context, CancellationToken ct);
+
+    /// <summary>The task failed: undo what it made and leave the resource in its error state with the reason.</summary>
+    Task FailAsync(TaskContext context, string reason, CancellationToken ct);
+}
+
+/// <summary>An expected failure of a task step, with the reason the user sees.</summary>
+internal sealed class TaskFailedException(string reason) : Exception(reason);
+
+/// <summary>Another replica took the task over (this one's lease ran out): stop without touching it.</summary>
+internal sealed class TaskLeaseLostException(string taskId) : Exception($"lease of {taskId} lost");

@@ -1,0 +1,18 @@
+namespace Platform.Controller.Tasks;
+
+internal sealed class TaskOptions
+{
+    public const string Section = "Tasks";
+
+    /// <summary>How long a replica owns a task without renewing; after that another replica resumes it.</summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often replicas look for tasks whose owner went away.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>A task resumed this many times without finishing ends in an error.</summary>
+    public int MaxAttempts { get; set; } = 5;
+
+    /// <summary>How long short operations (hot-plug, power) keep the HTTP request open before answering with the task.</summary>
+    public TimeSpan SynchronousWait { get; set; } = TimeSpan.FromSeconds(60);
+}

@@ -1,0 +1,38 @@
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Platform.Controller.Tasks;
+
+/// <summary>
+/// Resumes tasks whose owner went away (a crashed or restarted replica): claims them with
+/// FOR UPDATE SKIP LOCKED, so each is taken by exactly one replica.
+/// </summary>
+internal sealed partial class TaskWorker(TaskStore store, TaskRunner runner, IOptions<TaskOptions> options, ILogger<TaskWorker> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.PollInterval);
+        do
+        {
+            try
+            {
+                while (await store.ClaimAbandonedAsync(runner.Owner, runner.Lease, stoppingToken) is { } task)
+                {
+                    LogResuming(task.TaskId, task.Kind, task.ResourceId, task.Attempts);
+                    runner.Start(task);
+                }
+            }
+            catch (NpgsqlException e)
+            {
+                LogPollFailed(e);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    [LoggerMessage(EventId = 1311, Level = LogLevel.Information, Message = "Resuming task {TaskId} ({Kind} {ResourceId}), attempt {Attempt}")]
+    private partial void LogResuming(string taskId, string kind, string resourceId, int attempt);
+
+    [LoggerMessage(EventId = 1312, Level = LogLevel.Warning, Message = "Looking for abandoned tasks failed; retrying next period")]
+    private partial void LogPollFailed(Exception exception);
+}
