@@ -4,6 +4,7 @@ using Platform.Controller.Api;
 using Platform.Controller.Grpc;
 using Platform.Controller.Hosts;
 using Platform.Controller.Images;
+using Platform.Controller.Instances;
 using Platform.Controller.Inventory;
 using Platform.Controller.Tasks;
 
@@ -17,6 +18,7 @@ builder.AddRestApi();
 builder.AddHosts();
 builder.AddTasks();
 builder.AddImages();
+builder.AddInstances();
 builder.AddControllerGrpc();
 
 var app = builder.Build();
@@ -24,6 +26,9 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.MapPlatformHealth(Component);
 app.MapImageEndpoints();
+app.MapInstanceEndpoints();
+app.MapTaskEndpoints();
+app.MapHostEndpoints();
 app.MapApiFallback();
 app.MapControllerGrpc();
 

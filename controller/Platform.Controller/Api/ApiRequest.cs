@@ -193,6 +193,44 @@ internal sealed class ApiRequest
         return match;
     }
 
+    /// <summary>A list of resource ids: a JSON array, or in a form/query a comma-separated value. Duplicates are an error.</summary>
+    public IReadOnlyList<string> Ids(string name, string prefix, int maxCount)
+    {
+        if (!_values.TryGetValue(name, out var node) || node is null)
+        {
+            return [];
+        }
+        IEnumerable<JsonNode?> items = node switch
+        {
+            JsonArray array => array,
+            JsonValue value when value.GetValueKind() == JsonValueKind.String =>
+                value.GetValue<string>().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v => (JsonNode?)JsonValue.Create(v)),
+            _ => [node],
+        };
+        var ids = new List<string>();
+        foreach (var item in items)
+        {
+            var id = item is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+            if (id is null || !ResourceIds.IsValid(prefix, id))
+            {
+                AddError(name, $"must list ids of the form {prefix}-xxxxxxxx");
+                return [];
+            }
+            ids.Add(id);
+        }
+        if (ids.Count > maxCount)
+        {
+            AddError(name, $"must have at most {maxCount} entries");
+            return [];
+        }
+        if (ids.Distinct(StringComparer.Ordinal).Count() != ids.Count)
+        {
+            AddError(name, "lists an id twice");
+            return [];
+        }
+        return ids;
+    }
+
     /// <summary>A JSON array of objects (in a form: the field holds the array as JSON text).</summary>
     public IReadOnlyList<JsonObject> Objects(string name, int maxCount)
     {

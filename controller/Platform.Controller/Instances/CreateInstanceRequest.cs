@@ -1,0 +1,62 @@
+using Platform.Controller.Api;
+
+namespace Platform.Controller.Instances;
+
+/// <summary>Reads and validates /api/v1/instance/create, reporting every problem at once.</summary>
+internal static class CreateInstanceRequest
+{
+    // vda is the boot disk; vdb..vdz hold data volumes.
+    public const int MaxDataVolumes = 25;
+    public const int MaxNics = 8;
+
+    public static CreateInstance? Read(ApiRequest request)
+    {
+        var name = request.Text("instance_name", TextRule.Name, required: true);
+        var imageId = request.Id("image_id", ResourceIds.Image);
+        var cpu = request.Integer("cpu", 1, 64, required: true);
+        var memory = request.Integer("memory", 64, 1_048_576, required: true);
+        var bootSize = request.Integer("boot_volume_size", 1, 65_536);
+        var describe = request.Text("describe", TextRule.Description) ?? "";
+
+        var newVolumes = new List<NewDataVolume>();
+        var volumeItems = request.Objects("data_volumes", MaxDataVolumes);
+        for (var i = 0; i < volumeItems.Count; i++)
+        {
+            var item = request.Nested("data_volumes", i, volumeItems[i]);
+            var volumeName = item.Text("volume_name", TextRule.Name, required: true);
+            var size = item.Integer("volume_size", 1, 65_536, required: true);
+            var volumeDescribe = item.Text("describe", TextRule.Description) ?? "";
+            if (volumeName is not null && size is not null)
+            {
+                newVolumes.Add(new NewDataVolume(volumeName, (int)size, volumeDescribe));
+            }
+        }
+        var existingVolumes = request.Ids("volume_ids", ResourceIds.Volume, MaxDataVolumes);
+        if (volumeItems.Count + existingVolumes.Count > MaxDataVolumes)
+        {
+            request.AddError("data_volumes", $"an instance holds at most {MaxDataVolumes} data volumes (vdb..vdz) in all");
+        }
+
+        var newNics = new List<NewNicRequest>();
+        var nicItems = request.Objects("nics", MaxNics);
+        for (var i = 0; i < nicItems.Count; i++)
+        {
+            var item = request.Nested("nics", i, nicItems[i]);
+            var nicName = item.Text("nic_name", TextRule.Name, required: true);
+            var nicDescribe = item.Text("describe", TextRule.Description) ?? "";
+            if (nicName is not null)
+            {
+                newNics.Add(new NewNicRequest(nicName, nicDescribe));
+            }
+        }
+        var existingNics = request.Ids("nic_ids", ResourceIds.Nic, MaxNics);
+        if (nicItems.Count + existingNics.Count > MaxNics)
+        {
+            request.AddError("nics", $"an instance has at most {MaxNics} network interfaces in all");
+        }
+
+        return request.IsValid
+            ? new CreateInstance(name!, imageId!, (int)cpu!, (int)memory!, (int?)bootSize, newVolumes, existingVolumes, newNics, existingNics, describe)
+            : null;
+    }
+}

@@ -1,0 +1,147 @@
+using Platform.Controller.Api;
+using Platform.Controller.Tasks;
+
+namespace Platform.Controller.Instances;
+
+/// <summary>/api/v1/instance/*.</summary>
+internal static class InstanceEndpoints
+{
+    public static void MapInstanceEndpoints(this IEndpointRouteBuilder app)
+    {
+        var instance = app.MapGroup("/api/v1/instance");
+        instance.MapGet("/list", List);
+        instance.MapGet("/search", Search);
+        instance.MapGet("/detail", Detail);
+        instance.MapPost("/create", Create);
+        instance.MapGet("/progress", Progress);
+        instance.MapPost("/turnon", TurnOn);
+        instance.MapPost("/turnoff", TurnOff);
+        // The seed's spelling, served as is, and the correct one.
+        instance.MapPost("/destory", Destroy);
+        instance.MapPost("/destroy", Destroy);
+    }
+
+    private static readonly IReadOnlyList<string> Statuses =
+    [
+        InstanceStatus.Creating, InstanceStatus.Running, InstanceStatus.Stopped, InstanceStatus.Starting,
+        InstanceStatus.Stopping, InstanceStatus.Destroying, InstanceStatus.Error,
+    ];
+
+    private static Task<IResult> List(HttpRequest http, InstanceQueries queries, CancellationToken ct) =>
+        ApiCall.RunAsync(http, async request =>
+        {
+            var name = request.Text("filter_name", TextRule.Description);
+            var paging = request.Paging();
+            return request.IsValid
+                ? await queries.SearchAsync(new InstanceFilter(name, null, null, null, null, null), paging, ct)
+                : request.ValidationError;
+        }, ct);
+
+    private static Task<IResult> Search(HttpRequest http, InstanceQueries queries, CancellationToken ct) =>
+        ApiCall.RunAsync(http, async request =>
+        {
+            var name = request.Text("filter_name", TextRule.Description);
+            var instanceId = request.Id("instance_id", ResourceIds.Instance, required: false);
+            var status = request.Choice("status", Statuses);
+            var hostIp = request.Text("host_ip", TextRule.Description);
+            var imageId = request.Id("image_id", ResourceIds.Image, required: false);
+            var ip = request.Text("ip", TextRule.Description);
+            foreach (var (field, value) in new[] { ("host_ip", hostIp), ("ip", ip) })
+            {
+                if (value is not null && !System.Net.IPAddress.TryParse(value, out _))
+                {
+                    request.AddError(field, "must be an IP address");
+                }
+            }
+            var paging = request.Paging();
+            return request.IsValid
+                ? await queries.SearchAsync(new InstanceFilter(name, instanceId, status, hostIp, imageId, ip), paging, ct)
+                : request.ValidationError;
+        }, ct);
+
+    private static Task<IResult> Detail(HttpRequest http, InstanceQueries queries, CancellationToken ct) =>
+        ApiCall.RunAsync(http, async request =>
+        {
+            var instanceId = request.Id("instance_id", ResourceIds.Instance);
+            if (!request.IsValid)
+            {
+                return request.ValidationError;
+            }
+            var detail = await queries.DetailAsync(instanceId!, ct);
+            return detail.Error is { } error ? error : detail.Value;
+        }, ct);
+
+    private static Task<IResult> Create(HttpRequest http, InstanceCreation creation, CancellationToken ct) =>
+        ApiCall.RunAsync(http, async request =>
+        {
+            if (CreateInstanceRequest.Read(request) is not { } create)
+            {
+                return request.ValidationError;
+            }
+            var created = await creation.CreateAsync(create, ct);
+            return created.Error is { } error ? error : created.Value;
+        }, ct);
+
+    private static Task<IResult> Progress(HttpRequest http, InstanceQueries queries, CancellationToken ct) =>
+        ApiCall.RunAsync(http, async request =>
+        {
+            var instanceId = request.Id("instance_id", ResourceIds.Instance, required: !request.Has("task_id"));
+            var taskId = request.Has("task_id") ? request.Text("task_id", TextRule.Name) : null;
+            if (!request.IsValid)
+            {
+                return request.ValidationError;
+            }
+            var progress = await queries.ProgressAsync(instanceId, taskId, ct);
+            return progress.Error is { } error ? error : progress.Value;
+        }, ct);
+
+    private static Task<IResult> TurnOn(HttpRequest http, InstanceOperations operations, CancellationToken ct) =>
+        ApiCall.RunAsync(http, async request =>
+        {
+            var instanceId = request.Id("instance_id", ResourceIds.Instance);
+            if (!request.IsValid)
+            {
+                return request.ValidationError;
+            }
+            return Answer(await operations.TurnOnAsync(instanceId!, ct));
+        }, ct);
+
+    private static Task<IResult> TurnOff(HttpRequest http, InstanceOperations operations, CancellationToken ct) =>
+        ApiCall.RunAsync(http, async request =>
+        {
+            var instanceId = request.Id("instance_id", ResourceIds.Instance);
+            var force = request.Boolean("force") ?? false;
+            if (!request.IsValid)
+            {
+                return request.ValidationError;
+            }
+            return Answer(await operations.TurnOffAsync(instanceId!, force, ct));
+        }, ct);
+
+    private static Task<IResult> Destroy(HttpRequest http, InstanceOperations operations, CancellationToken ct) =>
+        ApiCall.RunAsync(http, async request =>
+        {
+            var instanceId = request.Id("instance_id", ResourceIds.Instance);
+            if (!request.IsValid)
+            {
+                return request.ValidationError;
+            }
+            return Answer(await operations.DestroyAsync(instanceId!, ct));
+        }, ct);
+
+    /// <summary>
+    /// A power operation that failed within the wait answers the failure (a guest ignoring
+    /// ACPI is a 409 saying so); one still running answers the task to follow.
+    /// </summary>
+    private static object? Answer(ApiResult<InstanceOperation> result)
+    {
+        if (result.Error is { } error)
+        {
+            return error;
+        }
+        var operation = result.Value!;
+        return operation.TaskState == TaskStates.Failed
+            ? new ApiError(ApiErrorCode.InvalidState, $"{operation.InstanceId}: {operation.TaskError}")
+            : operation;
+    }
+}

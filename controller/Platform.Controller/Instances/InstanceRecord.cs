@@ -1,0 +1,55 @@
+namespace Platform.Controller.Instances;
+
+internal sealed record InstanceRecord(
+    string InstanceId,
+    string InstanceName,
+    Guid Uuid,
+    string Status,
+    string? Error,
+    string? HostId,
+    string? HostIp,
+    string? GrpcEndpoint,
+    string ImageId,
+    int Cpu,
+    int Memory,
+    string Describe,
+    long CreateTime);
+
+internal static class InstanceStatus
+{
+    public const string Creating = "creating";
+    public const string Running = "running";
+    public const string Stopped = "stopped";
+    public const string Starting = "starting";
+    public const string Stopping = "stopping";
+    public const string Destroying = "destroying";
+    public const string Error = "error";
+}
+
+/// <summary>A volume as an instance lists it.</summary>
+internal sealed record InstanceVolume(string VolumeId, string VolumeName, int VolumeSize, string? Device, bool IsBoot, string Status, string? InstanceId);
+
+/// <summary>A network interface as an instance lists it.</summary>
+internal sealed record InstanceNic(string NicId, string NicName, string Mac, string Ip, string Bridge, string Status, string? InstanceId);
+
+/// <summary>An instance as the console sees it (list, search, detail).</summary>
+internal sealed record InstanceView(
+    string InstanceId,
+    string InstanceName,
+    string Status,
+    string? Error,
+    string Ip,
+    string HostIp,
+    string? HostId,
+    int Cpu,
+    int Memory,
+    string ImageId,
+    IReadOnlyList<InstanceNic> Nics,
+    IReadOnlyList<InstanceVolume> Volumes,
+    string Describe,
+    long CreateTime)
+{
+    public static InstanceView From(InstanceRecord r, IReadOnlyList<InstanceVolume> volumes, IReadOnlyList<InstanceNic> nics) =>
+        new(r.InstanceId, r.InstanceName, r.Status, r.Error, (nics.Count > 0 ? nics[0].Ip : ""), r.HostIp ?? "", r.HostId,
+            r.Cpu, r.Memory, r.ImageId, nics, volumes, r.Describe, r.CreateTime);
+}

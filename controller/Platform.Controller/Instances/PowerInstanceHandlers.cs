@@ -1,0 +1,60 @@
+using Platform.Contracts.Agent.V1;
+using Platform.Controller.Agents;
+using Platform.Controller.Tasks;
+
+namespace Platform.Controller.Instances;
+
+/// <summary>Turn on: start the defined domain.</summary>
+internal sealed class StartInstanceHandler(InstanceStore instances, InstanceTaskStore store, AgentClients agents) : ITaskHandler
+{
+    public string Kind => InstanceOperations.StartKind;
+
+    public async Task RunAsync(TaskContext context, CancellationToken ct)
+    {
+        var agent = await PowerSteps.AgentOfAsync(instances, agents, context, ct);
+        await context.ReportAsync("starting the domain", 30, ct);
+        await agent.StartDomainAsync(new StartDomainRequest { OperationId = context.OperationId("start"), Name = context.ResourceId }, ct);
+        await store.SetStatusAsync(context.ResourceId, InstanceStatus.Running, null, ct);
+    }
+
+    public Task FailAsync(TaskContext context, string reason, CancellationToken ct) =>
+        store.SetStatusAsync(context.ResourceId, context.Payload<PowerPayload>().Previous, reason, ct);
+}
+
+/// <summary>Turn off: the ACPI power button, waiting for the guest to shut down; or, forced, power off.</summary>
+internal sealed class StopInstanceHandler(InstanceStore instances, InstanceTaskStore store, AgentClients agents) : ITaskHandler
+{
+    public string Kind => InstanceOperations.StopKind;
+
+    public async Task RunAsync(TaskContext context, CancellationToken ct)
+    {
+        var payload = context.Payload<PowerPayload>();
+        var agent = await PowerSteps.AgentOfAsync(instances, agents, context, ct);
+        if (payload.Force)
+        {
+            await context.ReportAsync("powering off", 30, ct);
+            await agent.PowerOffDomainAsync(new PowerOffDomainRequest { OperationId = context.OperationId("poweroff"), Name = context.ResourceId }, ct);
+        }
+        else
+        {
+            await context.ReportAsync("waiting for the guest to shut down (ACPI)", 30, ct);
+            await agent.ShutdownDomainAsync(new ShutdownDomainRequest { OperationId = context.OperationId("shutdown"), Name = context.ResourceId }, ct);
+        }
+        await store.SetStatusAsync(context.ResourceId, InstanceStatus.Stopped, null, ct);
+    }
+
+    /// <summary>A guest that ignored the power button is still running: say so, and how to force it.</summary>
+    public Task FailAsync(TaskContext context, string reason, CancellationToken ct) =>
+        store.SetStatusAsync(context.ResourceId, context.Payload<PowerPayload>().Previous, reason, ct);
+}
+
+internal static class PowerSteps
+{
+    public static async Task<AgentClient> AgentOfAsync(InstanceStore instances, AgentClients agents, TaskContext context, CancellationToken ct)
+    {
+        var instance = await instances.GetAsync(context.ResourceId, ct) ?? throw new TaskFailedException($"instance {context.ResourceId} vanished");
+        return instance.GrpcEndpoint is { } endpoint
+            ? agents.For(endpoint)
+            : throw new TaskFailedException($"instance {context.ResourceId} is not placed on any host");
+    }
+}
