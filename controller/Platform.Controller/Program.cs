@@ -6,7 +6,9 @@ using Platform.Controller.Hosts;
 using Platform.Controller.Images;
 using Platform.Controller.Instances;
 using Platform.Controller.Inventory;
+using Platform.Controller.Networks;
 using Platform.Controller.Tasks;
+using Platform.Controller.Volumes;
 
 const string Component = "controller";
 
@@ -19,6 +21,8 @@ builder.AddHosts();
 builder.AddTasks();
 builder.AddImages();
 builder.AddInstances();
+builder.AddVolumes();
+builder.AddNetworks();
 builder.AddControllerGrpc();
 
 var app = builder.Build();
@@ -27,10 +31,13 @@ app.UseStatusCodePages();
 app.MapPlatformHealth(Component);
 app.MapImageEndpoints();
 app.MapInstanceEndpoints();
+app.MapVolumeEndpoints();
+app.MapNetworkEndpoints();
 app.MapTaskEndpoints();
 app.MapHostEndpoints();
 app.MapApiFallback();
 app.MapControllerGrpc();
 
 await app.MigrateInventoryAsync();
+await app.SeedNetworksAsync();
 await app.RunAsync();

@@ -1,0 +1,141 @@
+using Microsoft.Extensions.Options;
+using Platform.Controller.Api;
+using Platform.Controller.Tasks;
+using Platform.Controller.Volumes;
+
+namespace Platform.Controller.Networks;
+
+/// <summary>A NIC after an operation, and the task that carried it out (still running when it outlasted the wait).</summary>
+internal sealed record NicOutcome(NicRecord Nic, string? TaskId);
+
+internal static class NicTasks
+{
+    public const string Attach = "nic.attach";
+    public const string Detach = "nic.detach";
+}
+
+internal sealed record NicTaskPayload(string NicId, string InstanceId, string Mac, string Bridge);
+
+/// <summary>
+/// Attach and detach run as tasks holding the NIC and the instance, like volume mount/unmount;
+/// create and delete only touch the inventory.
+/// </summary>
+internal sealed partial class NicUseCases(NicStore nics, TaskRunner runner, IOptions<TaskOptions> options, ILogger<NicUseCases> logger)
+{
+    public async Task<ApiResult<NicOutcome>> CreateAsync(string name, string describe, CancellationToken ct)
+    {
+        try
+        {
+            var nic = await nics.CreateAsync(new NewNic(ResourceIds.New(ResourceIds.Nic), name, describe, null, NicStatus.Idle), ct);
+            LogCreated(nic.NicId, nic.Mac, nic.Ip);
+            return new NicOutcome(nic, null);
+        }
+        catch (NoAddressLeftException e)
+        {
+            return new ApiError(ApiErrorCode.NoAddressLeft, e.Message);
+        }
+    }
+
+    public async Task<ApiResult<NicOutcome>> AttachAsync(string nicId, string instanceId, CancellationToken ct)
+    {
+        string taskId;
+        await using (var change = await nics.BeginChangeAsync(nicId, instanceId, ct))
+        {
+            if (change is null)
+            {
+                return ApiError.NotFound(ApiErrorCode.NicNotFound, "network interface", nicId);
+            }
+            var nic = change.Nic;
+            if (change.Instance is not { } instance)
+            {
+                return ApiError.NotFound(ApiErrorCode.InstanceNotFound, "instance", instanceId);
+            }
+            if (nic.Status != NicStatus.Idle || nic.InstanceId is not null)
+            {
+                return new ApiError(ApiErrorCode.NicInUse,
+                    $"network interface {nicId} is {nic.Status}{(nic.InstanceId is null ? "" : $" on instance {nic.InstanceId}")}; attach needs it idle");
+            }
+            if (!instance.CanTakeDevices)
+            {
+                return ApiError.WrongState("instance", instanceId, instance.Status, "running or stopped on a host");
+            }
+            var task = new NewTask(NicTasks.Attach, nicId, [nicId, instanceId], new NicTaskPayload(nicId, instanceId, nic.Mac, nic.Bridge));
+            var started = await change.StartTaskAsync(task, runner.Owner, runner.Lease, NicStatus.Attaching, instanceId, ct);
+            if (started is null)
+            {
+                return ApiError.Busy($"{nicId} or {instanceId}");
+            }
+            taskId = started;
+        }
+        return await FinishAsync(nicId, taskId, ct);
+    }
+
+    public async Task<ApiResult<NicOutcome>> DetachAsync(string nicId, string instanceId, CancellationToken ct)
+    {
+        string taskId;
+        await using (var change = await nics.BeginChangeAsync(nicId, instanceId, ct))
+        {
+            if (change is null)
+            {
+                return ApiError.NotFound(ApiErrorCode.NicNotFound, "network interface", nicId);
+            }
+            var nic = change.Nic;
+            if (change.Instance is not { } instance)
+            {
+                return ApiError.NotFound(ApiErrorCode.InstanceNotFound, "instance", instanceId);
+            }
+            if (nic.InstanceId != instanceId || nic.Status != NicStatus.Attached)
+            {
+                return new ApiError(ApiErrorCode.InvalidState,
+                    $"network interface {nicId} is {nic.Status}{(nic.InstanceId is null ? "" : $" on instance {nic.InstanceId}")}; detach needs it attached to {instanceId}");
+            }
+            if (!instance.CanTakeDevices)
+            {
+                return ApiError.WrongState("instance", instanceId, instance.Status, "running or stopped on a host");
+            }
+            var task = new NewTask(NicTasks.Detach, nicId, [nicId, instanceId], new NicTaskPayload(nicId, instanceId, nic.Mac, nic.Bridge));
+            // Detaching keeps instance_id: until the agent confirms, the NIC is still in the domain.
+            var started = await change.StartTaskAsync(task, runner.Owner, runner.Lease, NicStatus.Detaching, instanceId, ct);
+            if (started is null)
+            {
+                return ApiError.Busy($"{nicId} or {instanceId}");
+            }
+            taskId = started;
+        }
+        return await FinishAsync(nicId, taskId, ct);
+    }
+
+    /// <summary>Only an idle NIC goes; the answer is the NIC as it was, status "deleted".</summary>
+    public async Task<ApiResult<NicOutcome>> DeleteAsync(string nicId, CancellationToken ct)
+    {
+        var nic = await nics.GetAsync(nicId, ct);
+        if (nic is null)
+        {
+            return ApiError.NotFound(ApiErrorCode.NicNotFound, "network interface", nicId);
+        }
+        // The delete re-checks idleness itself: the NIC may have been attached since the read.
+        if (nic.Status != NicStatus.Idle || !await nics.DeleteIdleAsync(nicId, ct))
+        {
+            return new ApiError(ApiErrorCode.NicInUse,
+                $"network interface {nicId} is {nic.Status}{(nic.InstanceId is null ? "" : $" on instance {nic.InstanceId}")}; only an idle one can be deleted");
+        }
+        LogDeleted(nicId);
+        return new NicOutcome(nic with { Status = "deleted" }, null);
+    }
+
+    private async Task<ApiResult<NicOutcome>> FinishAsync(string nicId, string taskId, CancellationToken ct)
+    {
+        if (await TaskFailures.RunAndWaitAsync(runner, taskId, options.Value.SynchronousWait, ct) is { } failed)
+        {
+            return failed with { Message = $"network interface {nicId}: {failed.Message}" };
+        }
+        var nic = await nics.GetAsync(nicId, ct);
+        return nic is null ? ApiError.NotFound(ApiErrorCode.NicNotFound, "network interface", nicId) : new NicOutcome(nic, taskId);
+    }
+
+    [LoggerMessage(EventId = 1601, Level = LogLevel.Information, Message = "Network interface {NicId} created: MAC {Mac}, IP {Ip}")]
+    private partial void LogCreated(string nicId, string mac, string ip);
+
+    [LoggerMessage(EventId = 1602, Level = LogLevel.Information, Message = "Network interface {NicId} deleted")]
+    private partial void LogDeleted(string nicId);
+}

@@ -1,0 +1,107 @@
+using Platform.Controller.Api;
+
+namespace Platform.Controller.Volumes;
+
+/// <summary>/api/v1/volume/*.</summary>
+internal static class VolumeEndpoints
+{
+    // The schema's bound on volumes.volume_size (GiB): 64 TiB.
+    private const long MaxSizeGiB = 65536;
+
+    public static void MapVolumeEndpoints(this IEndpointRouteBuilder app)
+    {
+        var volumes = app.MapGroup("/api/v1/volume");
+        volumes.MapGet("/list", List);
+        volumes.MapPost("/create", Create);
+        volumes.MapPost("/mount", Mount);
+        volumes.MapPost("/unmount", Unmount);
+        // The seed has delete as a GET; POST is accepted too.
+        volumes.MapMethods("/delete", [HttpMethods.Get, HttpMethods.Post], Delete);
+    }
+
+    private static async Task<IResult> List(HttpRequest http, VolumeStore volumes, CancellationToken ct) =>
+        await ApiCall.RunAsync(http, async request =>
+        {
+            var filter = request.Text("filter_name", TextRule.Description);
+            var paging = request.Paging();
+            if (!request.IsValid)
+            {
+                return request.ValidationError;
+            }
+            var (total, items) = await volumes.ListAsync(filter, paging.Offset, paging.PageSize, ct);
+            return new PageOf<VolumeView>(total, paging.PageNum, paging.PageSize, items.Select(v => VolumeView.From(v)).ToList());
+        }, ct);
+
+    private static async Task<IResult> Create(HttpRequest http, VolumeUseCases useCases, CancellationToken ct) =>
+        await ApiCall.RunAsync(http, async request =>
+        {
+            var name = request.Text("volume_name", TextRule.Name, required: true);
+            var size = request.Integer("volume_size", 1, MaxSizeGiB, required: true);
+            var describe = request.Text("describe", TextRule.Description) ?? "";
+            var imageId = request.Has("image_id") ? request.Id("image_id", ResourceIds.Image) : null;
+            if (!request.IsValid)
+            {
+                return request.ValidationError;
+            }
+            var outcome = await useCases.CreateAsync(new CreateVolume(name!, (int)size!.Value, describe, imageId), ct);
+            return outcome.Error is { } error ? error : VolumeView.From(outcome.Value!);
+        }, ct);
+
+    private static async Task<IResult> Mount(HttpRequest http, VolumeUseCases useCases, CancellationToken ct) =>
+        await ApiCall.RunAsync(http, async request =>
+        {
+            var volumeId = request.Id("volume_id", ResourceIds.Volume);
+            var instanceId = request.Id("instance_id", ResourceIds.Instance);
+            if (!request.IsValid)
+            {
+                return request.ValidationError;
+            }
+            var outcome = await useCases.MountAsync(volumeId!, instanceId!, ct);
+            return outcome.Error is { } error ? error : VolumeView.From(outcome.Value!);
+        }, ct);
+
+    private static async Task<IResult> Unmount(HttpRequest http, VolumeUseCases useCases, CancellationToken ct) =>
+        await ApiCall.RunAsync(http, async request =>
+        {
+            var volumeId = request.Id("volume_id", ResourceIds.Volume);
+            var instanceId = request.Id("instance_id", ResourceIds.Instance);
+            if (!request.IsValid)
+            {
+                return request.ValidationError;
+            }
+            var outcome = await useCases.UnmountAsync(volumeId!, instanceId!, ct);
+            return outcome.Error is { } error ? error : VolumeView.From(outcome.Value!);
+        }, ct);
+
+    private static async Task<IResult> Delete(HttpRequest http, VolumeUseCases useCases, CancellationToken ct) =>
+        await ApiCall.RunAsync(http, async request =>
+        {
+            var volumeId = request.Id("volume_id", ResourceIds.Volume);
+            if (!request.IsValid)
+            {
+                return request.ValidationError;
+            }
+            var outcome = await useCases.DeleteAsync(volumeId!, ct);
+            return outcome.Error is { } error ? error : VolumeView.From(outcome.Value!);
+        }, ct);
+}
+
+/// <summary>A volume as the console sees it; task_id is set on the answer of an operation.</summary>
+internal sealed record VolumeView(
+    string VolumeId,
+    string VolumeName,
+    int VolumeSize,
+    long CreateTime,
+    string? InstanceId,
+    string Status,
+    string Describe,
+    string? ImageId,
+    string? Device,
+    string? Error,
+    string? TaskId)
+{
+    public static VolumeView From(VolumeRecord v, string? taskId = null) =>
+        new(v.VolumeId, v.VolumeName, v.VolumeSize, v.CreateTime, v.InstanceId, v.Status, v.Describe, v.ImageId, v.Device, v.Error, taskId);
+
+    public static VolumeView From(VolumeOutcome outcome) => From(outcome.Volume, outcome.TaskId);
+}

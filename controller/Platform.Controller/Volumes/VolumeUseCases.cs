@@ -1,0 +1,197 @@
+using Microsoft.Extensions.Options;
+using Platform.Controller.Agents;
+using Platform.Controller.Api;
+using Platform.Controller.Tasks;
+
+namespace Platform.Controller.Volumes;
+
+internal sealed record CreateVolume(string Name, int SizeGiB, string Describe, string? ImageId);
+
+/// <summary>A volume after an operation, and the task that carried it out (still running when it outlasted the wait).</summary>
+internal sealed record VolumeOutcome(VolumeRecord Volume, string TaskId);
+
+/// <summary>
+/// Volume operations run as tasks: the row changes state in the same commit as the task and its
+/// resource locks, so two operations never interleave and a crash mid-way is resumed, not lost.
+/// The request waits up to TaskOptions.SynchronousWait for the task.
+/// </summary>
+internal sealed partial class VolumeUseCases(
+    VolumeStore volumes, StorageAgents storage, TaskRunner runner, IOptions<TaskOptions> options, ILogger<VolumeUseCases> logger)
+{
+    private static readonly string[] AttachedStatuses = [VolumeStatus.Attaching, VolumeStatus.InUse, VolumeStatus.Detaching];
+
+    public async Task<ApiResult<VolumeOutcome>> CreateAsync(CreateVolume request, CancellationToken ct)
+    {
+        if (request.ImageId is { } imageId)
+        {
+            var image = await volumes.ImageAsync(imageId, ct);
+            if (image is null)
+            {
+                return ApiError.NotFound(ApiErrorCode.ImageNotFound, "image", imageId);
+            }
+            if (image.Status != "available")
+            {
+                return ApiError.WrongState("image", imageId, image.Status, "available");
+            }
+            // A clone is never smaller than its parent: the agent grows clones, it does not shrink them.
+            var minimumGiB = (image.ImageSize + (1L << 30) - 1) >> 30;
+            if (request.SizeGiB < minimumGiB)
+            {
+                return ApiError.Validation([new FieldError("volume_size", $"must be at least {minimumGiB} (the size of image {imageId} in GiB)")]);
+            }
+        }
+        // Refuse before recording anything when no agent could do the work.
+        if ((await storage.AnyAsync(ct)).Error is { } noHost)
+        {
+            return noHost;
+        }
+        var volumeId = ResourceIds.New(ResourceIds.Volume);
+        var volume = new VolumeRecord(volumeId, request.Name, request.SizeGiB, request.ImageId, null, null, false, VolumeStatus.Creating, null, request.Describe, 0);
+        var task = new NewTask(VolumeTasks.Create, volumeId, [volumeId], new VolumeTaskPayload(volumeId));
+        var taskId = await volumes.InsertWithTaskAsync(volume, task, runner.Owner, runner.Lease, ct);
+        if (taskId is null)
+        {
+            return ApiError.NotFound(ApiErrorCode.ImageNotFound, "image", request.ImageId!);
+        }
+        LogCreating(volumeId, request.SizeGiB, request.ImageId, taskId);
+        return await FinishAsync(volumeId, taskId, ct);
+    }
+
+    public async Task<ApiResult<VolumeOutcome>> MountAsync(string volumeId, string instanceId, CancellationToken ct)
+    {
+        string taskId;
+        await using (var change = await volumes.BeginChangeAsync(volumeId, instanceId, ct))
+        {
+            if (change is null)
+            {
+                return ApiError.NotFound(ApiErrorCode.VolumeNotFound, "volume", volumeId);
+            }
+            var volume = change.Volume;
+            if (change.Instance is not { } instance)
+            {
+                return ApiError.NotFound(ApiErrorCode.InstanceNotFound, "instance", instanceId);
+            }
+            if (AttachedStatuses.Contains(volume.Status) || volume.InstanceId is not null)
+            {
+                return new ApiError(ApiErrorCode.VolumeInUse, $"volume {volumeId} is {volume.Status} on instance {volume.InstanceId}");
+            }
+            if (volume.Status != VolumeStatus.Available)
+            {
+                return ApiError.WrongState("volume", volumeId, volume.Status, VolumeStatus.Available);
+            }
+            if (!instance.CanTakeDevices)
+            {
+                return ApiError.WrongState("instance", instanceId, instance.Status, "running or stopped on a host");
+            }
+            var device = VolumeDevices.NextFree(change.UsedDevices);
+            if (device is null)
+            {
+                return new ApiError(ApiErrorCode.InvalidState, $"instance {instanceId} has no free disk device (vdb..vdz are all in use)");
+            }
+            var task = new NewTask(VolumeTasks.Mount, volumeId, [volumeId, instanceId], new VolumeTaskPayload(volumeId, instanceId, device));
+            var started = await change.StartTaskAsync(task, runner.Owner, runner.Lease, VolumeStatus.Attaching, instanceId, device, ct);
+            if (started is null)
+            {
+                return ApiError.Busy($"{volumeId} or {instanceId}");
+            }
+            taskId = started;
+        }
+        return await FinishAsync(volumeId, taskId, ct);
+    }
+
+    public async Task<ApiResult<VolumeOutcome>> UnmountAsync(string volumeId, string instanceId, CancellationToken ct)
+    {
+        string taskId;
+        await using (var change = await volumes.BeginChangeAsync(volumeId, instanceId, ct))
+        {
+            if (change is null)
+            {
+                return ApiError.NotFound(ApiErrorCode.VolumeNotFound, "volume", volumeId);
+            }
+            var volume = change.Volume;
+            if (change.Instance is not { } instance)
+            {
+                return ApiError.NotFound(ApiErrorCode.InstanceNotFound, "instance", instanceId);
+            }
+            if (volume.InstanceId != instanceId || volume.Status != VolumeStatus.InUse)
+            {
+                return new ApiError(ApiErrorCode.InvalidState,
+                    $"volume {volumeId} is {volume.Status}{(volume.InstanceId is null ? "" : $" on instance {volume.InstanceId}")}; unmount needs it in-use on {instanceId}");
+            }
+            if (volume.IsBoot)
+            {
+                return new ApiError(ApiErrorCode.VolumeInUse, $"volume {volumeId} is the boot volume of instance {instanceId}; it leaves with the instance");
+            }
+            if (!instance.CanTakeDevices)
+            {
+                return ApiError.WrongState("instance", instanceId, instance.Status, "running or stopped on a host");
+            }
+            var task = new NewTask(VolumeTasks.Unmount, volumeId, [volumeId, instanceId], new VolumeTaskPayload(volumeId, instanceId, volume.Device));
+            // Detaching keeps instance_id and device: until the agent confirms, the disk is still there.
+            var started = await change.StartTaskAsync(task, runner.Owner, runner.Lease, VolumeStatus.Detaching, instanceId, volume.Device, ct);
+            if (started is null)
+            {
+                return ApiError.Busy($"{volumeId} or {instanceId}");
+            }
+            taskId = started;
+        }
+        return await FinishAsync(volumeId, taskId, ct);
+    }
+
+    /// <summary>Removes the RBD image, then the row; the answer is the volume as it was, status "deleted".</summary>
+    public async Task<ApiResult<VolumeOutcome>> DeleteAsync(string volumeId, CancellationToken ct)
+    {
+        string taskId;
+        VolumeRecord volume;
+        await using (var change = await volumes.BeginChangeAsync(volumeId, null, ct))
+        {
+            if (change is null)
+            {
+                return ApiError.NotFound(ApiErrorCode.VolumeNotFound, "volume", volumeId);
+            }
+            volume = change.Volume;
+            if (volume.IsBoot)
+            {
+                return new ApiError(ApiErrorCode.VolumeInUse, $"volume {volumeId} is the boot volume of instance {volume.InstanceId}; destroy the instance instead");
+            }
+            if (AttachedStatuses.Contains(volume.Status) || volume.InstanceId is not null)
+            {
+                return new ApiError(ApiErrorCode.VolumeInUse, $"volume {volumeId} is {volume.Status} on instance {volume.InstanceId}; unmount it first");
+            }
+            if (volume.Status is VolumeStatus.Creating or VolumeStatus.Deleting)
+            {
+                return ApiError.Busy(volumeId);
+            }
+            var task = new NewTask(VolumeTasks.Delete, volumeId, [volumeId], new VolumeTaskPayload(volumeId));
+            var started = await change.StartTaskAsync(task, runner.Owner, runner.Lease, VolumeStatus.Deleting, null, null, ct);
+            if (started is null)
+            {
+                return ApiError.Busy(volumeId);
+            }
+            taskId = started;
+        }
+        if (await TaskFailures.RunAndWaitAsync(runner, taskId, options.Value.SynchronousWait, ct) is { } failed)
+        {
+            return failed with { Message = $"volume {volumeId}: {failed.Message}" };
+        }
+        var remaining = await volumes.GetAsync(volumeId, ct);
+        LogDeleted(volumeId, remaining is null);
+        return new VolumeOutcome(remaining ?? volume with { Status = "deleted", Error = null }, taskId);
+    }
+
+    private async Task<ApiResult<VolumeOutcome>> FinishAsync(string volumeId, string taskId, CancellationToken ct)
+    {
+        if (await TaskFailures.RunAndWaitAsync(runner, taskId, options.Value.SynchronousWait, ct) is { } failed)
+        {
+            return failed with { Message = $"volume {volumeId}: {failed.Message}" };
+        }
+        var volume = await volumes.GetAsync(volumeId, ct);
+        return volume is null ? ApiError.NotFound(ApiErrorCode.VolumeNotFound, "volume", volumeId) : new VolumeOutcome(volume, taskId);
+    }
+
+    [LoggerMessage(EventId = 1501, Level = LogLevel.Information, Message = "Creating volume {VolumeId} ({SizeGiB} GiB, from image {ImageId}) in task {TaskId}")]
+    private partial void LogCreating(string volumeId, int sizeGiB, string? imageId, string taskId);
+
+    [LoggerMessage(EventId = 1502, Level = LogLevel.Information, Message = "Volume {VolumeId} deletion finished (row gone: {Gone})")]
+    private partial void LogDeleted(string volumeId, bool gone);
+}
