@@ -1,0 +1,210 @@
+using System.Text.Json;
+using Npgsql;
+using Platform.Tests.Integration.Grpc;
+using Platform.Tests.Integration.Infrastructure;
+
+namespace Platform.Tests.Integration.Controller;
+
+/// <summary>
+/// A private controller on its own fresh database in the test PostgreSQL, and a private agent
+/// on the test libvirtd and Ceph that registers with it: the whole platform of one host,
+/// driven through REST only and checked independently with SQL, virsh and rbd.
+/// </summary>
+public abstract class ControllerTestBase
+{
+    protected static readonly TimeSpan BootTimeout = TimeSpan.FromSeconds(150);
+    protected const string ReadyMarker = "PLATFORM-GUEST-READY";
+
+    private readonly CleanupSteps _cleanup = new();
+    private ControllerProcess? _controller;
+    private AgentProcess? _agent;
+    private string _adminConnection = null!;
+
+    internal ComponentSettings Ceph { get; private set; } = null!;
+
+    protected string LibvirtUri { get; private set; } = null!;
+
+    protected string DatabaseName { get; private set; } = null!;
+
+    protected string HostId { get; private set; } = null!;
+
+    /// <summary>Serial logs of the agent's domains, its journal.</summary>
+    protected string WorkDirectory { get; private set; } = null!;
+
+    internal RestClient Api { get; private set; } = null!;
+
+    internal NpgsqlDataSource Database { get; private set; } = null!;
+
+    internal ControllerProcess Controller => _controller ?? throw new InvalidOperationException("no controller");
+
+    /// <summary>Settings the controller starts with (short heartbeats so host-down shows quickly).</summary>
+    protected virtual IReadOnlyDictionary<string, string> ControllerSettings => new Dictionary<string, string>
+    {
+        ["Hosts:HeartbeatInterval"] = "00:00:01",
+        ["Hosts:DownAfter"] = "00:00:06",
+        ["Tasks:Lease"] = "00:00:06",
+        ["Tasks:PollInterval"] = "00:00:01",
+    };
+
+    [OneTimeSetUp]
+    public async Task StartPlatformAsync()
+    {
+        var postgres = TestEnvironment.Require("postgres");
+        Ceph = TestEnvironment.Require("ceph");
+        var libvirt = TestEnvironment.Require("libvirt");
+        LibvirtUri = libvirt["PLATFORM_LIBVIRT_URI"];
+        WorkDirectory = Directory.CreateDirectory(Path.Combine(TestEnvironment.StateDirectory, "tests", "controller-" + Guid.NewGuid().ToString("N")[..12])).FullName;
+
+        _adminConnection = postgres["PLATFORM_PG_CONNECTION"];
+        DatabaseName = "ctl_" + Guid.NewGuid().ToString("N")[..12];
+        await using (var admin = new NpgsqlConnection(_adminConnection))
+        {
+            await admin.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {DatabaseName}", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+        var connection = new NpgsqlConnectionStringBuilder(_adminConnection) { Database = DatabaseName }.ConnectionString;
+        Database = NpgsqlDataSource.Create(connection);
+        _controller = await ControllerProcess.StartAsync(connection, ControllerSettings);
+        Api = new RestClient(_controller.RestUrl);
+
+        HostId = "host-" + Guid.NewGuid().ToString("N")[..8];
+        _agent = await AgentProcess.StartAsync(new AgentProcessOptions
+        {
+            Environment = new Dictionary<string, string>
+            {
+                ["PLATFORM_Compute__LibvirtUri"] = LibvirtUri,
+                ["PLATFORM_Compute__Bridge"] = libvirt["PLATFORM_BRIDGE"],
+                ["PLATFORM_Compute__DomainType"] = "qemu",
+                ["PLATFORM_Compute__SerialLogDirectory"] = WorkDirectory,
+                ["PLATFORM_Compute__DetachTimeout"] = "00:00:15",
+                ["PLATFORM_Compute__DetachAttempts"] = "2",
+                ["PLATFORM_Storage__CephConf"] = Ceph["PLATFORM_CEPH_CONF"],
+                ["PLATFORM_Storage__CephUser"] = Ceph["PLATFORM_CEPH_USER"],
+                ["PLATFORM_Operations__JournalPath"] = Path.Combine(WorkDirectory, "operations.journal"),
+                ["PLATFORM_Registration__ControllerUrl"] = _controller.GrpcUrl,
+                ["PLATFORM_Registration__HostId"] = HostId,
+                ["PLATFORM_Registration__HostIp"] = "127.0.0.1",
+            },
+        });
+        await Eventually.HoldsAsync(async () => await HostStatusAsync(HostId) == "up", TimeSpan.FromSeconds(30), $"host {HostId} registered and up");
+    }
+
+    [OneTimeTearDown]
+    public async Task StopPlatformAsync()
+    {
+        Api?.Dispose();
+        if (_agent is not null)
+        {
+            await _agent.DisposeAsync();
+        }
+        if (_controller is not null)
+        {
+            await _controller.DisposeAsync();
+        }
+        if (Database is not null)
+        {
+            await Database.DisposeAsync();
+        }
+        if (DatabaseName is not null)
+        {
+            await using var admin = new NpgsqlConnection(_adminConnection);
+            await admin.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {DatabaseName} WITH (FORCE)", admin);
+            await drop.ExecuteNonQueryAsync();
+        }
+    }
+
+    [TearDown]
+    public Task CleanUpAsync() => _cleanup.RunAllAsync();
+
+    protected void OnCleanUp(Func<Task> step) => _cleanup.Push(step);
+
+    protected async Task<string?> HostStatusAsync(string hostId)
+    {
+        var hosts = (await Api.GetAsync("/api/v1/hosts/list")).Ok();
+        return hosts.GetProperty("items").EnumerateArray().Where(h => h.GetProperty("host_id").GetString() == hostId)
+            .Select(h => h.GetProperty("status").GetString()).FirstOrDefault();
+    }
+
+    /// <summary>One value from the inventory, read with SQL (not through the controller).</summary>
+    protected async Task<T?> ScalarAsync<T>(string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var command = Database.CreateCommand(sql);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+        var result = await command.ExecuteScalarAsync();
+        return result is null or DBNull ? default : (T)result;
+    }
+
+    protected Task<long> CountAsync(string table) => ScalarAsync<long>($"SELECT count(*) FROM {table}")!;
+
+    /// <summary>Row counts of every inventory table: what "nothing changed" compares.</summary>
+    protected async Task<string> InventorySnapshotAsync()
+    {
+        var counts = new List<string>();
+        foreach (var table in new[] { "images", "volumes", "network_interfaces", "instances", "tasks", "resource_locks" })
+        {
+            counts.Add($"{table}={await CountAsync(table)}");
+        }
+        return string.Join(" ", counts);
+    }
+
+    /// <summary>The tiny guest's bootable disk imported into pool images as an unregistered RBD image.</summary>
+    protected async Task<string> ImportGuestImageAsync()
+    {
+        var imageId = "ami-" + Guid.NewGuid().ToString("N")[..8];
+        await Rbd("import", "--no-progress", "--image-format", "2", TestEnvironment.Require("guest")["PLATFORM_GUEST_DISK"], $"images/{imageId}");
+        OnCleanUp(() => RemoveRbdImageAsync("images", imageId));
+        return imageId;
+    }
+
+    /// <summary>Removes an RBD image with its snapshots if a test left it behind.</summary>
+    protected async Task RemoveRbdImageAsync(string pool, string name)
+    {
+        if (!(await Rbd("ls", pool)).Split('\n', StringSplitOptions.TrimEntries).Contains(name))
+        {
+            return;
+        }
+        foreach (var snapshot in JsonDocument.Parse(await Rbd("snap", "ls", "--format", "json", $"{pool}/{name}")).RootElement.EnumerateArray())
+        {
+            var spec = $"{pool}/{name}@{snapshot.GetProperty("name").GetString()}";
+            await ChildProcess.RunAsync("rbd", [.. RbdArguments, "snap", "unprotect", spec], TimeSpan.FromSeconds(30));
+        }
+        await Rbd("snap", "purge", "--no-progress", $"{pool}/{name}");
+        await Rbd("rm", "--no-progress", $"{pool}/{name}");
+    }
+
+    protected async Task<bool> RbdImageExistsAsync(string pool, string name) =>
+        (await Rbd("ls", pool)).Split('\n', StringSplitOptions.TrimEntries).Contains(name);
+
+    protected async Task<bool> DomainExistsAsync(string name) =>
+        (await Virsh("list", "--all", "--name")).Split('\n', StringSplitOptions.TrimEntries).Contains(name);
+
+    protected async Task<string> DomainStateAsync(string name) => (await Virsh("domstate", name)).Trim();
+
+    protected Task<string> Virsh(params string[] arguments) => ChildProcess.OutputOfAsync("virsh", ["-c", LibvirtUri, .. arguments]);
+
+    protected Task<string> Rbd(params string[] arguments) => ChildProcess.OutputOfAsync("rbd", [.. RbdArguments, .. arguments]);
+
+    private string[] RbdArguments => ["--conf", Ceph["PLATFORM_CEPH_CONF"], "--id", Ceph["PLATFORM_CEPH_USER"]];
+
+    protected string SerialLogOf(string name) => Path.Combine(WorkDirectory, name + ".serial.log");
+
+    /// <summary>Follows /api/v1/instance/progress until the task ends; returns the last progress.</summary>
+    protected async Task<JsonElement> WaitForTaskAsync(string instanceId, string taskId, TimeSpan timeout)
+    {
+        JsonElement last = default;
+        await Eventually.HoldsAsync(async () =>
+        {
+            last = (await Api.GetAsync("/api/v1/instance/progress", ("task_id", taskId))).Ok();
+            Assert.That(last.GetProperty("instance_id").GetString(), Is.EqualTo(instanceId));
+            return last.GetProperty("state").GetString() is "succeeded" or "failed";
+        }, timeout, $"task {taskId} of {instanceId} finished");
+        return last;
+    }
+
+    protected static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid().ToString("N")[..6]}";
+}

@@ -1,0 +1,63 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Platform.Tests.Integration.Controller;
+
+/// <summary>An /api/v1 answer: HTTP status and the envelope's code, message and data.</summary>
+internal sealed record ApiResponse(HttpStatusCode Status, int Code, string Message, JsonElement Data, string Body)
+{
+    public override string ToString() => $"{(int)Status} {Body}";
+
+    /// <summary>The data of a successful answer; fails the test with the body otherwise.</summary>
+    public JsonElement Ok()
+    {
+        Assert.That((Status, Code), Is.EqualTo((HttpStatusCode.OK, 0)), Body);
+        return Data;
+    }
+}
+
+/// <summary>Calls the controller's REST facade the way the console does: query strings, JSON or form bodies.</summary>
+internal sealed class RestClient(string baseUrl) : IDisposable
+{
+    private readonly HttpClient _http = new() { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(120) };
+
+    public Task<ApiResponse> GetAsync(string path, params (string Name, string Value)[] query)
+    {
+        var url = query.Length == 0 ? path : path + "?" + string.Join("&", query.Select(q => $"{Uri.EscapeDataString(q.Name)}={Uri.EscapeDataString(q.Value)}"));
+        return SendAsync(new HttpRequestMessage(HttpMethod.Get, url));
+    }
+
+    public Task<ApiResponse> PostAsync(string path, object body) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) });
+
+    public Task<ApiResponse> PostRawAsync(string path, string contentType, string body) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, System.Text.Encoding.UTF8, contentType) });
+
+    public Task<ApiResponse> PostFormAsync(string path, params (string Name, string Value)[] fields) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(fields.Select(f => KeyValuePair.Create(f.Name, f.Value))) });
+
+    private async Task<ApiResponse> SendAsync(HttpRequestMessage request)
+    {
+        using (request)
+        using (var response = await _http.SendAsync(request))
+        {
+            var body = await response.Content.ReadAsStringAsync();
+            JsonElement root;
+            try
+            {
+                root = JsonDocument.Parse(body).RootElement;
+            }
+            catch (JsonException)
+            {
+                Assert.Fail($"{request.Method} {request.RequestUri} answered {(int)response.StatusCode} without a JSON envelope: {body}");
+                throw;
+            }
+            Assert.That(root.TryGetProperty("code", out var code) && root.TryGetProperty("message", out _), Is.True, $"not an envelope: {body}");
+            return new ApiResponse(response.StatusCode, code.GetInt32(), root.GetProperty("message").GetString() ?? "",
+                root.TryGetProperty("data", out var data) ? data.Clone() : default, body);
+        }
+    }
+
+    public void Dispose() => _http.Dispose();
+}
