@@ -1,5 +1,6 @@
 using Platform.Agent.Compute;
 using Platform.Agent.Grpc;
+using Platform.Agent.Registration;
 using Platform.Agent.Storage;
 using Platform.Common.Health;
 using Platform.Common.Hosting;
@@ -12,6 +13,7 @@ builder.AddPlatformDefaults(Component, args);
 builder.AddCompute();
 builder.AddStorage();
 builder.AddAgentGrpc();
+builder.AddHostRegistration();
 
 var app = builder.Build();
 app.UseExceptionHandler();

@@ -12,6 +12,7 @@ HOSTS_ENV=$PLATFORM_STATE/hosts.env
 AGENT_URL=http://127.0.0.1:$PL_AGENT_HTTP_PORT
 AGENT_GRPC=http://127.0.0.1:$PL_AGENT_GRPC_PORT
 CONTROLLER_URL=http://127.0.0.1:$PL_CONTROLLER_PORT
+CONTROLLER_GRPC=http://127.0.0.1:$PL_CONTROLLER_GRPC_PORT
 
 write_config() {
     pl_load_env "$PLATFORM_STATE/postgres.env" || pl_die "PostgreSQL is not running (no postgres.env)"
@@ -27,13 +28,15 @@ write_config() {
   "Transfer": { "Directory": $(pl_json_string "$PLATFORM_STATE/agent/transfer") },
   "Operations": { "JournalPath": $(pl_json_string "$PLATFORM_STATE/agent/operations.journal") },
   "Compute": { "LibvirtUri": $(pl_json_string "$PLATFORM_LIBVIRT_URI"), "Bridge": $(pl_json_string "$PLATFORM_BRIDGE") },
-  "Storage": { "CephConf": $(pl_json_string "$PLATFORM_CEPH_CONF"), "CephUser": $(pl_json_string "$PLATFORM_CEPH_USER") }
+  "Storage": { "CephConf": $(pl_json_string "$PLATFORM_CEPH_CONF"), "CephUser": $(pl_json_string "$PLATFORM_CEPH_USER") },
+  "Registration": { "ControllerUrl": $(pl_json_string "$CONTROLLER_GRPC"), "HostIp": "127.0.0.1" }
 }
 JSON
     cat > "$ETC/controller.json" <<JSON
 {
   "Kestrel": { "Endpoints": {
-    "Rest": { "Url": $(pl_json_string "$CONTROLLER_URL"), "Protocols": "Http1AndHttp2" }
+    "Rest": { "Url": $(pl_json_string "$CONTROLLER_URL"), "Protocols": "Http1AndHttp2" },
+    "Grpc": { "Url": $(pl_json_string "$CONTROLLER_GRPC"), "Protocols": "Http2" }
   } },
   "ConnectionStrings": { "Inventory": $(pl_json_string "$PLATFORM_PG_CONNECTION") }
 }
@@ -65,15 +68,19 @@ start_daemon() {
 start() {
     install -d -m 0755 "$PLATFORM_STATE/log" "$RUN"
     write_config
-    start_daemon agent Platform.Agent.dll "$AGENT_URL"
+    # The controller first: the agent registers with it on start (it retries when the
+    # controller is not there yet, but this way its first attempt succeeds).
     start_daemon controller Platform.Controller.dll "$CONTROLLER_URL"
-    pl_write_env "$HOSTS_ENV" "PLATFORM_AGENT_URL=$AGENT_URL" "PLATFORM_AGENT_GRPC=$AGENT_GRPC" "PLATFORM_CONTROLLER_URL=$CONTROLLER_URL"
+    start_daemon agent Platform.Agent.dll "$AGENT_URL"
+    pl_write_env "$HOSTS_ENV" "PLATFORM_AGENT_URL=$AGENT_URL" "PLATFORM_AGENT_GRPC=$AGENT_GRPC" \
+        "PLATFORM_CONTROLLER_URL=$CONTROLLER_URL" "PLATFORM_CONTROLLER_GRPC=$CONTROLLER_GRPC"
 }
 
 stop() {
     rm -f "$HOSTS_ENV"
-    pl_stop_pidfile "$RUN/controller.pid" 15
+    # The agent first, so that it does not spend its last seconds retrying an absent controller.
     pl_stop_pidfile "$RUN/agent.pid" 15
+    pl_stop_pidfile "$RUN/controller.pid" 15
     pl_log "stopped"
 }
 

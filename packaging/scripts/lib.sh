@@ -25,6 +25,7 @@ PL_OSD_PORT_MAX=$((PLATFORM_PORT_BASE + 39))
 PL_AGENT_GRPC_PORT=$((PLATFORM_PORT_BASE + 50))
 PL_AGENT_HTTP_PORT=$((PLATFORM_PORT_BASE + 51))
 PL_CONTROLLER_PORT=$((PLATFORM_PORT_BASE + 80))
+PL_CONTROLLER_GRPC_PORT=$((PLATFORM_PORT_BASE + 81))   # HostRegistry: agents register and heartbeat
 
 # Interface names are limited to 15 bytes; the hash keeps bridges of different
 # state directories apart.
