@@ -19,6 +19,7 @@ internal static class ComputeExtensions
         builder.Services.AddHostedService(services => services.GetRequiredService<LibvirtHost>());
         builder.Services.AddSingleton<CephAccess>();
         builder.Services.AddSingleton<HostInventory>();
+        builder.Services.AddSingleton<DomainLocks>();
         builder.Services.AddSingleton<DomainGrpcService>();
         return builder;
     }

@@ -14,7 +14,7 @@ internal sealed partial class DomainGrpcService
     public override Task<DiskAttachment> AttachDisk(AttachDiskRequest request, ServerCallContext context)
     {
         DomainRequestValidator.Validate(request);
-        return MutateAsync(request.OperationId, request, context, cancellation =>
+        return MutateAsync(request.Domain, request.OperationId, request, context, cancellation =>
             WithDomainAsync(request.Domain, async domain =>
             {
                 var answer = new DiskAttachment { Domain = request.Domain, Disk = request.Disk };
@@ -42,7 +42,7 @@ internal sealed partial class DomainGrpcService
     public override Task<DetachDiskResponse> DetachDisk(DetachDiskRequest request, ServerCallContext context)
     {
         DomainRequestValidator.Validate(request);
-        return MutateAsync(request.OperationId, request, context, cancellation =>
+        return MutateAsync(request.Domain, request.OperationId, request, context, cancellation =>
             WithDomainAsync(request.Domain, async domain =>
             {
                 var (live, persistent) = await DescribeBothAsync(domain, cancellation);
@@ -61,7 +61,7 @@ internal sealed partial class DomainGrpcService
     public override Task<NicAttachment> AttachNic(AttachNicRequest request, ServerCallContext context)
     {
         DomainRequestValidator.Validate(request);
-        return MutateAsync(request.OperationId, request, context, cancellation =>
+        return MutateAsync(request.Domain, request.OperationId, request, context, cancellation =>
             WithDomainAsync(request.Domain, async domain =>
             {
                 var device = DomainMapping.ToDevice(request.Nic, Options.Bridge);
@@ -82,7 +82,7 @@ internal sealed partial class DomainGrpcService
     public override Task<DetachNicResponse> DetachNic(DetachNicRequest request, ServerCallContext context)
     {
         DomainRequestValidator.Validate(request);
-        return MutateAsync(request.OperationId, request, context, cancellation =>
+        return MutateAsync(request.Domain, request.OperationId, request, context, cancellation =>
             WithDomainAsync(request.Domain, async domain =>
             {
                 var (live, persistent) = await DescribeBothAsync(domain, cancellation);

@@ -22,6 +22,7 @@ internal sealed partial class DomainGrpcService(
     LibvirtHost libvirt,
     CephAccess ceph,
     OperationJournal journal,
+    DomainLocks locks,
     IOptions<ComputeOptions> options,
     TimeProvider clock,
     ILogger<DomainGrpcService> logger) : DomainService.DomainServiceBase
@@ -36,7 +37,7 @@ internal sealed partial class DomainGrpcService(
     public override Task<ProtoDomain> DefineAndStartDomain(DefineAndStartDomainRequest request, ServerCallContext context)
     {
         DomainRequestValidator.Validate(request);
-        return MutateAsync(request.OperationId, request, context, cancellation =>
+        return MutateAsync(request.Name, request.OperationId, request, context, cancellation =>
             Libvirt(request.Name, () => DefineAndStartAsync(request, cancellation)));
     }
 
@@ -108,7 +109,7 @@ internal sealed partial class DomainGrpcService(
     public override Task<ProtoDomain> StartDomain(StartDomainRequest request, ServerCallContext context)
     {
         DomainRequestValidator.ValidateName(request.Name, request.OperationId);
-        return MutateAsync(request.OperationId, request, context, cancellation =>
+        return MutateAsync(request.Name, request.OperationId, request, context, cancellation =>
             WithDomainAsync(request.Name, async domain =>
             {
                 if (!await domain.IsActiveAsync(cancellation))
@@ -123,16 +124,27 @@ internal sealed partial class DomainGrpcService(
     public override Task<ProtoDomain> ShutdownDomain(ShutdownDomainRequest request, ServerCallContext context)
     {
         DomainRequestValidator.ValidateName(request.Name, request.OperationId);
-        return MutateAsync(request.OperationId, request, context, cancellation =>
+        // Not through MutateAsync: the power button is pressed under the domain's lock, but the wait
+        // for the guest is not, so that PowerOffDomain can force off a guest that ignores the
+        // button without first waiting out this call.
+        return journal.RunAsync(request.OperationId, context.Method, request, context.CancellationToken, cancellation =>
             WithDomainAsync(request.Name, async domain =>
             {
-                if (!await domain.IsActiveAsync(cancellation))
+                var pressed = await locks.RunAsync(request.Name, async () =>
+                {
+                    if (!await domain.IsActiveAsync(cancellation))
+                    {
+                        return false;
+                    }
+                    await domain.ShutdownAsync(cancellation);
+                    return true;
+                }, cancellation);
+                if (!pressed)
                 {
                     return await DomainMapping.DescribeAsync(domain, cancellation);
                 }
                 var budget = Budget(context, Options.DefaultShutdownTimeout);
                 var started = clock.GetTimestamp();
-                await domain.ShutdownAsync(cancellation);
                 LogShutdownRequested(logger, request.Name, budget.TotalSeconds);
                 while ((await domain.GetStateAsync(cancellation)).State != LibvirtState.ShutOff)
                 {
@@ -153,7 +165,7 @@ internal sealed partial class DomainGrpcService(
     public override Task<ProtoDomain> PowerOffDomain(PowerOffDomainRequest request, ServerCallContext context)
     {
         DomainRequestValidator.ValidateName(request.Name, request.OperationId);
-        return MutateAsync(request.OperationId, request, context, cancellation =>
+        return MutateAsync(request.Name, request.OperationId, request, context, cancellation =>
             WithDomainAsync(request.Name, async domain =>
             {
                 if (await domain.IsActiveAsync(cancellation))
@@ -168,7 +180,7 @@ internal sealed partial class DomainGrpcService(
     public override Task<UndefineDomainResponse> UndefineDomain(UndefineDomainRequest request, ServerCallContext context)
     {
         DomainRequestValidator.ValidateName(request.Name, request.OperationId);
-        return MutateAsync(request.OperationId, request, context, async cancellation =>
+        return MutateAsync(request.Name, request.OperationId, request, context, async cancellation =>
         {
             var connection = await ConnectAsync(cancellation);
             using var domain = await connection.FindDomainAsync(request.Name, cancellation);
@@ -260,11 +272,14 @@ internal sealed partial class DomainGrpcService(
     /// Every mutating command runs its work through here, and only here: the operation journal
     /// answers a repeated operation id with the first outcome instead of running the work again.
     /// The work converges (repeating it after a crash ends in the same state), as the journal needs.
+    /// The work holds <paramref name="domain"/>'s lock (<see cref="DomainLocks"/>), so that
+    /// mutations of one domain never interleave; waiting for it is bounded by the call's deadline.
     /// </summary>
-    private Task<TResponse> MutateAsync<TRequest, TResponse>(string operationId, TRequest request, ServerCallContext context, Func<CancellationToken, Task<TResponse>> work)
+    private Task<TResponse> MutateAsync<TRequest, TResponse>(string domain, string operationId, TRequest request, ServerCallContext context, Func<CancellationToken, Task<TResponse>> work)
         where TRequest : IMessage
         where TResponse : class, IMessage<TResponse>, new() =>
-        journal.RunAsync(operationId, context.Method, request, context.CancellationToken, work);
+        journal.RunAsync(operationId, context.Method, request, context.CancellationToken,
+            cancellation => locks.RunAsync(domain, () => work(cancellation), cancellation));
 
     /// <summary>The Ceph client settings and the libvirt secret RBD disks need; FAILED_PRECONDITION when this host's Ceph client is not set up.</summary>
     private async Task<(CephClientConfig Config, Guid Secret)> CephForDisksAsync(LibvirtConnection connection, CancellationToken cancellationToken)
