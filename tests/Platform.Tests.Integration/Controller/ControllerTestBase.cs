@@ -90,6 +90,51 @@ public abstract class ControllerTestBase
         await Eventually.HoldsAsync(async () => await HostStatusAsync(HostId) == "up", TimeSpan.FromSeconds(30), $"host {HostId} registered and up");
     }
 
+    /// <summary>SIGKILL the controller, as a crash would, and start a new one on the same database and ports.</summary>
+    internal async Task KillAndRestartControllerAsync()
+    {
+        var killed = Controller;
+        await killed.KillAsync();
+        var connection = new NpgsqlConnectionStringBuilder(_adminConnection) { Database = DatabaseName }.ConnectionString;
+        _controller = await ControllerProcess.StartAsync(connection, ControllerSettings, killed.RestUrl, killed.GrpcUrl);
+        await killed.DisposeAsync();
+    }
+
+    /// <summary>An OS-less image (blank, 16 MiB) created through REST: instances of it start at once and idle in the BIOS.</summary>
+    protected async Task<string> BlankImageAsync()
+    {
+        var image = (await Api.PostAsync("/api/v1/images/create", new { image_name = Unique("blank"), image_size = 16 << 20, os_type = "Linux" })).Ok();
+        var imageId = image.GetProperty("image_id").GetString()!;
+        OnCleanUp(() => RemoveRbdImageAsync("images", imageId));
+        return imageId;
+    }
+
+    /// <summary>Removes an instance's domain and volumes however a test left it (virsh and rbd, not the controller).</summary>
+    protected async Task DestroyLeftoverAsync(string instanceId)
+    {
+        if (await DomainExistsAsync(instanceId))
+        {
+            // Either may race with a destroy task still finishing: best effort, checked below.
+            await ChildProcess.RunAsync("virsh", ["-c", LibvirtUri, "destroy", instanceId], TimeSpan.FromSeconds(30));
+            await ChildProcess.RunAsync("virsh", ["-c", LibvirtUri, "undefine", instanceId], TimeSpan.FromSeconds(30));
+        }
+        Assert.That(await DomainExistsAsync(instanceId), Is.False, $"leftover domain {instanceId} could not be removed");
+        await using var command = Database.CreateCommand("SELECT volume_id FROM volumes WHERE instance_id = @id");
+        command.Parameters.AddWithValue("id", instanceId);
+        var volumes = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                volumes.Add(reader.GetString(0));
+            }
+        }
+        foreach (var volume in volumes)
+        {
+            await RemoveRbdImageAsync("volumes", volume);
+        }
+    }
+
     [OneTimeTearDown]
     public async Task StopPlatformAsync()
     {

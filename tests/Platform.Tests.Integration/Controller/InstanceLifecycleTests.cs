@@ -132,22 +132,6 @@ public sealed class InstanceLifecycleTests : ControllerTestBase
         Assert.That(unregistered.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("image_id").GetString()), Does.Contain(imageId));
     }
 
-    private async Task DestroyLeftoverAsync(string instanceId)
-    {
-        if (await DomainExistsAsync(instanceId))
-        {
-            await ChildProcess.RunAsync("virsh", ["-c", LibvirtUri, "destroy", instanceId], TimeSpan.FromSeconds(30));
-            await Virsh("undefine", instanceId);
-        }
-        foreach (var volume in (await Rbd("ls", "volumes")).Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (await ScalarAsync<string>("SELECT instance_id FROM volumes WHERE volume_id = @id", ("id", volume)) == instanceId)
-            {
-                await RemoveRbdImageAsync("volumes", volume);
-            }
-        }
-    }
-
     private static Task<TimeSpan> SerialSaysAsync(string serialLog, string marker, TimeSpan timeout) =>
         Eventually.HoldsAsync(async () => File.Exists(serialLog) && (await File.ReadAllLinesAsync(serialLog)).Any(l => l.StartsWith(marker, StringComparison.Ordinal)),
             timeout, $"serial console says {marker}");
