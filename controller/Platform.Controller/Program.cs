@@ -7,6 +7,7 @@ using Platform.Controller.Images;
 using Platform.Controller.Instances;
 using Platform.Controller.Inventory;
 using Platform.Controller.Networks;
+using Platform.Controller.Reconciliation;
 using Platform.Controller.Tasks;
 using Platform.Controller.Volumes;
 
@@ -23,6 +24,7 @@ builder.AddImages();
 builder.AddInstances();
 builder.AddVolumes();
 builder.AddNetworks();
+builder.AddReconciliation();
 builder.AddControllerGrpc();
 
 var app = builder.Build();
@@ -35,6 +37,7 @@ app.MapVolumeEndpoints();
 app.MapNetworkEndpoints();
 app.MapTaskEndpoints();
 app.MapHostEndpoints();
+app.MapDriftEndpoints();
 app.MapApiFallback();
 app.MapControllerGrpc();
 

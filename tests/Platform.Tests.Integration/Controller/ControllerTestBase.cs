@@ -44,6 +44,7 @@ public abstract class ControllerTestBase
         ["Hosts:DownAfter"] = "00:00:06",
         ["Tasks:Lease"] = "00:00:06",
         ["Tasks:PollInterval"] = "00:00:01",
+        ["Reconciliation:Interval"] = "00:00:02",
     };
 
     [OneTimeSetUp]

@@ -1,0 +1,23 @@
+using Platform.Controller.Api;
+
+namespace Platform.Controller.Reconciliation;
+
+/// <summary>/api/v1/drift/list: what reconciliation found, open first.</summary>
+internal static class DriftEndpoints
+{
+    public static void MapDriftEndpoints(this IEndpointRouteBuilder app) =>
+        app.MapGet("/api/v1/drift/list", List);
+
+    private static Task<IResult> List(HttpRequest http, DriftStore drifts, CancellationToken ct) =>
+        ApiCall.RunAsync(http, async request =>
+        {
+            var includeResolved = request.Boolean("include_resolved") ?? false;
+            var paging = request.Paging();
+            if (!request.IsValid)
+            {
+                return request.ValidationError;
+            }
+            var (total, items) = await drifts.ListAsync(includeResolved, paging.Offset, paging.PageSize, ct);
+            return new PageOf<DriftRecord>(total, paging.PageNum, paging.PageSize, items);
+        }, ct);
+}

@@ -1,0 +1,54 @@
+using Dapper;
+using Npgsql;
+
+namespace Platform.Controller.Reconciliation;
+
+/// <summary>A difference between the inventory and what the hosts or Ceph have.</summary>
+internal sealed record Drift(string Kind, string ResourceId, string? HostId, string Detail, string Action);
+
+internal sealed record DriftRecord(long DriftId, string Kind, string ResourceId, string? HostId, string Detail, string Action, long FirstSeen, long LastSeen, long? ResolvedAt);
+
+internal sealed class DriftStore(NpgsqlDataSource dataSource)
+{
+    /// <summary>
+    /// Records what one pass saw: new drift opens a row, drift seen again refreshes it, open
+    /// drift of the checked <paramref name="scopes"/> that was not seen is resolved.
+    /// </summary>
+    public async Task RecordPassAsync(IReadOnlyCollection<string> scopes, IReadOnlyList<Drift> seen, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        foreach (var drift in seen)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                """
+                INSERT INTO drift (kind, resource_id, host_id, detail, action) VALUES (@Kind, @ResourceId, @HostId, @Detail, @Action)
+                ON CONFLICT (kind, resource_id) WHERE resolved_at IS NULL
+                DO UPDATE SET last_seen = now(), detail = excluded.detail, action = excluded.action, host_id = excluded.host_id
+                """, drift, transaction, cancellationToken: ct));
+        }
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE drift SET resolved_at = now()
+            WHERE resolved_at IS NULL AND kind = ANY(@scopes)
+              AND NOT (kind || '/' || resource_id = ANY(@seen))
+            """, new { scopes = scopes.ToArray(), seen = seen.Select(d => d.Kind + "/" + d.ResourceId).ToArray() }, transaction, cancellationToken: ct));
+        await transaction.CommitAsync(ct);
+    }
+
+    public async Task<(long Total, IReadOnlyList<DriftRecord> Items)> ListAsync(bool includeResolved, int offset, int limit, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        const string Where = "WHERE (@includeResolved OR resolved_at IS NULL)";
+        var filter = new { includeResolved, offset, limit };
+        var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT count(*) FROM drift {Where}", filter, cancellationToken: ct));
+        var items = await connection.QueryAsync<DriftRecord>(new CommandDefinition(
+            $"""
+            SELECT drift_id, kind, resource_id, host_id, detail, action,
+                   extract(epoch FROM first_seen)::bigint AS first_seen, extract(epoch FROM last_seen)::bigint AS last_seen,
+                   extract(epoch FROM resolved_at)::bigint AS resolved_at
+            FROM drift {Where} ORDER BY last_seen DESC, drift_id DESC LIMIT @limit OFFSET @offset
+            """, filter, cancellationToken: ct));
+        return (total, items.AsList());
+    }
+}

@@ -1,0 +1,148 @@
+using Platform.Contracts.Agent.V1;
+using Platform.Controller.Agents;
+using Platform.Controller.Instances;
+
+namespace Platform.Controller.Reconciliation;
+
+/// <summary>
+/// One comparison of the inventory with every up host's domains and with the RBD pools.
+/// Drift is recorded (and resolved when it disappears); the only fixes made are the safe ones
+/// — an instance's status follows what its host reports, a record whose RBD image is gone is
+/// marked error. Nothing is ever deleted on reconciliation's say-so, and anything a task holds
+/// is left alone.
+/// </summary>
+internal sealed partial class Reconciler(ReconciliationStore store, DriftStore drifts, AgentClients agents, StorageAgents storage, ILogger<Reconciler> logger)
+{
+    public const string DomainMissing = "domain_missing";
+    public const string DomainUnknown = "domain_unknown";
+    public const string StateCorrected = "state_corrected";
+    public const string RbdVolumeMissing = "rbd_volume_missing";
+    public const string RbdVolumeUnknown = "rbd_volume_unknown";
+    public const string RbdImageMissing = "rbd_image_missing";
+
+    private static readonly string[] HostKinds = [DomainMissing, DomainUnknown, StateCorrected];
+    private static readonly string[] PoolKinds = [RbdVolumeMissing, RbdVolumeUnknown, RbdImageMissing];
+
+    /// <summary>Runs a pass unless another replica is running one; false when skipped.</summary>
+    public Task<bool> RunPassAsync(CancellationToken ct) => store.TryExclusiveAsync(() => PassAsync(ct), ct);
+
+    private async Task PassAsync(CancellationToken ct)
+    {
+        var seen = new List<Drift>();
+        var scopes = new List<string>();
+        if (await CompareHostsAsync(seen, ct))
+        {
+            scopes.AddRange(HostKinds);
+        }
+        if (await ComparePoolsAsync(seen, ct))
+        {
+            scopes.AddRange(PoolKinds);
+        }
+        await drifts.RecordPassAsync(scopes, seen, ct);
+        LogPass(seen.Count);
+    }
+
+    /// <summary>False when some host could not be asked: its drift must not be marked resolved.</summary>
+    private async Task<bool> CompareHostsAsync(List<Drift> seen, CancellationToken ct)
+    {
+        var complete = true;
+        var known = await store.AllInstanceIdsAsync(ct);
+        foreach (var host in await store.UpHostsAsync(ct))
+        {
+            ListDomainsResponse domains;
+            try
+            {
+                domains = await agents.For(host.GrpcEndpoint).ListDomainsAsync(ct);
+            }
+            catch (AgentException e)
+            {
+                LogHostUnreachable(host.HostId, e.Message);
+                complete = false;
+                continue;
+            }
+            var onHost = domains.Domains.ToDictionary(d => d.Name, StringComparer.Ordinal);
+            foreach (var instance in await store.InstancesOnAsync(host.HostId, ct))
+            {
+                if (instance.Busy || instance.Status is InstanceStatus.Creating or InstanceStatus.Destroying or InstanceStatus.Error)
+                {
+                    continue;
+                }
+                if (!onHost.TryGetValue(instance.Id, out var domain))
+                {
+                    var reason = $"its domain is missing on host {host.HostId}";
+                    await store.CorrectInstanceStatusAsync(instance.Id, instance.Status, InstanceStatus.Error, reason, ct);
+                    seen.Add(new Drift(DomainMissing, instance.Id, host.HostId, reason, "instance marked error"));
+                    continue;
+                }
+                var actual = domain.State switch
+                {
+                    DomainState.Running or DomainState.Paused or DomainState.ShuttingDown => InstanceStatus.Running,
+                    DomainState.ShutOff or DomainState.Crashed => InstanceStatus.Stopped,
+                    _ => null,
+                };
+                if (actual is not null && actual != instance.Status
+                    && await store.CorrectInstanceStatusAsync(instance.Id, instance.Status, actual, null, ct))
+                {
+                    seen.Add(new Drift(StateCorrected, instance.Id, host.HostId,
+                        $"the inventory said {instance.Status}, host {host.HostId} reports {domain.State}", $"status set to {actual}"));
+                    LogCorrected(instance.Id, instance.Status, actual);
+                }
+            }
+            foreach (var name in onHost.Keys.Where(n => !known.Contains(n)))
+            {
+                seen.Add(new Drift(DomainUnknown, name, host.HostId, $"host {host.HostId} runs domain {name}, which the inventory does not know", "recorded"));
+            }
+        }
+        return complete;
+    }
+
+    private async Task<bool> ComparePoolsAsync(List<Drift> seen, CancellationToken ct)
+    {
+        var agent = await storage.AnyAsync(ct);
+        if (agent.Value is null)
+        {
+            return false;
+        }
+        try
+        {
+            var volumes = (await agent.Value.ListImagesAsync(StorageAgents.VolumesPool, ct)).Names.ToHashSet(StringComparer.Ordinal);
+            var images = (await agent.Value.ListImagesAsync(StorageAgents.ImagesPool, ct)).Names.ToHashSet(StringComparer.Ordinal);
+            var volumeRows = await store.PoolRowsAsync("volumes", ct);
+            foreach (var row in volumeRows.Where(r => !r.Busy && r.Status is "available" or "in-use" && !volumes.Contains(r.Id)))
+            {
+                var reason = $"RBD image {StorageAgents.VolumesPool}/{row.Id} is missing";
+                await store.MarkMissingAsync("volumes", row.Id, reason, ct);
+                seen.Add(new Drift(RbdVolumeMissing, row.Id, null, reason, "volume marked error"));
+            }
+            var recorded = volumeRows.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+            foreach (var name in volumes.Where(n => !recorded.Contains(n)))
+            {
+                seen.Add(new Drift(RbdVolumeUnknown, name, null, $"pool {StorageAgents.VolumesPool} has {name}, which the inventory does not know", "recorded"));
+            }
+            foreach (var row in (await store.PoolRowsAsync("images", ct)).Where(r => r.Status == "available" && !images.Contains(r.Id)))
+            {
+                var reason = $"RBD image {StorageAgents.ImagesPool}/{row.Id} is missing";
+                await store.MarkMissingAsync("images", row.Id, reason, ct);
+                seen.Add(new Drift(RbdImageMissing, row.Id, null, reason, "image marked error"));
+            }
+            return true;
+        }
+        catch (AgentException e)
+        {
+            LogPoolsUnreachable(e.Message);
+            return false;
+        }
+    }
+
+    [LoggerMessage(EventId = 1801, Level = LogLevel.Debug, Message = "Reconciliation pass done: {Drift} drift item(s) seen")]
+    private partial void LogPass(int drift);
+
+    [LoggerMessage(EventId = 1802, Level = LogLevel.Warning, Message = "Reconciliation could not list the domains of host {HostId}: {Reason}")]
+    private partial void LogHostUnreachable(string hostId, string reason);
+
+    [LoggerMessage(EventId = 1803, Level = LogLevel.Warning, Message = "Reconciliation could not list the RBD pools: {Reason}")]
+    private partial void LogPoolsUnreachable(string reason);
+
+    [LoggerMessage(EventId = 1804, Level = LogLevel.Information, Message = "Instance {InstanceId} was {From} in the inventory but its host reports otherwise: now {To}")]
+    private partial void LogCorrected(string instanceId, string from, string to);
+}

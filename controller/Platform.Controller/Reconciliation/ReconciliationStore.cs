@@ -1,0 +1,97 @@
+using Dapper;
+using Npgsql;
+
+namespace Platform.Controller.Reconciliation;
+
+/// <summary>The inventory as reconciliation compares it, and the corrections it may make.</summary>
+internal sealed class ReconciliationStore(NpgsqlDataSource dataSource)
+{
+    // "reconcil" in ASCII: one replica compares at a time.
+    private const long PassLockKey = 0x7265636f6e63696c;
+
+    /// <summary>A row of the inventory: its id, status, and whether a task holds it.</summary>
+    internal sealed record InventoryRow(string Id, string Status, bool Busy);
+
+    internal sealed record HostEndpoint(string HostId, string GrpcEndpoint);
+
+    /// <summary>Runs <paramref name="pass"/> only if no other replica is running one (session advisory lock).</summary>
+    public async Task<bool> TryExclusiveAsync(Func<Task> pass, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition("SELECT pg_try_advisory_lock(@PassLockKey)", new { PassLockKey }, cancellationToken: ct)))
+        {
+            return false;
+        }
+        try
+        {
+            await pass();
+            return true;
+        }
+        finally
+        {
+            await connection.ExecuteAsync("SELECT pg_advisory_unlock(@PassLockKey)", new { PassLockKey });
+        }
+    }
+
+    public async Task<IReadOnlyList<HostEndpoint>> UpHostsAsync(CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return (await connection.QueryAsync<HostEndpoint>(new CommandDefinition(
+            "SELECT host_id, grpc_endpoint FROM hosts WHERE status = 'up' ORDER BY host_id", cancellationToken: ct))).AsList();
+    }
+
+    /// <summary>Instances placed on the host; busy = a task holds it (reconciliation leaves those alone).</summary>
+    public async Task<IReadOnlyList<InventoryRow>> InstancesOnAsync(string hostId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return (await connection.QueryAsync<InventoryRow>(new CommandDefinition(
+            """
+            SELECT i.instance_id AS id, i.status, EXISTS (SELECT 1 FROM resource_locks l WHERE l.resource_id = i.instance_id) AS busy
+            FROM instances i WHERE i.host_id = @hostId
+            """, new { hostId }, cancellationToken: ct))).AsList();
+    }
+
+    public async Task<IReadOnlySet<string>> AllInstanceIdsAsync(CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return (await connection.QueryAsync<string>(new CommandDefinition("SELECT instance_id FROM instances", cancellationToken: ct))).ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>Ids and statuses of the rows of one pool's table (volumes or images), with whether a task holds them.</summary>
+    public async Task<IReadOnlyList<InventoryRow>> PoolRowsAsync(string table, CancellationToken ct)
+    {
+        var sql = table switch
+        {
+            "volumes" => "SELECT volume_id AS id, status, EXISTS (SELECT 1 FROM resource_locks l WHERE l.resource_id = volume_id) AS busy FROM volumes",
+            "images" => "SELECT image_id AS id, status, false AS busy FROM images",
+            _ => throw new ArgumentOutOfRangeException(nameof(table), table, "not a pool table"),
+        };
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return (await connection.QueryAsync<InventoryRow>(new CommandDefinition(sql, cancellationToken: ct))).AsList();
+    }
+
+    /// <summary>Sets an instance's status to what its host reports, unless a task took it meanwhile.</summary>
+    public async Task<bool> CorrectInstanceStatusAsync(string instanceId, string from, string to, string? error, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE instances SET status = @to, error = @error
+            WHERE instance_id = @instanceId AND status = @from
+              AND NOT EXISTS (SELECT 1 FROM resource_locks WHERE resource_id = @instanceId)
+            """, new { instanceId, from, to, error }, cancellationToken: ct)) == 1;
+    }
+
+    /// <summary>Marks a volume or image whose RBD image is gone as error, unless a task holds it.</summary>
+    public async Task MarkMissingAsync(string table, string id, string error, CancellationToken ct)
+    {
+        var sql = table switch
+        {
+            "volumes" => "UPDATE volumes SET status = 'error', error = @error WHERE volume_id = @id AND status IN ('available', 'in-use') AND NOT EXISTS (SELECT 1 FROM resource_locks WHERE resource_id = @id)",
+            "images" => "UPDATE images SET status = 'error', error = @error WHERE image_id = @id AND status = 'available'",
+            _ => throw new ArgumentOutOfRangeException(nameof(table), table, "not a pool table"),
+        };
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition(sql, new { id, error }, cancellationToken: ct));
+    }
+}

@@ -1,0 +1,77 @@
+using System.Text.Json;
+using Platform.Tests.Integration.Infrastructure;
+
+namespace Platform.Tests.Integration.Controller;
+
+/// <summary>
+/// Changes made behind the controller's back (virsh, rbd) are noticed: recorded as drift,
+/// corrected where that is safe (an instance's status follows its host), never silently ignored.
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class ReconciliationTests : ControllerTestBase
+{
+    private static readonly TimeSpan Noticed = TimeSpan.FromSeconds(30);
+
+    [Test]
+    public async Task An_instance_stopped_started_and_undefined_behind_the_controllers_back_is_noticed()
+    {
+        var imageId = await BlankImageAsync();
+        var created = (await Api.PostAsync("/api/v1/instance/create", new { instance_name = Unique("drift"), image_id = imageId, cpu = 1, memory = 64 })).Ok();
+        var instanceId = created.GetProperty("instance_id").GetString()!;
+        OnCleanUp(() => DestroyLeftoverAsync(instanceId));
+        var done = await WaitForTaskAsync(instanceId, created.GetProperty("task_id").GetString()!, TimeSpan.FromSeconds(120));
+        Assert.That(done.GetProperty("state").GetString(), Is.EqualTo("succeeded"), done.ToString());
+
+        await Virsh("destroy", instanceId);
+        await Eventually.HoldsAsync(async () => await StatusAsync(instanceId) == "stopped", Noticed, "instance status follows the powered-off domain");
+        Assert.That(await DriftKindsAsync(instanceId, includeResolved: true), Does.Contain("state_corrected"));
+
+        await Virsh("start", instanceId);
+        await Eventually.HoldsAsync(async () => await StatusAsync(instanceId) == "running", Noticed, "instance status follows the started domain");
+
+        await Virsh("destroy", instanceId);
+        await Virsh("undefine", instanceId);
+        await Eventually.HoldsAsync(async () => await StatusAsync(instanceId) == "error", Noticed, "an instance whose domain vanished is marked error");
+        Assert.That(await DriftKindsAsync(instanceId, includeResolved: false), Does.Contain("domain_missing"));
+        var error = await ScalarAsync<string>("SELECT error FROM instances WHERE instance_id = @id", ("id", instanceId));
+        Assert.That(error, Does.Contain("domain is missing"));
+
+        // Destroying the errored instance cleans up what is left and resolves the drift.
+        var destroy = (await Api.PostAsync("/api/v1/instance/destroy", new { instance_id = instanceId })).Ok();
+        var destroyed = await WaitForTaskAsync(instanceId, destroy.GetProperty("task_id").GetString()!, TimeSpan.FromSeconds(120));
+        Assert.That(destroyed.GetProperty("state").GetString(), Is.EqualTo("succeeded"), destroyed.ToString());
+        await Eventually.HoldsAsync(async () => !(await DriftKindsAsync(instanceId, includeResolved: false)).Contains("domain_missing"), Noticed, "drift resolved once the instance is gone");
+    }
+
+    [Test]
+    public async Task Rbd_images_made_or_removed_behind_the_controllers_back_are_recorded()
+    {
+        var stray = "vol-" + Guid.NewGuid().ToString("N")[..8];
+        await Rbd("create", "--size", "4M", $"volumes/{stray}");
+        OnCleanUp(() => RemoveRbdImageAsync("volumes", stray));
+        await Eventually.HoldsAsync(async () => (await DriftKindsAsync(stray, includeResolved: false)).Contains("rbd_volume_unknown"), Noticed, "stray RBD volume recorded");
+        Assert.That(await RbdImageExistsAsync("volumes", stray), Is.True, "reconciliation never deletes what it does not know");
+
+        await Rbd("rm", "--no-progress", $"volumes/{stray}");
+        await Eventually.HoldsAsync(async () => !(await DriftKindsAsync(stray, includeResolved: false)).Contains("rbd_volume_unknown"), Noticed, "drift resolved once the image is gone");
+
+        var volume = (await Api.PostAsync("/api/v1/volume/create", new { volume_name = Unique("lost"), volume_size = 1 })).Ok();
+        var volumeId = volume.GetProperty("volume_id").GetString()!;
+        await Rbd("rm", "--no-progress", $"volumes/{volumeId}");
+        await Eventually.HoldsAsync(async () => await ScalarAsync<string>("SELECT status FROM volumes WHERE volume_id = @id", ("id", volumeId)) == "error",
+            Noticed, "a volume whose RBD image vanished is marked error");
+        Assert.That(await DriftKindsAsync(volumeId, includeResolved: false), Does.Contain("rbd_volume_missing"));
+    }
+
+    private Task<string?> StatusAsync(string instanceId) =>
+        ScalarAsync<string>("SELECT status FROM instances WHERE instance_id = @id", ("id", instanceId));
+
+    private async Task<IReadOnlyList<string>> DriftKindsAsync(string resourceId, bool includeResolved)
+    {
+        var page = (await Api.GetAsync("/api/v1/drift/list", ("include_resolved", includeResolved ? "true" : "false"), ("page_size", "1000"))).Ok();
+        return page.GetProperty("items").EnumerateArray()
+            .Where(d => d.GetProperty("resource_id").GetString() == resourceId)
+            .Select(d => d.GetProperty("kind").GetString()!).ToList();
+    }
+}
