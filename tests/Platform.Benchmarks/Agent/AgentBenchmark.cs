@@ -254,7 +254,7 @@ internal sealed partial class AgentBenchmark(AgentBenchmarkOptions options)
             await results[4].MeasureAsync(
                 async () => await rbd.RemoveImageAsync(new RemoveImageRequest { OperationId = NewOperationId(), Pool = "volumes", Name = a }, deadline: Deadline()),
                 () => Rbd("rm", "--no-progress", $"volumes/{c}"));
-            // The clones go unmeasured; the agent removes its own (with the parent's snapshot it made).
+            // The clones go unmeasured; the agent removes its own, and at the end the parent with the snapshot it made.
             await rbd.RemoveImageAsync(new RemoveImageRequest { OperationId = NewOperationId(), Pool = "volumes", Name = $"{a}-clone" }, deadline: Deadline());
             await Rbd("rm", "--no-progress", $"volumes/{c}-clone");
         }
@@ -413,8 +413,9 @@ internal sealed partial class AgentBenchmark(AgentBenchmarkOptions options)
             rows.Add([o.Name, Ms(o.AgentMedian), Ms(o.AgentP90), Ms(o.CliMedian), Ms(o.CliP90), Ratio(ratio), ratio <= AgentGoal ? "PASS" : "MISS"]);
         }
         GrpcBenchmark.PrintRows(rows, rightAlignedFrom: 1);
-        Console.WriteLine("  rbd: pools images/volumes, 1 GiB images resized to 2 GiB; clone: agent CloneImage (it snapshots the parent itself)");
-        Console.WriteLine("       vs rbd clone of a protected snapshot; domain: 1 vCPU, 128 MiB, type qemu, blank 16 MiB RBD boot disk (clone),");
+        Console.WriteLine("  rbd: pools images/volumes, 1 GiB images resized to 2 GiB; clone: agent CloneImage (its first clone of the parent");
+        Console.WriteLine("       creates and protects the parent's one clone snapshot, which later clones reuse; the first run is in the samples)");
+        Console.WriteLine("       vs rbd clone of a protected snapshot (made beforehand, unmeasured); domain: 1 vCPU, 128 MiB, type qemu, blank 16 MiB RBD boot disk (clone),");
         Console.WriteLine("       virsh defines the agent's own domain XML; define+start = virsh define + virsh start; power off = virsh destroy");
         Console.WriteLine();
 

@@ -68,6 +68,27 @@ public class RbdServiceTests : AgentRbdTestBase
     }
 
     [Test]
+    public async Task Clones_of_one_parent_share_one_protected_snapshot_also_when_the_first_ones_race_to_make_it()
+    {
+        var parentName = NewImage(Images, "shared");
+        var children = Enumerable.Range(0, 4).Select(_ => NewImage(Volumes, "shared")).ToList();
+        await Client.CreateImageAsync(new CreateImageRequest { OperationId = NewOperationId(), Pool = "images", Name = parentName, SizeBytes = 16 * MiB }, deadline: Deadline());
+
+        // The first clones race to create and protect the snapshot; a later one (grown) finds it ready.
+        var racing = await Task.WhenAll(children.Take(3).Select(async child => await Client.CloneImageAsync(
+            new CloneImageRequest { OperationId = NewOperationId(), ParentPool = "images", ParentName = parentName, Pool = "volumes", Name = child }, deadline: Deadline())));
+        var later = await Client.CloneImageAsync(
+            new CloneImageRequest { OperationId = NewOperationId(), ParentPool = "images", ParentName = parentName, Pool = "volumes", Name = children[3], SizeBytes = 32 * MiB }, deadline: Deadline());
+
+        var snapshot = Platform.Agent.Storage.Commands.RbdCommands.SharedCloneSnapshot;
+        Assert.That(racing.Append(later).Select(c => c.Parent), Is.All.EqualTo($"images/{parentName}@{snapshot}"));
+        Assert.That(racing.Select(c => c.SizeBytes), Is.All.EqualTo(16 * MiB));
+        Assert.That(later.SizeBytes, Is.EqualTo(32 * MiB));
+        Assert.That(await RbdSnapshotsAsync($"images/{parentName}"), Is.EqualTo(new[] { (snapshot, true) }), "one protected snapshot for all clones");
+        Assert.That(await RbdChildrenAsync($"images/{parentName}"), Is.EquivalentTo(children.Select(c => $"volumes/{c}")));
+    }
+
+    [Test]
     public async Task Removing_a_missing_image_succeeds_with_existed_false()
     {
         var name = NewImage(Volumes, "gone");

@@ -24,10 +24,15 @@ namespace Platform.Agent.Storage.Commands;
 /// it answers existed=false, not the true the lost answer carried. A half-done librbd removal is
 /// finished by the retry.</item>
 /// <item>Resize: sets an absolute size; repeating it is a no-op.</item>
-/// <item>Clone: the parent snapshot's name derives from the operation id and the clone's name, so a
-/// retry finds the snapshot (created and protected again only if missing) and, when the clone
-/// exists as a child of exactly that snapshot, takes it as done; the grow is by absolute size.
-/// Another clone (new operation id) gets a fresh snapshot: the parent's content at that time.</item>
+/// <item>Clone: every clone of a parent comes from one protected snapshot of it,
+/// <see cref="SharedCloneSnapshot"/>, created and protected by the first clone that needs it (a
+/// concurrent first clone finding it created or protected already is fine), as OpenStack's RBD
+/// driver clones every volume from the image's one "snap". Repeated clones cost one rbd_clone3,
+/// and snapshots do not pile up on the parent. The snapshot holds the parent's content at the
+/// first clone: parents are images, written once before they are cloned. A clone that exists
+/// as a child of that snapshot (or of the per-operation snapshot earlier agents made,
+/// <see cref="CloneSnapshotName"/>) is taken as done; an identical clone made by someone else
+/// is indistinguishable, as for create. The grow is by absolute size.</item>
 /// <item>Flatten: flattening an image without a parent is a no-op; an interrupted flatten leaves a
 /// valid clone that the retry completes.</item>
 /// </list>
@@ -37,13 +42,18 @@ internal sealed partial class RbdCommands(CephConnection ceph, ILogger<RbdComman
     /// <summary>Snapshots this agent makes on parents for clones; removing the parent drops them once their clones are gone.</summary>
     public const string CloneSnapshotPrefix = "platform-clone-";
 
+    /// <summary>The one protected snapshot of a parent that all its clones come from.</summary>
+    public const string SharedCloneSnapshot = CloneSnapshotPrefix + "base";
+
     public async Task<RbdImage> CreateAsync(CreateImageRequest request, CancellationToken cancellationToken)
     {
         var pool = await ceph.PoolAsync(request.Pool, cancellationToken);
         try
         {
-            await pool.CreateImageAsync(request.Name, request.SizeBytes, cancellationToken: cancellationToken);
+            await pool.CreateImageWithoutReadBackAsync(request.Name, request.SizeBytes, cancellationToken: cancellationToken);
             LogCreated(logger, request.Pool, request.Name, request.SizeBytes, request.OperationId);
+            // What rbd_create4 just made, exactly: reading it back would only cost an open of the image.
+            return new RbdImage { Pool = request.Pool, Name = request.Name, SizeBytes = request.SizeBytes };
         }
         catch (RbdException e) when (e.Error == CephErrno.Exists)
         {
@@ -102,52 +112,70 @@ internal sealed partial class RbdCommands(CephConnection ceph, ILogger<RbdComman
     public async Task<RbdImage> ResizeAsync(ResizeImageRequest request, CancellationToken cancellationToken)
     {
         var pool = await ceph.PoolAsync(request.Pool, cancellationToken);
-        await pool.ResizeImageAsync(request.Name, request.SizeBytes, request.AllowShrink, cancellationToken);
+        var resized = await pool.ResizeAndDescribeImageAsync(request.Name, request.SizeBytes, request.AllowShrink, cancellationToken);
         LogResized(logger, request.Pool, request.Name, request.SizeBytes, request.OperationId);
-        return await DescribeAsync(pool, request.Name, cancellationToken);
+        return ToProto(resized);
     }
 
     public async Task<RbdImage> CloneAsync(CloneImageRequest request, CancellationToken cancellationToken)
     {
         var parentPool = await ceph.PoolAsync(request.ParentPool, cancellationToken);
         var pool = await ceph.PoolAsync(request.Pool, cancellationToken);
-        var snapshot = CloneSnapshotName(request.OperationId, request.Pool, request.Name);
+        const string snapshot = SharedCloneSnapshot;
 
-        var parent = await parentPool.GetImageInfoAsync(request.ParentName, cancellationToken);
-        if (request.SizeBytes != 0 && request.SizeBytes < parent.Size)
+        // The usual case first: the parent's snapshot exists and is protected (every clone but the
+        // first), no size to check against the parent, so one rbd_clone3 does it all.
+        var outcome = request.SizeBytes == 0
+            ? await parentPool.TryCloneAsync(request.ParentName, snapshot, pool, request.Name, cancellationToken: cancellationToken)
+            : RbdCloneOutcome.SnapshotNotReady;
+        RbdImageInfo? clone = null;
+        if (outcome == RbdCloneOutcome.SnapshotNotReady)
         {
-            throw RichStatus.InvalidArgument([RichStatus.Violation("size_bytes", $"{request.SizeBytes} is smaller than the parent's {parent.Size} bytes: a clone can only grow (0 keeps the parent's size)")]);
-        }
-
-        // Checked first so that cloning onto a taken name leaves no snapshot behind on the parent.
-        var clone = await pool.FindImageAsync(request.Name, cancellationToken);
-        var foundDone = clone is not null;
-        if (clone is null)
-        {
-            try
+            var parent = await parentPool.GetImageInfoAsync(request.ParentName, cancellationToken);
+            if (request.SizeBytes != 0 && request.SizeBytes < parent.Size)
             {
-                clone = await parentPool.CloneFromImageAsync(request.ParentName, snapshot, pool, request.Name, cancellationToken: cancellationToken);
-                LogCloned(logger, request.ParentPool, request.ParentName, snapshot, request.Pool, request.Name, request.OperationId);
+                throw RichStatus.InvalidArgument([RichStatus.Violation("size_bytes", $"{request.SizeBytes} is smaller than the parent's {parent.Size} bytes: a clone can only grow (0 keeps the parent's size)")]);
             }
-            catch (RbdException e) when (e.Error == CephErrno.Exists && e.Operation == "rbd_clone3")
+            // Checked before the snapshot is made, so that cloning onto a taken name leaves none behind on the parent.
+            clone = await pool.FindImageAsync(request.Name, cancellationToken);
+            if (clone is null)
             {
-                clone = await pool.FindImageAsync(request.Name, cancellationToken);
-                foundDone = true;
+                try
+                {
+                    // Creates and protects the snapshot when missing; safe against a concurrent first clone of the same parent.
+                    clone = await parentPool.CloneFromImageAsync(request.ParentName, snapshot, pool, request.Name, cancellationToken: cancellationToken);
+                    outcome = RbdCloneOutcome.Cloned;
+                }
+                catch (RbdException e) when (e.Error == CephErrno.Exists && e.Operation == "rbd_clone3")
+                {
+                    outcome = RbdCloneOutcome.NameTaken;
+                }
+            }
+            else
+            {
+                outcome = RbdCloneOutcome.NameTaken;
             }
         }
-        if (clone?.Parent is not { } cloneParent || cloneParent.Pool != request.ParentPool || cloneParent.Image != request.ParentName || cloneParent.Snapshot != snapshot)
+        if (outcome == RbdCloneOutcome.Cloned)
         {
-            throw new RpcException(new Status(StatusCode.AlreadyExists, $"{pool.At(request.Name)} already exists{(clone is null ? "" : $" ({Describe(clone)})")}, and is not the clone of {parentPool.At(request.ParentName)} this operation makes"));
+            LogCloned(logger, request.ParentPool, request.ParentName, snapshot, request.Pool, request.Name, request.OperationId);
         }
-        if (foundDone)
+        else
         {
+            clone = await pool.FindImageAsync(request.Name, cancellationToken);
+            if (clone?.Parent is not { } cloneParent || cloneParent.Pool != request.ParentPool || cloneParent.Image != request.ParentName
+                || (cloneParent.Snapshot != snapshot && cloneParent.Snapshot != CloneSnapshotName(request.OperationId, request.Pool, request.Name)))
+            {
+                throw new RpcException(new Status(StatusCode.AlreadyExists, $"{pool.At(request.Name)} already exists{(clone is null ? "" : $" ({Describe(clone)})")}, and is not the clone of {parentPool.At(request.ParentName)} this operation makes"));
+            }
             LogConverged(logger, "clone", request.Pool, request.Name, request.OperationId);
         }
-        if (request.SizeBytes > clone.Size)
-        {
-            await pool.ResizeImageAsync(request.Name, request.SizeBytes, allowShrink: false, cancellationToken);
-        }
-        return await DescribeAsync(pool, request.Name, cancellationToken);
+
+        // Grown (when asked) and described through one open of the clone.
+        var described = request.SizeBytes > (clone?.Size ?? 0)
+            ? await pool.ResizeAndDescribeImageAsync(request.Name, request.SizeBytes, allowShrink: false, cancellationToken)
+            : await pool.DescribeImageAsync(request.Name, cancellationToken);
+        return ToProto(described);
     }
 
     public async Task<RbdImage> FlattenAsync(FlattenImageRequest request, CancellationToken cancellationToken)
@@ -159,8 +187,9 @@ internal sealed partial class RbdCommands(CephConnection ceph, ILogger<RbdComman
     }
 
     /// <summary>
-    /// "platform-clone-" and 24 hex digits of SHA-256 over the operation id and the clone's name:
-    /// the same for every attempt of one operation, different for any other clone.
+    /// The per-operation parent snapshot earlier agents made for each clone: "platform-clone-" and
+    /// 24 hex digits of SHA-256 over the operation id and the clone's name. Still recognised, so
+    /// that a retry of a clone such an agent made converges instead of being ALREADY_EXISTS.
     /// </summary>
     internal static string CloneSnapshotName(string operationId, string pool, string name)
     {
@@ -168,12 +197,12 @@ internal sealed partial class RbdCommands(CephConnection ceph, ILogger<RbdComman
         return CloneSnapshotPrefix + Convert.ToHexStringLower(digest)[..24];
     }
 
-    private static async Task<RbdImage> DescribeAsync(RbdPool pool, string name, CancellationToken cancellationToken)
+    private static async Task<RbdImage> DescribeAsync(RbdPool pool, string name, CancellationToken cancellationToken) =>
+        ToProto(await pool.DescribeImageAsync(name, cancellationToken));
+
+    private static RbdImage ToProto(RbdImageDescription description)
     {
-        using var image = await pool.OpenImageAsync(name, readOnly: true, cancellationToken);
-        var info = await image.GetInfoAsync(cancellationToken);
-        var snapshots = await image.ListSnapshotsAsync(cancellationToken);
-        var children = await image.ListChildrenAsync(cancellationToken);
+        var info = description.Info;
         var response = new RbdImage
         {
             Pool = info.Pool,
@@ -181,8 +210,8 @@ internal sealed partial class RbdCommands(CephConnection ceph, ILogger<RbdComman
             SizeBytes = info.Size,
             Parent = info.Parent?.ToString() ?? "",
         };
-        response.Snapshots.AddRange(snapshots.Select(s => s.Name));
-        response.Children.AddRange(children.Select(c => c.ToString()).Order(StringComparer.Ordinal));
+        response.Snapshots.AddRange(description.Snapshots.Select(s => s.Name));
+        response.Children.AddRange(description.Children.Select(c => c.ToString()).Order(StringComparer.Ordinal));
         return response;
     }
 

@@ -175,6 +175,9 @@ internal sealed class RbdImage : IDisposable
         return exists;
     }
 
+    /// <summary><see cref="ResizeAsync"/> on the calling thread (for work already running on a <see cref="CephWork"/> thread).</summary>
+    internal void ResizeNow(ulong newSize, bool allowShrink) => Resize(newSize, allowShrink);
+
     private void Resize(ulong newSize, bool allowShrink)
     {
         CephErrors.CheckRbd(Interop.Rbd.Stat(_handle, out var stat), "rbd_stat", Reference.ToString());

@@ -56,6 +56,59 @@ internal sealed class RbdPool : IDisposable
             cancellationToken);
     }
 
+    /// <summary>
+    /// Creates a thin (format 2) image like <see cref="CreateImageAsync"/>, without reading it
+    /// back: for callers that know what a new image of that size looks like and want no second
+    /// round trip to the cluster.
+    /// </summary>
+    public Task CreateImageWithoutReadBackAsync(string name, ulong size, RbdImageFeatures features = RbdImageFeatures.Default, CancellationToken cancellationToken = default)
+    {
+        RbdNames.Validate(name, "image");
+        RbdSizes.Validate(size);
+        return CephWork.RunAsync(
+            () =>
+            {
+                using var options = Options(features, cloneFormat: null, name);
+                CephErrors.CheckRbd(Interop.Rbd.Create4(_ioContext, name, size, options), "rbd_create4", At(name));
+            },
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// The image's info, snapshots and clones through one read-only open (one thread, one open and
+    /// close, instead of one per question); <see cref="CephErrno.NotFound"/> when there is no such image.
+    /// </summary>
+    public Task<RbdImageDescription> DescribeImageAsync(string name, CancellationToken cancellationToken = default)
+    {
+        RbdNames.Validate(name, "image");
+        return CephWork.RunDetachedAsync(
+            () =>
+            {
+                using var image = Open(name, readOnly: true);
+                return Describe(image);
+            },
+            null,
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// <see cref="ResizeImageAsync"/>, then the description read through the same (read-write)
+    /// open of the image, so that the answer reflects the resize without opening the image again.
+    /// </summary>
+    public Task<RbdImageDescription> ResizeAndDescribeImageAsync(string name, ulong newSize, bool allowShrink = false, CancellationToken cancellationToken = default)
+    {
+        RbdNames.Validate(name, "image");
+        RbdSizes.Validate(newSize);
+        return CephWork.RunAsync(
+            () =>
+            {
+                using var image = Open(name, readOnly: false);
+                image.ResizeNow(newSize, allowShrink);
+                return Describe(image);
+            },
+            cancellationToken);
+    }
+
     /// <summary>The image's info; <see cref="CephErrno.NotFound"/> when there is no such image.</summary>
     public Task<RbdImageInfo> GetImageInfoAsync(string name, CancellationToken cancellationToken = default)
     {
@@ -148,6 +201,44 @@ internal sealed class RbdPool : IDisposable
     }
 
     /// <summary>
+    /// One attempt to clone <paramref name="parentImage"/>@<paramref name="snapshot"/> as
+    /// <paramref name="childName"/> in <paramref name="childPool"/>, for the usual case where the
+    /// snapshot is there and protected: nothing is opened beforehand, librbd's own checks decide.
+    /// When the parent or snapshot is missing or not protected, or the child's name is taken,
+    /// nothing is changed and the outcome says which; other failures throw as usual.
+    /// </summary>
+    public Task<RbdCloneOutcome> TryCloneAsync(string parentImage, string snapshot, RbdPool childPool, string childName, RbdImageFeatures features = RbdImageFeatures.Default, CancellationToken cancellationToken = default)
+    {
+        RbdNames.Validate(parentImage, "image");
+        RbdNames.Validate(snapshot, "snapshot");
+        ArgumentNullException.ThrowIfNull(childPool);
+        RbdNames.Validate(childName, "image");
+        RequireSameCluster(childPool);
+        return CephWork.RunAsync(
+            () =>
+            {
+                using var options = Options(features, CloneFormat, childName);
+                var result = Interop.Rbd.Clone3(_ioContext, parentImage, snapshot, childPool._ioContext, childName, options);
+                // librbd checks in this order, before it creates anything: the parent and its snapshot
+                // exist (ENOENT), the snapshot is protected (EINVAL), the child's name is free (EEXIST).
+                switch (-result)
+                {
+                    case 0:
+                        return RbdCloneOutcome.Cloned;
+                    case (int)CephErrno.Exists:
+                        return RbdCloneOutcome.NameTaken;
+                    case (int)CephErrno.NotFound:
+                    case (int)CephErrno.InvalidArgument:
+                        return RbdCloneOutcome.SnapshotNotReady;
+                    default:
+                        CephErrors.CheckRbd(result, "rbd_clone3", $"{At(parentImage)}@{snapshot} -> {childPool.At(childName)}");
+                        return RbdCloneOutcome.Cloned;
+                }
+            },
+            cancellationToken);
+    }
+
+    /// <summary>
     /// A full, independent copy of <paramref name="source"/>'s current content (no snapshots, no
     /// parent); zero-filled ranges are not written. Takes time in proportion to the provisioned size
     /// (every object is read), not to the data. librbd ignores cancellation during the copy: the
@@ -230,6 +321,9 @@ internal sealed class RbdPool : IDisposable
         CephErrors.CheckRbd(result, readOnly ? "rbd_open_read_only" : "rbd_open", At(name));
         return new RbdImage(this, name, readOnly, handle!);
     }
+
+    private static RbdImageDescription Describe(RbdImage image) =>
+        new(RbdImage.ReadInfo(image.Handle, image.Pool.Name, image.Name), image.ListSnapshots(), image.ListChildren());
 
     private RbdImageInfo ReadInfo(string name)
     {
