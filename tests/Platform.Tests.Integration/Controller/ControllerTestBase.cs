@@ -70,26 +70,33 @@ public abstract class ControllerTestBase
         Api = new RestClient(_controller.RestUrl);
 
         HostId = "host-" + Guid.NewGuid().ToString("N")[..8];
-        _agent = await AgentProcess.StartAsync(new AgentProcessOptions
+        _agent = await StartHostAgentAsync(HostId, LibvirtUri, libvirt["PLATFORM_BRIDGE"], WorkDirectory);
+        await Eventually.HoldsAsync(async () => await HostStatusAsync(HostId) == "up", TimeSpan.FromSeconds(30), $"host {HostId} registered and up");
+    }
+
+    /// <summary>
+    /// An agent for one simulated host: the given libvirtd and bridge, the test Ceph, its own
+    /// journal and serial logs in <paramref name="workDirectory"/>, registering with the controller.
+    /// </summary>
+    internal async Task<AgentProcess> StartHostAgentAsync(string hostId, string libvirtUri, string bridge, string workDirectory) =>
+        await AgentProcess.StartAsync(new AgentProcessOptions
         {
             Environment = new Dictionary<string, string>
             {
-                ["PLATFORM_Compute__LibvirtUri"] = LibvirtUri,
-                ["PLATFORM_Compute__Bridge"] = libvirt["PLATFORM_BRIDGE"],
+                ["PLATFORM_Compute__LibvirtUri"] = libvirtUri,
+                ["PLATFORM_Compute__Bridge"] = bridge,
                 ["PLATFORM_Compute__DomainType"] = "qemu",
-                ["PLATFORM_Compute__SerialLogDirectory"] = WorkDirectory,
+                ["PLATFORM_Compute__SerialLogDirectory"] = workDirectory,
                 ["PLATFORM_Compute__DetachTimeout"] = "00:00:15",
                 ["PLATFORM_Compute__DetachAttempts"] = "2",
                 ["PLATFORM_Storage__CephConf"] = Ceph["PLATFORM_CEPH_CONF"],
                 ["PLATFORM_Storage__CephUser"] = Ceph["PLATFORM_CEPH_USER"],
-                ["PLATFORM_Operations__JournalPath"] = Path.Combine(WorkDirectory, "operations.journal"),
-                ["PLATFORM_Registration__ControllerUrl"] = _controller.GrpcUrl,
-                ["PLATFORM_Registration__HostId"] = HostId,
+                ["PLATFORM_Operations__JournalPath"] = Path.Combine(workDirectory, "operations.journal"),
+                ["PLATFORM_Registration__ControllerUrl"] = Controller.GrpcUrl,
+                ["PLATFORM_Registration__HostId"] = hostId,
                 ["PLATFORM_Registration__HostIp"] = "127.0.0.1",
             },
         });
-        await Eventually.HoldsAsync(async () => await HostStatusAsync(HostId) == "up", TimeSpan.FromSeconds(30), $"host {HostId} registered and up");
-    }
 
     /// <summary>SIGKILL the controller, as a crash would, and start a new one on the same database and ports.</summary>
     internal async Task KillAndRestartControllerAsync()
