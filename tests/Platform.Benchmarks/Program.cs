@@ -7,15 +7,21 @@ using Platform.Benchmarks.Infrastructure;
 // non-zero only when the benchmark itself could not run.
 //   dotnet run -c Release --project tests/Platform.Benchmarks -- grpc [options]
 //   dotnet run -c Release --project tests/Platform.Benchmarks -- agent [options]
+//   dotnet run -c Release --project tests/Platform.Benchmarks -- controller [options]
 
 if (args.Length > 0 && args[0] == "agent")
 {
     return await Platform.Benchmarks.Agent.AgentBenchmark.MainAsync(args[1..], typeof(GrpcBenchmark).Assembly);
 }
 
+if (args.Length > 0 && args[0] == "controller")
+{
+    return await Platform.Benchmarks.Controller.ControllerBenchmark.MainAsync(args[1..], typeof(GrpcBenchmark).Assembly);
+}
+
 if (args.Length == 0 || args[0] is "-h" or "--help" || args[0] != "grpc")
 {
-    Console.Error.WriteLine($"{GrpcBenchmark.Usage}\n{Platform.Benchmarks.Agent.AgentBenchmark.Usage}");
+    Console.Error.WriteLine($"{GrpcBenchmark.Usage}\n{Platform.Benchmarks.Agent.AgentBenchmark.Usage}\n{Platform.Benchmarks.Controller.ControllerBenchmark.Usage}");
     return args.Length > 0 && args[0] is "-h" or "--help" ? 0 : 2;
 }
 
