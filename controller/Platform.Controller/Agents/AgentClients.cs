@@ -81,6 +81,34 @@ internal sealed class AgentClient(string endpoint, GrpcChannel channel, AgentOpt
     public Task<DetachNicResponse> DetachNicAsync(DetachNicRequest request, CancellationToken ct) =>
         MutateAsync(nameof(DetachNicAsync), o => _domains.DetachNicAsync(request, o), ct);
 
+    /// <summary>
+    /// The host's domain events until <paramref name="lifetime"/> has passed (then the caller
+    /// opens a new watch: even a stream carries a deadline) or the agent goes away.
+    /// </summary>
+    public async IAsyncEnumerable<DomainEvent> WatchDomainEventsAsync(TimeSpan lifetime, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        using var call = _domains.WatchDomainEvents(new WatchDomainEventsRequest(), new CallOptions(Deadline: clock.GetUtcNow().UtcDateTime + lifetime, CancellationToken: ct));
+        while (true)
+        {
+            try
+            {
+                if (!await call.ResponseStream.MoveNext(ct).ConfigureAwait(false))
+                {
+                    yield break;
+                }
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.DeadlineExceeded)
+            {
+                yield break;
+            }
+            catch (RpcException e) when (!(e.StatusCode == StatusCode.Cancelled && ct.IsCancellationRequested))
+            {
+                throw new AgentException(endpoint, "WatchDomainEvents", e.StatusCode, e.Status.Detail);
+            }
+            yield return call.ResponseStream.Current;
+        }
+    }
+
     private Task<T> QueryAsync<T>(string method, Func<CallOptions, AsyncUnaryCall<T>> call, CancellationToken ct) =>
         CallAsync(method, call, options.QueryTimeout, ct);
 

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace Platform.Controller.Hosts;
 
 /// <summary>Marks hosts down when their heartbeats stop. Safe on every replica: the update is idempotent.</summary>
-internal sealed partial class HostLivenessMonitor(HostStore hosts, IOptions<HostOptions> options, TimeProvider clock, ILogger<HostLivenessMonitor> logger) : BackgroundService
+internal sealed partial class HostLivenessMonitor(HostStore hosts, IOptions<HostsOptions> options, TimeProvider clock, ILogger<HostLivenessMonitor> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

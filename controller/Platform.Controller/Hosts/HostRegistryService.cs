@@ -5,7 +5,7 @@ using Platform.Grpc;
 namespace Platform.Controller.Hosts;
 
 /// <summary>The controller's side of agent registration and heartbeats.</summary>
-internal sealed partial class HostRegistryService(HostStore hosts, IOptions<HostOptions> options, ILogger<HostRegistryService> logger)
+internal sealed partial class HostRegistryService(HostStore hosts, IOptions<HostsOptions> options, ILogger<HostRegistryService> logger)
     : HostRegistry.HostRegistryBase
 {
     public override async Task<RegisterHostResponse> RegisterHost(RegisterHostRequest request, ServerCallContext context)

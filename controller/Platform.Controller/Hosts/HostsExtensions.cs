@@ -6,7 +6,7 @@ internal static class HostsExtensions
 {
     public static WebApplicationBuilder AddHosts(this WebApplicationBuilder builder)
     {
-        builder.Services.Configure<HostOptions>(builder.Configuration.GetSection(HostOptions.Section));
+        builder.Services.Configure<HostsOptions>(builder.Configuration.GetSection(HostsOptions.Section));
         builder.Services.Configure<AgentOptions>(builder.Configuration.GetSection(AgentOptions.Section));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<HostStore>();

@@ -9,7 +9,7 @@ namespace Platform.Controller.Hosts;
 /// inventory already placed there). Placement runs under a transaction-scoped advisory lock so
 /// two replicas placing at once see each other's choices.
 /// </summary>
-internal sealed class Scheduler(IOptions<HostOptions> options)
+internal sealed class Scheduler(IOptions<HostsOptions> options)
 {
     // "schedule" in ASCII; distinct from the migration lock.
     private const long PlacementLockKey = 0x7363686564756c65;

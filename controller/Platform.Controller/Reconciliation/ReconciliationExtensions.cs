@@ -8,7 +8,9 @@ internal static class ReconciliationExtensions
         builder.Services.AddSingleton<ReconciliationStore>();
         builder.Services.AddSingleton<DriftStore>();
         builder.Services.AddSingleton<Reconciler>();
-        builder.Services.AddHostedService<ReconciliationLoop>();
+        builder.Services.AddSingleton<ReconciliationLoop>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ReconciliationLoop>());
+        builder.Services.AddHostedService<HostEventWatcher>();
         return builder;
     }
 }

@@ -3,9 +3,39 @@ using Npgsql;
 
 namespace Platform.Controller.Reconciliation;
 
-/// <summary>Runs a reconciliation pass every interval, backing off while the database is unreachable.</summary>
+/// <summary>
+/// Runs a reconciliation pass every interval, and soon after a host reports a domain event;
+/// backs off while the database is unreachable.
+/// </summary>
 internal sealed partial class ReconciliationLoop(Reconciler reconciler, IOptions<ReconciliationOptions> options, ILogger<ReconciliationLoop> logger) : BackgroundService
 {
+    // Events come in bursts (a start is several lifecycle events): one pass covers a burst.
+    private static readonly TimeSpan EventSettle = TimeSpan.FromMilliseconds(300);
+
+    private readonly SemaphoreSlim _requested = new(0, 1);
+
+    /// <summary>Asks for a pass now rather than at the next interval.</summary>
+    public void RequestPass()
+    {
+        if (_requested.CurrentCount == 0)
+        {
+            try
+            {
+                _requested.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // Another event asked first: one pass covers both.
+            }
+        }
+    }
+
+    public override void Dispose()
+    {
+        _requested.Dispose();
+        base.Dispose();
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var interval = options.Value.Interval;
@@ -14,7 +44,10 @@ internal sealed partial class ReconciliationLoop(Reconciler reconciler, IOptions
         {
             try
             {
-                await Task.Delay(delay, stoppingToken);
+                if (await _requested.WaitAsync(delay, stoppingToken))
+                {
+                    await Task.Delay(EventSettle, stoppingToken);
+                }
                 await reconciler.RunPassAsync(stoppingToken);
                 delay = interval;
             }

@@ -75,3 +75,35 @@ public sealed class ReconciliationTests : ControllerTestBase
             .Select(d => d.GetProperty("kind").GetString()!).ToList();
     }
 }
+
+/// <summary>With the periodic pass an hour away, only the host's domain events can explain a quick correction.</summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class EventDrivenReconciliationTests : ControllerTestBase
+{
+    protected override IReadOnlyDictionary<string, string> ControllerSettings =>
+        new Dictionary<string, string>(base.ControllerSettings) { ["Reconciliation:Interval"] = "01:00:00" };
+
+    [Test]
+    public async Task A_domain_powered_off_behind_the_controllers_back_shows_as_stopped_within_seconds()
+    {
+        var imageId = await BlankImageAsync();
+        var created = (await Api.PostAsync("/api/v1/instance/create", new { instance_name = Unique("events"), image_id = imageId, cpu = 1, memory = 64 })).Ok();
+        var instanceId = created.GetProperty("instance_id").GetString()!;
+        OnCleanUp(() => DestroyLeftoverAsync(instanceId));
+        var done = await WaitForTaskAsync(instanceId, created.GetProperty("task_id").GetString()!, TimeSpan.FromSeconds(120));
+        Assert.That(done.GetProperty("state").GetString(), Is.EqualTo("succeeded"), done.ToString());
+        // The watch is opened at the next host tick (1 s here); give it time to be in place.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+
+        await Virsh("destroy", instanceId);
+        var took = await Eventually.HoldsAsync(
+            async () => await ScalarAsync<string>("SELECT status FROM instances WHERE instance_id = @id", ("id", instanceId)) == "stopped",
+            TimeSpan.FromSeconds(15), "status follows the domain event");
+        TestContext.Out.WriteLine($"stopped noticed {took.TotalMilliseconds:0} ms after virsh destroy");
+
+        var destroy = (await Api.PostAsync("/api/v1/instance/destroy", new { instance_id = instanceId })).Ok();
+        var destroyed = await WaitForTaskAsync(instanceId, destroy.GetProperty("task_id").GetString()!, TimeSpan.FromSeconds(120));
+        Assert.That(destroyed.GetProperty("state").GetString(), Is.EqualTo("succeeded"), destroyed.ToString());
+    }
+}

@@ -1,6 +1,6 @@
 namespace Platform.Controller.Hosts;
 
-internal sealed class HostOptions
+internal sealed class HostsOptions
 {
     public const string Section = "Hosts";
 
