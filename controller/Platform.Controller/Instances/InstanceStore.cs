@@ -26,7 +26,11 @@ internal sealed class InstanceStore(NpgsqlDataSource dataSource)
             new { instanceId }, cancellationToken: ct));
     }
 
-    /// <summary>A filtered page. Every filter is optional; name is a case-insensitive substring.</summary>
+    /// <summary>
+    /// A filtered page and the total, in one round trip. The page's keys are found first and
+    /// only those 20-odd rows are joined with their hosts (a deferred join), so deep pages do
+    /// not join every row they skip.
+    /// </summary>
     public async Task<(long Total, IReadOnlyList<InstanceRecord> Items)> SearchAsync(InstanceFilter filter, int offset, int limit, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
@@ -46,15 +50,21 @@ internal sealed class InstanceStore(NpgsqlDataSource dataSource)
             WHERE (@pattern::text IS NULL OR lower(i.instance_name) LIKE @pattern)
               AND (@InstanceId::text IS NULL OR i.instance_id = @InstanceId)
               AND (@Status::text IS NULL OR i.status = @Status)
-              AND (@HostIp::text IS NULL OR h.host_ip = @HostIp)
+              AND (@HostIp::text IS NULL OR EXISTS (SELECT 1 FROM hosts h WHERE h.host_id = i.host_id AND h.host_ip = @HostIp))
               AND (@ImageId::text IS NULL OR i.image_id = @ImageId)
               AND (@Ip::inet IS NULL OR EXISTS (SELECT 1 FROM network_interfaces n WHERE n.instance_id = i.instance_id AND n.ip = @Ip::inet))
             """;
-        var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            $"SELECT count(*) FROM instances i LEFT JOIN hosts h ON h.host_id = i.host_id {Where}", parameters, cancellationToken: ct));
-        var items = await connection.QueryAsync<InstanceRecord>(new CommandDefinition(
-            $"SELECT {Columns} FROM instances i LEFT JOIN hosts h ON h.host_id = i.host_id {Where} ORDER BY i.create_time DESC, i.instance_id LIMIT @limit OFFSET @offset",
-            parameters, cancellationToken: ct));
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition(
+            $"""
+            SELECT count(*) FROM instances i {Where};
+            SELECT {Columns}
+            FROM (SELECT i.instance_id FROM instances i {Where} ORDER BY i.create_time DESC, i.instance_id LIMIT @limit OFFSET @offset) page
+            JOIN instances i ON i.instance_id = page.instance_id
+            LEFT JOIN hosts h ON h.host_id = i.host_id
+            ORDER BY i.create_time DESC, i.instance_id;
+            """, parameters, cancellationToken: ct));
+        var total = await results.ReadSingleAsync<long>();
+        var items = await results.ReadAsync<InstanceRecord>();
         return (total, items.AsList());
     }
 
