@@ -139,6 +139,29 @@ public sealed class VolumeApiTests : ControllerTestBase
     }
 
     [Test]
+    public async Task A_failed_creation_leaves_the_volume_in_error_with_the_reason_and_it_can_be_deleted()
+    {
+        // An image the inventory knows but RBD does not: the clone fails on the agent.
+        var imageId = "ami-" + Guid.NewGuid().ToString("N")[..8];
+        await ExecuteAsync("INSERT INTO images (image_id, image_name, image_size, os_type, status) VALUES (@id, 'ghost', 1048576, 'Linux', 'available')", ("id", imageId));
+        var failed = await Api.PostAsync("/api/v1/volume/create", new { volume_name = "doomed", volume_size = 1, image_id = imageId });
+        Assert.That(failed.Code, Is.Not.Zero, failed.ToString());
+        Assert.That(failed.Message, Does.Contain("vol-"), failed.ToString());
+        var volumeId = await ScalarAsync<string>("SELECT volume_id FROM volumes WHERE image_id = @id", ("id", imageId));
+        Assert.That(volumeId, Is.Not.Null);
+        OnCleanUp(() => RemoveRbdImageAsync("volumes", volumeId!));
+        Assert.That(await ScalarAsync<string>("SELECT status FROM volumes WHERE volume_id = @v", ("v", volumeId!)), Is.EqualTo("error"));
+        Assert.That(await ScalarAsync<string>("SELECT error FROM volumes WHERE volume_id = @v", ("v", volumeId!)), Is.Not.Empty);
+        Assert.That(await ScalarAsync<string>("SELECT state FROM tasks WHERE resource_id = @v AND kind = 'volume.create'", ("v", volumeId!)), Is.EqualTo("failed"));
+        var listed = (await Api.GetAsync("/api/v1/volume/list", ("filter_name", "doomed"))).Ok().GetProperty("items")[0];
+        Assert.That(listed.GetProperty("error").GetString(), Is.Not.Empty);
+
+        (await Api.PostAsync("/api/v1/volume/delete", new { volume_id = volumeId })).Ok();
+        Assert.That(await ScalarAsync<long>("SELECT count(*) FROM volumes WHERE volume_id = @v", ("v", volumeId!)), Is.Zero);
+        Assert.That(await ScalarAsync<long>("SELECT count(*) FROM resource_locks"), Is.Zero);
+    }
+
+    [Test]
     public async Task Attached_and_boot_volumes_are_not_deleted_and_mount_checks_the_instance()
     {
         var instanceId = await InsertInstanceAsync("stopped");
