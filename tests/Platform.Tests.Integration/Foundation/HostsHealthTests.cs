@@ -43,6 +43,21 @@ public class HostsHealthTests
     }
 
     [Test]
+    public async Task The_environments_agent_has_registered_its_host_with_the_controller()
+    {
+        var url = TestEnvironment.Require("hosts")["PLATFORM_CONTROLLER_URL"];
+
+        var hosts = await Eventually.HoldsAsync(async () =>
+        {
+            using var response = await Http.GetAsync(new Uri($"{url}/api/v1/hosts/list"));
+            using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            return json.RootElement.GetProperty("data").GetProperty("items").EnumerateArray()
+                .Any(h => h.GetProperty("status").GetString() == "up" && h.GetProperty("grpc_endpoint").GetString() == TestEnvironment.Require("hosts")["PLATFORM_AGENT_GRPC"]);
+        }, TimeSpan.FromSeconds(30), "the environment's agent listed as an up host");
+        TestContext.Out.WriteLine($"registered within {hosts.TotalMilliseconds:0} ms of the first look");
+    }
+
+    [Test]
     public async Task Agent_without_its_services_reports_503_and_stops_cleanly_on_sigterm()
     {
         // A private agent whose libvirt socket and ceph.conf point at nothing.
