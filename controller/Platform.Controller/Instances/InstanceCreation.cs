@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Platform.Controller.Agents;
 using Platform.Controller.Api;
@@ -13,7 +14,8 @@ namespace Platform.Controller.Instances;
 /// writes the instance, its volumes and NICs and the task in one transaction (so a refusal
 /// changes nothing), then starts the task that does the slow work.
 /// </summary>
-internal sealed partial class InstanceCreation(NpgsqlDataSource dataSource, Scheduler scheduler, TaskRunner runner, ILogger<InstanceCreation> logger)
+internal sealed partial class InstanceCreation(
+    NpgsqlDataSource dataSource, Scheduler scheduler, TaskRunner runner, IOptions<NetworkOptions> network, ILogger<InstanceCreation> logger)
 {
     public const string TaskKind = "instance.create";
     private const long Gib = 1L << 30;
@@ -80,7 +82,7 @@ internal sealed partial class InstanceCreation(NpgsqlDataSource dataSource, Sche
             NicRecord created;
             try
             {
-                created = await NicAllocator.InsertAsync(connection, transaction, new NewNic(ResourceIds.New(ResourceIds.Nic), nic.Name, nic.Describe, instanceId, "attaching"), ct);
+                created = await NicAllocator.InsertAsync(connection, transaction, new NewNic(network.Value.Id, ResourceIds.New(ResourceIds.Nic), nic.Name, nic.Describe, instanceId, "attaching"), ct);
             }
             catch (NoAddressLeftException e)
             {

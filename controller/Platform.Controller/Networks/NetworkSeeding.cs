@@ -23,6 +23,5 @@ internal static class NetworkSeeding
             ON CONFLICT (network_id) DO UPDATE SET bridge = excluded.bridge, cidr = excluded.cidr, gateway = excluded.gateway,
                                                    range_start = excluded.range_start, range_end = excluded.range_end
             """, network, cancellationToken: app.Lifetime.ApplicationStopping));
-        NicAllocator.DefaultNetworkId = network.Id;
     }
 }

@@ -6,7 +6,7 @@ using Platform.Controller.Inventory;
 namespace Platform.Controller.Networks;
 
 /// <summary>
-/// Inserts NICs with a unique MAC and the lowest free address of the default network, inside
+/// Inserts NICs with a unique MAC and the lowest free address of its network, inside
 /// the caller's transaction, so a NIC made for an instance commits (or not) with the instance.
 /// </summary>
 internal static class NicAllocator
@@ -15,16 +15,13 @@ internal static class NicAllocator
     // so a loser only retries as many times as there are concurrent winners.
     private const int MaxAttempts = 64;
 
-    /// <summary>The network NICs come from: the configured one, set once by the start-up seeding.</summary>
-    public static string DefaultNetworkId { get; internal set; } = "default";
-
     /// <summary>
     /// Inserts the NIC and answers its row. Throws <see cref="NoAddressLeftException"/> when the
     /// range is full (the caller maps it to ApiErrorCode.NoAddressLeft).
     /// </summary>
     public static async Task<NicRecord> InsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, NewNic nic, CancellationToken ct)
     {
-        var networkId = DefaultNetworkId;
+        var networkId = nic.NetworkId;
         for (var attempt = 1; ; attempt++)
         {
             var ip = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(LowestFreeAddress, new { networkId }, transaction, cancellationToken: ct))

@@ -40,7 +40,8 @@ internal static class NicStatus
 }
 
 /// <summary>A NIC to create: <paramref name="InstanceId"/> set when it is made for an instance being created.</summary>
-internal sealed record NewNic(string NicId, string Name, string Describe, string? InstanceId, string Status);
+/// <summary>A NIC to insert: its network (NetworkOptions.Id, the configured one) and who holds it.</summary>
+internal sealed record NewNic(string NetworkId, string NicId, string Name, string Describe, string? InstanceId, string Status);
 
 /// <summary>Every address of the network's range is taken: the use case answers ApiErrorCode.NoAddressLeft.</summary>
 internal sealed class NoAddressLeftException(string networkId)

@@ -20,13 +20,13 @@ internal sealed record NicTaskPayload(string NicId, string InstanceId, string Ma
 /// Attach and detach run as tasks holding the NIC and the instance, like volume mount/unmount;
 /// create and delete only touch the inventory.
 /// </summary>
-internal sealed partial class NicUseCases(NicStore nics, TaskRunner runner, IOptions<TaskOptions> options, ILogger<NicUseCases> logger)
+internal sealed partial class NicUseCases(NicStore nics, TaskRunner runner, IOptions<TaskOptions> options, IOptions<NetworkOptions> network, ILogger<NicUseCases> logger)
 {
     public async Task<ApiResult<NicOutcome>> CreateAsync(string name, string describe, CancellationToken ct)
     {
         try
         {
-            var nic = await nics.CreateAsync(new NewNic(ResourceIds.New(ResourceIds.Nic), name, describe, null, NicStatus.Idle), ct);
+            var nic = await nics.CreateAsync(new NewNic(network.Value.Id, ResourceIds.New(ResourceIds.Nic), name, describe, null, NicStatus.Idle), ct);
             LogCreated(nic.NicId, nic.Mac, nic.Ip);
             return new NicOutcome(nic, null);
         }
