@@ -25,6 +25,7 @@ internal sealed partial class DomainGrpcService(
     DomainLocks locks,
     IOptions<ComputeOptions> options,
     TimeProvider clock,
+    IHostApplicationLifetime lifetime,
     ILogger<DomainGrpcService> logger) : DomainService.DomainServiceBase
 {
     private static readonly TimeSpan StatePollInterval = TimeSpan.FromMilliseconds(250);
@@ -242,9 +243,25 @@ internal sealed partial class DomainGrpcService(
 
     public override async Task WatchDomainEvents(WatchDomainEventsRequest request, IServerStreamWriter<ProtoDomainEvent> responseStream, ServerCallContext context)
     {
-        var connection = await ConnectAsync(context.CancellationToken);
+        // A watch lasts as long as its client wants; it must not hold the agent's shutdown.
+        using var watch = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        var connection = await ConnectAsync(watch.Token);
         using var subscription = connection.SubscribeDomainEvents();
-        await foreach (var domainEvent in subscription.ReadAllAsync(context.CancellationToken))
+        try
+        {
+            await WriteEventsAsync(subscription.ReadAllAsync(watch.Token), responseStream, watch.Token);
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, "the agent is stopping; watch again"));
+        }
+        // The stream ended without cancellation: the connection died. The client watches again.
+        throw new RpcException(new Status(StatusCode.Unavailable, "the libvirt connection closed; watch again"));
+    }
+
+    private static async Task WriteEventsAsync(IAsyncEnumerable<Libvirt.DomainEvent> events, IServerStreamWriter<ProtoDomainEvent> responseStream, CancellationToken cancellation)
+    {
+        await foreach (var domainEvent in events)
         {
             var message = new ProtoDomainEvent
             {
@@ -262,10 +279,8 @@ internal sealed partial class DomainGrpcService(
                 default:
                     continue;
             }
-            await responseStream.WriteAsync(message, context.CancellationToken);
+            await responseStream.WriteAsync(message, cancellation);
         }
-        // The stream ended without cancellation: the connection died. The client watches again.
-        throw new RpcException(new Status(StatusCode.Unavailable, "the libvirt connection closed; watch again"));
     }
 
     /// <summary>
