@@ -143,29 +143,35 @@ public abstract class ControllerTestBase
         }
     }
 
+    /// <summary>Every step runs even when an earlier one fails, so no process or database outlives the fixture.</summary>
     [OneTimeTearDown]
     public async Task StopPlatformAsync()
     {
-        Api?.Dispose();
-        if (_agent is not null)
+        var steps = new CleanupSteps();
+        if (DatabaseName is not null)
         {
-            await _agent.DisposeAsync();
-        }
-        if (_controller is not null)
-        {
-            await _controller.DisposeAsync();
+            steps.Push(async () =>
+            {
+                await using var admin = new NpgsqlConnection(_adminConnection);
+                await admin.OpenAsync();
+                await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {DatabaseName} WITH (FORCE)", admin);
+                await drop.ExecuteNonQueryAsync();
+            });
         }
         if (Database is not null)
         {
-            await Database.DisposeAsync();
+            steps.Push(async () => await Database.DisposeAsync());
         }
-        if (DatabaseName is not null)
+        if (_controller is not null)
         {
-            await using var admin = new NpgsqlConnection(_adminConnection);
-            await admin.OpenAsync();
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {DatabaseName} WITH (FORCE)", admin);
-            await drop.ExecuteNonQueryAsync();
+            steps.Push(async () => await _controller.DisposeAsync());
         }
+        if (_agent is not null)
+        {
+            steps.Push(async () => await _agent.DisposeAsync());
+        }
+        Api?.Dispose();
+        await steps.RunAllAsync();
     }
 
     [TearDown]
