@@ -44,6 +44,23 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
             LogDatabaseOutage(exception, context.Request.Path);
             error = new ApiError(ApiErrorCode.DatabaseUnavailable, "the inventory database is unavailable; try again later");
         }
+        else if (exception is PostgresException { SqlState: PostgresErrors.UniqueViolation } unique)
+        {
+            // A race the use case did not foresee (two requests claiming one name or address):
+            // the database refused the second, so it is a conflict, not a failure.
+            LogConstraint(unique.SqlState, unique.ConstraintName, context.Request.Path);
+            error = new ApiError(ApiErrorCode.AlreadyExists, $"conflicts with an existing record ({unique.ConstraintName})");
+        }
+        else if (exception is PostgresException { SqlState: PostgresErrors.ForeignKeyViolation } reference)
+        {
+            LogConstraint(reference.SqlState, reference.ConstraintName, context.Request.Path);
+            error = new ApiError(ApiErrorCode.InvalidState, $"refers to or is referred to by a record that changed meanwhile ({reference.ConstraintName}); try again");
+        }
+        else if (exception is PostgresException { SqlState: PostgresErrors.CheckViolation } check)
+        {
+            LogConstraint(check.SqlState, check.ConstraintName, context.Request.Path);
+            error = new ApiError(ApiErrorCode.ValidationFailed, $"a value is outside what the inventory accepts ({check.ConstraintName})");
+        }
         else if (exception is BadHttpRequestException bad)
         {
             error = new ApiError(ApiErrorCode.MalformedRequest, bad.Message);
@@ -59,6 +76,9 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
 
     [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Inventory database unavailable while serving {Path}")]
     private partial void LogDatabaseOutage(Exception exception, string path);
+
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "PostgreSQL refused a change with SQLSTATE {SqlState} ({Constraint}) while serving {Path}")]
+    private partial void LogConstraint(string sqlState, string? constraint, string path);
 
     [LoggerMessage(EventId = 1102, Level = LogLevel.Error, Message = "Unhandled failure serving {Method} {Path}")]
     private partial void LogUnhandled(Exception exception, string method, string path);

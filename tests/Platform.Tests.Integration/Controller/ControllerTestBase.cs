@@ -35,6 +35,9 @@ public abstract class ControllerTestBase
 
     internal NpgsqlDataSource Database { get; private set; } = null!;
 
+    /// <summary>The connection string of this fixture's inventory database.</summary>
+    protected string InventoryConnectionString => new NpgsqlConnectionStringBuilder(_adminConnection) { Database = DatabaseName }.ConnectionString;
+
     internal ControllerProcess Controller => _controller ?? throw new InvalidOperationException("no controller");
 
     /// <summary>Settings the controller starts with (short heartbeats so host-down shows quickly).</summary>
