@@ -14,9 +14,13 @@ internal sealed class ImageStore(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         var filter = new { pattern = SqlPatterns.Contains(filterName), offset, limit };
         const string Where = "WHERE (@pattern::text IS NULL OR lower(image_name) LIKE @pattern)";
-        var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT count(*) FROM images {Where}", filter, cancellationToken: ct));
-        var items = await connection.QueryAsync<ImageRecord>(new CommandDefinition(
-            $"SELECT {Columns} FROM images {Where} ORDER BY create_time DESC, image_id LIMIT @limit OFFSET @offset", filter, cancellationToken: ct));
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition(
+            $"""
+            SELECT count(*) FROM images {Where};
+            SELECT {Columns} FROM images {Where} ORDER BY create_time DESC, image_id LIMIT @limit OFFSET @offset;
+            """, filter, cancellationToken: ct));
+        var total = await results.ReadSingleAsync<long>();
+        var items = await results.ReadAsync<ImageRecord>();
         return (total, items.AsList());
     }
 

@@ -12,9 +12,14 @@ internal sealed class VolumeStore(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         var filter = new { pattern = SqlPatterns.Contains(filterName), offset, limit };
         const string Where = "WHERE (@pattern::text IS NULL OR lower(volume_name) LIKE @pattern)";
-        var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT count(*) FROM volumes {Where}", filter, cancellationToken: ct));
-        var items = await connection.QueryAsync<VolumeRecord>(new CommandDefinition(
-            $"SELECT {VolumeRecord.Columns} FROM volumes {Where} ORDER BY create_time DESC, volume_id LIMIT @limit OFFSET @offset", filter, cancellationToken: ct));
+        // Count and page in one round trip.
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition(
+            $"""
+            SELECT count(*) FROM volumes {Where};
+            SELECT {VolumeRecord.Columns} FROM volumes {Where} ORDER BY create_time DESC, volume_id LIMIT @limit OFFSET @offset;
+            """, filter, cancellationToken: ct));
+        var total = await results.ReadSingleAsync<long>();
+        var items = await results.ReadAsync<VolumeRecord>();
         return (total, items.AsList());
     }
 
