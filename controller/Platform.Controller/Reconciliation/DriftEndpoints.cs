@@ -2,7 +2,7 @@ using Platform.Controller.Api;
 
 namespace Platform.Controller.Reconciliation;
 
-/// <summary>/api/v1/drift/list: what reconciliation found, open first.</summary>
+/// <summary>/api/v1/drift/list: what reconciliation found, newest first; filter by resource_id and kind.</summary>
 internal static class DriftEndpoints
 {
     public static void MapDriftEndpoints(this IEndpointRouteBuilder app) =>
@@ -12,12 +12,14 @@ internal static class DriftEndpoints
         ApiCall.RunAsync(http, async request =>
         {
             var includeResolved = request.Boolean("include_resolved") ?? false;
+            var resourceId = request.Text("resource_id", TextRule.Name);
+            var kind = request.Choice("kind", Reconciler.Kinds);
             var paging = request.Paging();
             if (!request.IsValid)
             {
                 return request.ValidationError;
             }
-            var (total, items) = await drifts.ListAsync(includeResolved, paging.Offset, paging.PageSize, ct);
+            var (total, items) = await drifts.ListAsync(includeResolved, resourceId, kind, paging.Offset, paging.PageSize, ct);
             return new PageOf<DriftRecord>(total, paging.PageNum, paging.PageSize, items);
         }, ct);
 }

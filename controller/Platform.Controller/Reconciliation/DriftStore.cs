@@ -36,11 +36,12 @@ internal sealed class DriftStore(NpgsqlDataSource dataSource)
         await transaction.CommitAsync(ct);
     }
 
-    public async Task<(long Total, IReadOnlyList<DriftRecord> Items)> ListAsync(bool includeResolved, int offset, int limit, CancellationToken ct)
+    public async Task<(long Total, IReadOnlyList<DriftRecord> Items)> ListAsync(bool includeResolved, string? resourceId, string? kind, int offset, int limit, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        const string Where = "WHERE (@includeResolved OR resolved_at IS NULL)";
-        var filter = new { includeResolved, offset, limit };
+        const string Where =
+            "WHERE (@includeResolved OR resolved_at IS NULL) AND (@resourceId::text IS NULL OR resource_id = @resourceId) AND (@kind::text IS NULL OR kind = @kind)";
+        var filter = new { includeResolved, resourceId, kind, offset, limit };
         var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT count(*) FROM drift {Where}", filter, cancellationToken: ct));
         var items = await connection.QueryAsync<DriftRecord>(new CommandDefinition(
             $"""

@@ -20,6 +20,8 @@ internal sealed partial class Reconciler(ReconciliationStore store, DriftStore d
     public const string RbdVolumeUnknown = "rbd_volume_unknown";
     public const string RbdImageMissing = "rbd_image_missing";
 
+    public static readonly IReadOnlyList<string> Kinds = [DomainMissing, DomainUnknown, StateCorrected, RbdVolumeMissing, RbdVolumeUnknown, RbdImageMissing];
+
     private static readonly string[] HostKinds = [DomainMissing, DomainUnknown, StateCorrected];
     private static readonly string[] PoolKinds = [RbdVolumeMissing, RbdVolumeUnknown, RbdImageMissing];
 
@@ -63,15 +65,24 @@ internal sealed partial class Reconciler(ReconciliationStore store, DriftStore d
             var onHost = domains.Domains.ToDictionary(d => d.Name, StringComparer.Ordinal);
             foreach (var instance in await store.InstancesOnAsync(host.HostId, ct))
             {
-                if (instance.Busy || instance.Status is InstanceStatus.Creating or InstanceStatus.Destroying or InstanceStatus.Error)
+                if (instance.Busy || instance.Status is InstanceStatus.Creating or InstanceStatus.Destroying)
                 {
                     continue;
                 }
                 if (!onHost.TryGetValue(instance.Id, out var domain))
                 {
+                    // Still drift once the instance is in error: it stays open until destroy or a fix.
                     var reason = $"its domain is missing on host {host.HostId}";
-                    await store.CorrectInstanceStatusAsync(instance.Id, instance.Status, InstanceStatus.Error, reason, ct);
+                    if (instance.Status != InstanceStatus.Error)
+                    {
+                        await store.CorrectInstanceStatusAsync(instance.Id, instance.Status, InstanceStatus.Error, reason, ct);
+                    }
                     seen.Add(new Drift(DomainMissing, instance.Id, host.HostId, reason, "instance marked error"));
+                    continue;
+                }
+                if (instance.Status == InstanceStatus.Error)
+                {
+                    // What went wrong is for the operator to judge (destroy, or turn on/off once fixed).
                     continue;
                 }
                 var actual = domain.State switch
