@@ -25,7 +25,8 @@ public sealed class ReconciliationTests : ControllerTestBase
 
         await Virsh("destroy", instanceId);
         await Eventually.HoldsAsync(async () => await StatusAsync(instanceId) == "stopped", Noticed, "instance status follows the powered-off domain");
-        Assert.That(await DriftKindsAsync(instanceId, includeResolved: true), Does.Contain("state_corrected"));
+        // The correction commits before the pass records its drift (the pass goes on to the pools).
+        await Eventually.HoldsAsync(async () => (await DriftKindsAsync(instanceId, includeResolved: true)).Contains("state_corrected"), Noticed, "correction recorded as drift");
 
         await Virsh("start", instanceId);
         await Eventually.HoldsAsync(async () => await StatusAsync(instanceId) == "running", Noticed, "instance status follows the started domain");
@@ -33,7 +34,7 @@ public sealed class ReconciliationTests : ControllerTestBase
         await Virsh("destroy", instanceId);
         await Virsh("undefine", instanceId);
         await Eventually.HoldsAsync(async () => await StatusAsync(instanceId) == "error", Noticed, "an instance whose domain vanished is marked error");
-        Assert.That(await DriftKindsAsync(instanceId, includeResolved: false), Does.Contain("domain_missing"));
+        await Eventually.HoldsAsync(async () => (await DriftKindsAsync(instanceId, includeResolved: false)).Contains("domain_missing"), Noticed, "missing domain recorded as open drift");
         var error = await ScalarAsync<string>("SELECT error FROM instances WHERE instance_id = @id", ("id", instanceId));
         Assert.That(error, Does.Contain("domain is missing"));
 
@@ -61,7 +62,7 @@ public sealed class ReconciliationTests : ControllerTestBase
         await Rbd("rm", "--no-progress", $"volumes/{volumeId}");
         await Eventually.HoldsAsync(async () => await ScalarAsync<string>("SELECT status FROM volumes WHERE volume_id = @id", ("id", volumeId)) == "error",
             Noticed, "a volume whose RBD image vanished is marked error");
-        Assert.That(await DriftKindsAsync(volumeId, includeResolved: false), Does.Contain("rbd_volume_missing"));
+        await Eventually.HoldsAsync(async () => (await DriftKindsAsync(volumeId, includeResolved: false)).Contains("rbd_volume_missing"), Noticed, "vanished volume recorded as open drift");
     }
 
     private Task<string?> StatusAsync(string instanceId) =>
