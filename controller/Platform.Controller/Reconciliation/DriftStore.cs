@@ -18,15 +18,22 @@ internal sealed class DriftStore(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        foreach (var drift in seen)
-        {
-            await connection.ExecuteAsync(new CommandDefinition(
-                """
-                INSERT INTO drift (kind, resource_id, host_id, detail, action) VALUES (@Kind, @ResourceId, @HostId, @Detail, @Action)
-                ON CONFLICT (kind, resource_id) WHERE resolved_at IS NULL
-                DO UPDATE SET last_seen = now(), detail = excluded.detail, action = excluded.action, host_id = excluded.host_id
-                """, drift, transaction, cancellationToken: ct));
-        }
+        // One statement for the whole pass: a pass may see thousands of items.
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO drift (kind, resource_id, host_id, detail, action)
+            SELECT * FROM unnest(@kinds, @resourceIds, @hostIds, @details, @actions)
+            ON CONFLICT (kind, resource_id) WHERE resolved_at IS NULL
+            DO UPDATE SET last_seen = now(), detail = excluded.detail, action = excluded.action, host_id = excluded.host_id
+            """,
+            new
+            {
+                kinds = seen.Select(d => d.Kind).ToArray(),
+                resourceIds = seen.Select(d => d.ResourceId).ToArray(),
+                hostIds = seen.Select(d => d.HostId).ToArray(),
+                details = seen.Select(d => d.Detail).ToArray(),
+                actions = seen.Select(d => d.Action).ToArray(),
+            }, transaction, cancellationToken: ct));
         await connection.ExecuteAsync(new CommandDefinition(
             """
             UPDATE drift SET resolved_at = now()

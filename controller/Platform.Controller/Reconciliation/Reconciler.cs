@@ -119,23 +119,18 @@ internal sealed partial class Reconciler(ReconciliationStore store, DriftStore d
             var volumes = (await agent.Value.ListImagesAsync(StorageAgents.VolumesPool, ct)).Names.ToHashSet(StringComparer.Ordinal);
             var images = (await agent.Value.ListImagesAsync(StorageAgents.ImagesPool, ct)).Names.ToHashSet(StringComparer.Ordinal);
             var volumeRows = await store.PoolRowsAsync("volumes", ct);
-            foreach (var row in volumeRows.Where(r => !r.Busy && r.Status is "available" or "in-use" && !volumes.Contains(r.Id)))
-            {
-                var reason = $"RBD image {StorageAgents.VolumesPool}/{row.Id} is missing";
-                await store.MarkMissingAsync("volumes", row.Id, reason, ct);
-                seen.Add(new Drift(RbdVolumeMissing, row.Id, null, reason, "volume marked error"));
-            }
+            // Volumes already in error stay open drift while their image is missing; the update skips them.
+            var missingVolumes = volumeRows.Where(r => !r.Busy && r.Status is "available" or "in-use" or "error" && !volumes.Contains(r.Id)).Select(r => r.Id).ToList();
+            await store.MarkMissingAsync("volumes", missingVolumes, ct);
+            seen.AddRange(missingVolumes.Select(id => new Drift(RbdVolumeMissing, id, null, $"RBD image {StorageAgents.VolumesPool}/{id} is missing", "volume marked error")));
             var recorded = volumeRows.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
             foreach (var name in volumes.Where(n => !recorded.Contains(n)))
             {
                 seen.Add(new Drift(RbdVolumeUnknown, name, null, $"pool {StorageAgents.VolumesPool} has {name}, which the inventory does not know", "recorded"));
             }
-            foreach (var row in (await store.PoolRowsAsync("images", ct)).Where(r => r.Status == "available" && !images.Contains(r.Id)))
-            {
-                var reason = $"RBD image {StorageAgents.ImagesPool}/{row.Id} is missing";
-                await store.MarkMissingAsync("images", row.Id, reason, ct);
-                seen.Add(new Drift(RbdImageMissing, row.Id, null, reason, "image marked error"));
-            }
+            var missingImages = (await store.PoolRowsAsync("images", ct)).Where(r => r.Status is "available" or "error" && !images.Contains(r.Id)).Select(r => r.Id).ToList();
+            await store.MarkMissingAsync("images", missingImages, ct);
+            seen.AddRange(missingImages.Select(id => new Drift(RbdImageMissing, id, null, $"RBD image {StorageAgents.ImagesPool}/{id} is missing", "image marked error")));
             return true;
         }
         catch (AgentException e)

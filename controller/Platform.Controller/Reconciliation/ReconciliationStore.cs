@@ -82,16 +82,26 @@ internal sealed class ReconciliationStore(NpgsqlDataSource dataSource)
             """, new { instanceId, from, to, error }, cancellationToken: ct)) == 1;
     }
 
-    /// <summary>Marks a volume or image whose RBD image is gone as error, unless a task holds it.</summary>
-    public async Task MarkMissingAsync(string table, string id, string error, CancellationToken ct)
+    /// <summary>Marks volumes or images whose RBD image is gone as error (one statement), unless a task holds them.</summary>
+    public async Task MarkMissingAsync(string table, IReadOnlyCollection<string> ids, CancellationToken ct)
     {
+        if (ids.Count == 0)
+        {
+            return;
+        }
         var sql = table switch
         {
-            "volumes" => "UPDATE volumes SET status = 'error', error = @error WHERE volume_id = @id AND status IN ('available', 'in-use') AND NOT EXISTS (SELECT 1 FROM resource_locks WHERE resource_id = @id)",
-            "images" => "UPDATE images SET status = 'error', error = @error WHERE image_id = @id AND status = 'available'",
+            "volumes" =>
+                """
+                UPDATE volumes SET status = 'error', error = 'RBD image volumes/' || volume_id || ' is missing'
+                WHERE volume_id = ANY(@ids) AND status IN ('available', 'in-use')
+                  AND NOT EXISTS (SELECT 1 FROM resource_locks WHERE resource_id = volume_id)
+                """,
+            "images" =>
+                "UPDATE images SET status = 'error', error = 'RBD image images/' || image_id || ' is missing' WHERE image_id = ANY(@ids) AND status = 'available'",
             _ => throw new ArgumentOutOfRangeException(nameof(table), table, "not a pool table"),
         };
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await connection.ExecuteAsync(new CommandDefinition(sql, new { id, error }, cancellationToken: ct));
+        await connection.ExecuteAsync(new CommandDefinition(sql, new { ids = ids.ToArray() }, cancellationToken: ct));
     }
 }
