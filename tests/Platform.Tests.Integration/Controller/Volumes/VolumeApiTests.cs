@@ -215,26 +215,4 @@ public sealed class VolumeApiTests : ControllerTestBase
         Assert.That(created.GetProperty("volume_size").GetInt32(), Is.EqualTo(sizeGiB));
         return volumeId;
     }
-
-    /// <summary>An instance row placed on this test's host, made with SQL: the volume rules only read it.</summary>
-    private async Task<string> InsertInstanceAsync(string status)
-    {
-        var imageId = "ami-" + Guid.NewGuid().ToString("N")[..8];
-        var instanceId = "i-" + Guid.NewGuid().ToString("N")[..8];
-        await ExecuteAsync("INSERT INTO images (image_id, image_name, image_size, os_type, status) VALUES (@id, 'sql', 1048576, 'Linux', 'available')", ("id", imageId));
-        await ExecuteAsync(
-            "INSERT INTO instances (instance_id, instance_name, uuid, status, host_id, image_id, cpu, memory) VALUES (@i, 'sql', gen_random_uuid(), @s, @h, @img, 1, 128)",
-            ("i", instanceId), ("s", status), ("h", HostId), ("img", imageId));
-        return instanceId;
-    }
-
-    private async Task ExecuteAsync(string sql, params (string Name, object Value)[] parameters)
-    {
-        await using var command = Database.CreateCommand(sql);
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-        await command.ExecuteNonQueryAsync();
-    }
 }
