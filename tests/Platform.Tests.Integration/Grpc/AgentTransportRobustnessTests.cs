@@ -184,10 +184,12 @@ public class AgentTransportRobustnessTests
         {
             await call.RequestStream.WriteAsync(new UploadFileRequest { Data = ByteString.CopyFrom(new byte[100_000]) });
         }
-        await Eventually.HoldsAsync(() => Task.FromResult(Directory.EnumerateFiles(transfer, $"*{name}*").Any()), TimeSpan.FromSeconds(10), "the upload has begun on the agent");
+        // The agent makes its transfer directory with the first upload, so it may not exist yet.
+        bool PartialFileExists() => Directory.Exists(transfer) && Directory.EnumerateFiles(transfer, $"*{name}*").Any();
+        await Eventually.HoldsAsync(() => Task.FromResult(PartialFileExists()), TimeSpan.FromSeconds(10), "the upload has begun on the agent");
 
         call.Dispose();
 
-        await Eventually.HoldsAsync(() => Task.FromResult(!Directory.EnumerateFiles(transfer, $"*{name}*").Any()), TimeSpan.FromSeconds(10), "the partial upload is removed");
+        await Eventually.HoldsAsync(() => Task.FromResult(!PartialFileExists()), TimeSpan.FromSeconds(10), "the partial upload is removed");
     }
 }
