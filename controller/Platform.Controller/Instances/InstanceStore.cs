@@ -26,17 +26,38 @@ internal sealed class InstanceStore(NpgsqlDataSource dataSource)
             new { instanceId }, cancellationToken: ct));
     }
 
-    /// <summary>
-    /// A filtered page and the total, in one round trip. The page's keys are found first and
-    /// only those 20-odd rows are joined with their hosts (a deferred join), so deep pages do
-    /// not join every row they skip.
-    /// </summary>
+    private static readonly ListQuery List = new(
+        "instances", "i", "instance_id", "instance_name_suffixes", Columns, "LEFT JOIN hosts h ON h.host_id = i.host_id");
+
+    /// <summary>A filtered page and the total, in one statement (see <see cref="ListQuery"/>).</summary>
     public async Task<(long Total, IReadOnlyList<InstanceRecord> Items)> SearchAsync(InstanceFilter filter, int offset, int limit, CancellationToken ct)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        var parameters = new
+        var clauses = new List<string>();
+        if (filter.InstanceId is not null)
         {
-            pattern = SqlPatterns.Contains(filter.Name),
+            clauses.Add("i.instance_id = @InstanceId");
+        }
+        if (filter.Status is not null)
+        {
+            clauses.Add("i.status = @Status");
+        }
+        if (filter.HostIp is not null)
+        {
+            clauses.Add("i.host_id IN (SELECT h.host_id FROM hosts h WHERE h.host_ip = @HostIp)");
+        }
+        if (filter.ImageId is not null)
+        {
+            clauses.Add("i.image_id = @ImageId");
+        }
+        if (filter.Ip is not null)
+        {
+            clauses.Add("i.instance_id IN (SELECT n.instance_id FROM network_interfaces n WHERE n.ip = @Ip::inet)");
+        }
+        var sql = List.Build(byName: !string.IsNullOrEmpty(filter.Name), clauses);
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var (total, items) = await sql.ReadAsync<InstanceRecord>(connection, new
+        {
+            name = filter.Name,
             filter.InstanceId,
             filter.Status,
             filter.HostIp,
@@ -44,40 +65,21 @@ internal sealed class InstanceStore(NpgsqlDataSource dataSource)
             filter.Ip,
             offset,
             limit,
-        };
-        const string Where =
-            """
-            WHERE (@pattern::text IS NULL OR lower(i.instance_name) LIKE @pattern)
-              AND (@InstanceId::text IS NULL OR i.instance_id = @InstanceId)
-              AND (@Status::text IS NULL OR i.status = @Status)
-              AND (@HostIp::text IS NULL OR EXISTS (SELECT 1 FROM hosts h WHERE h.host_id = i.host_id AND h.host_ip = @HostIp))
-              AND (@ImageId::text IS NULL OR i.image_id = @ImageId)
-              AND (@Ip::inet IS NULL OR EXISTS (SELECT 1 FROM network_interfaces n WHERE n.instance_id = i.instance_id AND n.ip = @Ip::inet))
-            """;
-        await using var results = await connection.QueryMultipleAsync(new CommandDefinition(
-            $"""
-            SELECT count(*) FROM instances i {Where};
-            SELECT {Columns}
-            FROM (SELECT i.instance_id FROM instances i {Where} ORDER BY i.create_time DESC, i.instance_id LIMIT @limit OFFSET @offset) page
-            JOIN instances i ON i.instance_id = page.instance_id
-            LEFT JOIN hosts h ON h.host_id = i.host_id
-            ORDER BY i.create_time DESC, i.instance_id;
-            """, parameters, cancellationToken: ct));
-        var total = await results.ReadSingleAsync<long>();
-        var items = await results.ReadAsync<InstanceRecord>();
-        return (total, items.AsList());
+        }, offset, ct);
+        return (total, items);
     }
 
-    /// <summary>The volumes and NICs of the given instances, in one round trip each.</summary>
+    /// <summary>The volumes and NICs of the given instances, in one round trip.</summary>
     public async Task<(ILookup<string, InstanceVolume> Volumes, ILookup<string, InstanceNic> Nics)> DevicesOfAsync(IReadOnlyCollection<string> instanceIds, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        var ids = instanceIds.ToArray();
-        var volumes = await connection.QueryAsync<InstanceVolume>(new CommandDefinition(
-            $"SELECT {VolumeColumns} FROM volumes WHERE instance_id = ANY(@ids) ORDER BY is_boot DESC, device, volume_id", new { ids }, cancellationToken: ct));
-        var nics = await connection.QueryAsync<InstanceNic>(new CommandDefinition(
-            $"SELECT {NicColumns} FROM network_interfaces n JOIN networks w ON w.network_id = n.network_id WHERE n.instance_id = ANY(@ids) ORDER BY n.create_time, n.nic_id",
-            new { ids }, cancellationToken: ct));
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition(
+            $"""
+            SELECT {VolumeColumns} FROM volumes WHERE instance_id = ANY(@ids) ORDER BY is_boot DESC, device, volume_id;
+            SELECT {NicColumns} FROM network_interfaces n JOIN networks w ON w.network_id = n.network_id WHERE n.instance_id = ANY(@ids) ORDER BY n.create_time, n.nic_id;
+            """, new { ids = instanceIds.ToArray() }, cancellationToken: ct));
+        var volumes = await results.ReadAsync<InstanceVolume>();
+        var nics = await results.ReadAsync<InstanceNic>();
         return (volumes.ToLookup(v => v.InstanceId!, StringComparer.Ordinal), nics.ToLookup(n => n.InstanceId!, StringComparer.Ordinal));
     }
 }

@@ -18,10 +18,17 @@ internal static class InventoryDatabaseExtensions
 
         // Columns are snake_case, record properties PascalCase.
         Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
-        builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString)
+        builder.Services.AddSingleton(_ =>
         {
-            Name = "inventory",
-        }.Build());
+            var dataSource = new NpgsqlDataSourceBuilder(connectionString) { Name = "inventory" };
+            // The list and search endpoints run a handful of statement shapes very often:
+            // prepared once per connection, they skip parsing and planning on every request.
+            if (dataSource.ConnectionStringBuilder.MaxAutoPrepare == 0)
+            {
+                dataSource.ConnectionStringBuilder.MaxAutoPrepare = 64;
+            }
+            return dataSource.Build();
+        });
         builder.Services.AddSingleton<MigrationRunner>();
         builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres");
         return builder;

@@ -11,28 +11,40 @@ internal sealed record NicFilter(string? Name, string? NicId = null, string? Mac
 
 internal sealed class NicStore(NpgsqlDataSource dataSource)
 {
+    private static readonly ListQuery List = new(
+        "network_interfaces", "x", "nic_id", "nic_name_suffixes", NicRecord.Columns,
+        "JOIN networks n ON n.network_id = x.network_id LEFT JOIN instances i ON i.instance_id = x.instance_id");
+
     public async Task<(long Total, IReadOnlyList<NicRecord> Items)> ListAsync(NicFilter filter, int offset, int limit, CancellationToken ct)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        var parameters = new
+        var clauses = new List<string>();
+        if (filter.NicId is not null)
         {
-            pattern = SqlPatterns.Contains(filter.Name), filter.NicId, filter.Mac, filter.Ip, filter.InstanceId, filter.Status, offset, limit,
-        };
-        const string Where =
-            """
-            WHERE (@pattern::text IS NULL OR lower(x.nic_name) LIKE @pattern)
-              AND (@NicId::text IS NULL OR x.nic_id = @NicId)
-              AND (@Mac::text IS NULL OR x.mac = @Mac::macaddr)
-              AND (@Ip::text IS NULL OR x.ip = @Ip::inet)
-              AND (@InstanceId::text IS NULL OR x.instance_id = @InstanceId)
-              AND (@Status::text IS NULL OR x.status = @Status)
-            """;
-        var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            $"SELECT count(*) FROM network_interfaces x {Where}", parameters, cancellationToken: ct));
-        var items = await connection.QueryAsync<NicRecord>(new CommandDefinition(
-            $"SELECT {NicRecord.Columns} FROM {NicRecord.From} {Where} ORDER BY x.create_time DESC, x.nic_id LIMIT @limit OFFSET @offset",
-            parameters, cancellationToken: ct));
-        return (total, items.AsList());
+            clauses.Add("x.nic_id = @NicId");
+        }
+        if (filter.Mac is not null)
+        {
+            clauses.Add("x.mac = @Mac::macaddr");
+        }
+        if (filter.Ip is not null)
+        {
+            clauses.Add("x.ip = @Ip::inet");
+        }
+        if (filter.InstanceId is not null)
+        {
+            clauses.Add("x.instance_id = @InstanceId");
+        }
+        if (filter.Status is not null)
+        {
+            clauses.Add("x.status = @Status");
+        }
+        var sql = List.Build(byName: !string.IsNullOrEmpty(filter.Name), clauses);
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var (total, items) = await sql.ReadAsync<NicRecord>(connection, new
+        {
+            name = filter.Name, filter.NicId, filter.Mac, filter.Ip, filter.InstanceId, filter.Status, offset, limit,
+        }, offset, ct);
+        return (total, items);
     }
 
     public async Task<NicRecord?> GetAsync(string nicId, CancellationToken ct)

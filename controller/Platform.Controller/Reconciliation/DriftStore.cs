@@ -18,13 +18,17 @@ internal sealed class DriftStore(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        // One statement for the whole pass: a pass may see thousands of items.
+        // One statement for the whole pass: a pass may see thousands of items. Drift seen again
+        // unchanged refreshes last_seen at most once a minute: rewriting every open row on every
+        // pass made a large inventory's passes write as much as they read.
         await connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO drift (kind, resource_id, host_id, detail, action)
             SELECT * FROM unnest(@kinds, @resourceIds, @hostIds, @details, @actions)
             ON CONFLICT (kind, resource_id) WHERE resolved_at IS NULL
             DO UPDATE SET last_seen = now(), detail = excluded.detail, action = excluded.action, host_id = excluded.host_id
+            WHERE drift.last_seen < now() - interval '1 minute'
+               OR (drift.detail, drift.action, drift.host_id) IS DISTINCT FROM (excluded.detail, excluded.action, excluded.host_id)
             """,
             new
             {

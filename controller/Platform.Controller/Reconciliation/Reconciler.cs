@@ -25,10 +25,15 @@ internal sealed partial class Reconciler(ReconciliationStore store, DriftStore d
     private static readonly string[] HostKinds = [DomainMissing, DomainUnknown, StateCorrected];
     private static readonly string[] PoolKinds = [RbdVolumeMissing, RbdVolumeUnknown, RbdImageMissing];
 
-    /// <summary>Runs a pass unless another replica is running one; false when skipped.</summary>
-    public Task<bool> RunPassAsync(CancellationToken ct) => store.TryExclusiveAsync(() => PassAsync(ct), ct);
+    /// <summary>
+    /// Runs a pass unless another replica is running one; false when skipped. A pass that
+    /// follows a domain event compares the hosts only: an event says nothing about the pools,
+    /// and reading every volume of a large inventory after each start or stop would put the
+    /// whole inventory between a user's create and its answer.
+    /// </summary>
+    public Task<bool> RunPassAsync(ReconciliationScope scope, CancellationToken ct) => store.TryExclusiveAsync(() => PassAsync(scope, ct), ct);
 
-    private async Task PassAsync(CancellationToken ct)
+    private async Task PassAsync(ReconciliationScope scope, CancellationToken ct)
     {
         var seen = new List<Drift>();
         var scopes = new List<string>();
@@ -36,19 +41,22 @@ internal sealed partial class Reconciler(ReconciliationStore store, DriftStore d
         {
             scopes.AddRange(HostKinds);
         }
-        if (await ComparePoolsAsync(seen, ct))
+        if (scope == ReconciliationScope.Everything)
         {
-            scopes.AddRange(PoolKinds);
+            if (await ComparePoolsAsync(seen, ct))
+            {
+                scopes.AddRange(PoolKinds);
+            }
+            await store.FoldRowCountsAsync(ct);
         }
         await drifts.RecordPassAsync(scopes, seen, ct);
-        LogPass(seen.Count);
+        LogPass(scope, seen.Count);
     }
 
     /// <summary>False when some host could not be asked: its drift must not be marked resolved.</summary>
     private async Task<bool> CompareHostsAsync(List<Drift> seen, CancellationToken ct)
     {
         var complete = true;
-        var known = await store.AllInstanceIdsAsync(ct);
         foreach (var host in await store.UpHostsAsync(ct))
         {
             ListDomainsResponse domains;
@@ -99,6 +107,7 @@ internal sealed partial class Reconciler(ReconciliationStore store, DriftStore d
                     LogCorrected(instance.Id, instance.Status, actual);
                 }
             }
+            var known = await store.KnownInstanceIdsAsync(onHost.Keys, ct);
             foreach (var name in onHost.Keys.Where(n => !known.Contains(n)))
             {
                 seen.Add(new Drift(DomainUnknown, name, host.HostId, $"host {host.HostId} runs domain {name}, which the inventory does not know", "recorded"));
@@ -140,8 +149,8 @@ internal sealed partial class Reconciler(ReconciliationStore store, DriftStore d
         }
     }
 
-    [LoggerMessage(EventId = 1801, Level = LogLevel.Debug, Message = "Reconciliation pass done: {Drift} drift item(s) seen")]
-    private partial void LogPass(int drift);
+    [LoggerMessage(EventId = 1801, Level = LogLevel.Debug, Message = "Reconciliation pass over {Scope} done: {Drift} drift item(s) seen")]
+    private partial void LogPass(ReconciliationScope scope, int drift);
 
     [LoggerMessage(EventId = 1802, Level = LogLevel.Warning, Message = "Reconciliation could not list the domains of host {HostId}: {Reason}")]
     private partial void LogHostUnreachable(string hostId, string reason);
@@ -151,4 +160,13 @@ internal sealed partial class Reconciler(ReconciliationStore store, DriftStore d
 
     [LoggerMessage(EventId = 1804, Level = LogLevel.Information, Message = "Instance {InstanceId} was {From} in the inventory but its host reports otherwise: now {To}")]
     private partial void LogCorrected(string instanceId, string from, string to);
+}
+
+internal enum ReconciliationScope
+{
+    /// <summary>The hosts' domains only (after a domain event).</summary>
+    Hosts,
+
+    /// <summary>Hosts and RBD pools (the periodic pass).</summary>
+    Everything,
 }

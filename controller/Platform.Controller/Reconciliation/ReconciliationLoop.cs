@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -39,22 +40,32 @@ internal sealed partial class ReconciliationLoop(Reconciler reconciler, IOptions
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var interval = options.Value.Interval;
-        var delay = interval;
+        var backOff = TimeSpan.Zero;
+        // Event-driven passes compare the hosts only; the full pass still comes every interval
+        // however often events arrive.
+        var lastFull = Stopwatch.GetTimestamp();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                if (await _requested.WaitAsync(delay, stoppingToken))
+                var untilFull = interval - Stopwatch.GetElapsedTime(lastFull);
+                var wait = backOff > untilFull ? backOff : untilFull;
+                if (wait > TimeSpan.Zero && await _requested.WaitAsync(wait, stoppingToken))
                 {
                     await Task.Delay(EventSettle, stoppingToken);
                 }
-                await reconciler.RunPassAsync(stoppingToken);
-                delay = interval;
+                var scope = Stopwatch.GetElapsedTime(lastFull) >= interval ? ReconciliationScope.Everything : ReconciliationScope.Hosts;
+                await reconciler.RunPassAsync(scope, stoppingToken);
+                if (scope == ReconciliationScope.Everything)
+                {
+                    lastFull = Stopwatch.GetTimestamp();
+                }
+                backOff = TimeSpan.Zero;
             }
             catch (NpgsqlException e)
             {
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromMinutes(5).Ticks));
-                LogFailed(e, delay);
+                backOff = TimeSpan.FromTicks(Math.Min(Math.Max(backOff.Ticks * 2, interval.Ticks), TimeSpan.FromMinutes(5).Ticks));
+                LogFailed(e, backOff);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

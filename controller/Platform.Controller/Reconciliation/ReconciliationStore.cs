@@ -51,10 +51,28 @@ internal sealed class ReconciliationStore(NpgsqlDataSource dataSource)
             """, new { hostId }, cancellationToken: ct))).AsList();
     }
 
-    public async Task<IReadOnlySet<string>> AllInstanceIdsAsync(CancellationToken ct)
+    /// <summary>Which of the given domain names are instances the inventory knows.</summary>
+    public async Task<IReadOnlySet<string>> KnownInstanceIdsAsync(IEnumerable<string> names, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        return (await connection.QueryAsync<string>(new CommandDefinition("SELECT instance_id FROM instances", cancellationToken: ct))).ToHashSet(StringComparer.Ordinal);
+        return (await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT instance_id FROM instances WHERE instance_id = ANY(@names)", new { names = names.ToArray() }, cancellationToken: ct)))
+            .ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// Folds the row-count deltas the inventory's triggers append (migration 0003) into one row
+    /// per table, so that a list's total stays a sum over a few rows. Rows appended meanwhile
+    /// are not seen by the DELETE and stay; a concurrent fold skips the rows this one took.
+    /// </summary>
+    public async Task FoldRowCountsAsync(CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            WITH folded AS (DELETE FROM row_count_deltas RETURNING table_name, delta)
+            INSERT INTO row_count_deltas (table_name, delta) SELECT table_name, sum(delta) FROM folded GROUP BY table_name
+            """, cancellationToken: ct));
     }
 
     /// <summary>Ids and statuses of the rows of one pool's table (volumes or images), with whether a task holds them.</summary>

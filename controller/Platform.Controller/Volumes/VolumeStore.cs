@@ -7,20 +7,14 @@ namespace Platform.Controller.Volumes;
 
 internal sealed class VolumeStore(NpgsqlDataSource dataSource)
 {
+    private static readonly ListQuery List = new("volumes", "v", "volume_id", "volume_name_suffixes", VolumeRecord.Columns);
+
     public async Task<(long Total, IReadOnlyList<VolumeRecord> Items)> ListAsync(string? filterName, int offset, int limit, CancellationToken ct)
     {
+        var sql = List.Build(byName: !string.IsNullOrEmpty(filterName), []);
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        var filter = new { pattern = SqlPatterns.Contains(filterName), offset, limit };
-        const string Where = "WHERE (@pattern::text IS NULL OR lower(volume_name) LIKE @pattern)";
-        // Count and page in one round trip.
-        await using var results = await connection.QueryMultipleAsync(new CommandDefinition(
-            $"""
-            SELECT count(*) FROM volumes {Where};
-            SELECT {VolumeRecord.Columns} FROM volumes {Where} ORDER BY create_time DESC, volume_id LIMIT @limit OFFSET @offset;
-            """, filter, cancellationToken: ct));
-        var total = await results.ReadSingleAsync<long>();
-        var items = await results.ReadAsync<VolumeRecord>();
-        return (total, items.AsList());
+        var (total, items) = await sql.ReadAsync<VolumeRecord>(connection, new { name = filterName, offset, limit }, offset, ct);
+        return (total, items);
     }
 
     public async Task<VolumeRecord?> GetAsync(string volumeId, CancellationToken ct)

@@ -65,6 +65,28 @@ public sealed class ReconciliationTests : ControllerTestBase
         await Eventually.HoldsAsync(async () => (await DriftKindsAsync(volumeId, includeResolved: false)).Contains("rbd_volume_missing"), Noticed, "vanished volume recorded as open drift");
     }
 
+    [Test]
+    public async Task Periodic_passes_fold_the_row_count_deltas_and_list_totals_stay_exact()
+    {
+        var volumeIds = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            var volume = (await Api.PostAsync("/api/v1/volume/create", new { volume_name = Unique("fold"), volume_size = 1 })).Ok();
+            volumeIds.Add(volume.GetProperty("volume_id").GetString()!);
+        }
+        Assert.That(await ScalarAsync<long>("SELECT count(*) FROM row_count_deltas WHERE table_name = 'volumes'"), Is.GreaterThan(1), "each create appended its delta");
+
+        await Eventually.HoldsAsync(async () => await ScalarAsync<long>("SELECT count(*) FROM row_count_deltas WHERE table_name = 'volumes'") == 1,
+            Noticed, "a periodic pass folded the volumes' deltas into one row");
+        Assert.That((await Api.GetAsync("/api/v1/volume/list")).Ok().GetProperty("total").GetInt64(), Is.EqualTo(await CountAsync("volumes")));
+
+        foreach (var volumeId in volumeIds)
+        {
+            (await Api.PostAsync("/api/v1/volume/delete", new { volume_id = volumeId })).Ok();
+        }
+        Assert.That((await Api.GetAsync("/api/v1/volume/list")).Ok().GetProperty("total").GetInt64(), Is.EqualTo(await CountAsync("volumes")));
+    }
+
     private Task<string?> StatusAsync(string instanceId) =>
         ScalarAsync<string>("SELECT status FROM instances WHERE instance_id = @id", ("id", instanceId));
 
