@@ -147,18 +147,18 @@ internal sealed partial class ControllerBenchmark
             }
         }
 
-        await Explain($"instance search count, '{tag}'", Inventory.InstanceCount, c => Inventory.AddInstanceParameters(c, tag, filteredMiddle, size));
-        await Explain($"instance search page, '{tag}', offset {filteredMiddle}", Inventory.InstancePage, c => Inventory.AddInstanceParameters(c, tag, filteredMiddle, size));
-        await Explain("instance list count (no filter)", Inventory.InstanceCount, c => Inventory.AddInstanceParameters(c, null, 0, size));
+        var search = Inventory.InstanceList.Build(byName: true, []).Page;
+        var list = Inventory.InstanceList.Build(byName: false, []).Page;
+        await Explain($"instance search page + total, '{tag}', offset {filteredMiddle}", search, c => Inventory.AddListParameters(c, tag, filteredMiddle, size));
         foreach (var offset in new[] { 0, middle, last })
         {
-            await Explain($"instance list page, offset {offset:N0}", Inventory.InstancePage, c => Inventory.AddInstanceParameters(c, null, offset, size));
+            await Explain($"instance list page + total (no filter), offset {offset:N0}", list, c => Inventory.AddListParameters(c, null, offset, size));
         }
         var ids = Enumerable.Range(1, size).Select(i => "i-" + (0xb0000000L + (i * 97)).ToString("x", CultureInfo.InvariantCulture)).ToArray();
-        await Explain("devices: volumes of 20 instances", Inventory.DeviceVolumes, c => c.Parameters.AddWithValue("ids", ids));
-        await Explain("devices: NICs of 20 instances", Inventory.DeviceNics, c => c.Parameters.AddWithValue("ids", ids));
-        await Explain($"volume list count, '{tag}'", Inventory.VolumeCount, c => Inventory.AddVolumeParameters(c, tag, 0, size));
-        await Explain($"volume list page, '{tag}', offset {filteredMiddle}", Inventory.VolumePage, c => Inventory.AddVolumeParameters(c, tag, filteredMiddle, size));
+        var devices = Inventory.Devices.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        await Explain("devices: volumes of 20 instances", devices[0], c => c.Parameters.AddWithValue("ids", ids));
+        await Explain("devices: NICs of 20 instances", devices[1], c => c.Parameters.AddWithValue("ids", ids));
+        await Explain($"volume list page + total, '{tag}', offset {filteredMiddle}", Inventory.VolumeList.Build(byName: true, []).Page, c => Inventory.AddListParameters(c, tag, filteredMiddle, size));
 
         // Wall time as a client sees it (round trip included), median of 30.
         async Task<double> Median(Func<Task> action, int times = 30)
@@ -209,13 +209,13 @@ internal sealed partial class ControllerBenchmark
     [GeneratedRegex(@"^\s*(->\s*)?(?<node>[^(]+)\(cost=[^)]*\) \(actual time=[^ ]+ rows=(?<rows>\d+)")]
     private static partial Regex PlanNode();
 
-    // ---- Proposed query/index changes, measured as SQL in the same database ----
+    // ---- The same searches as the controller ran them before migration 0003, in the same database and run ----
 
     private async Task<List<(string Name, LoadResult Result)>> ExperimentsAsync()
     {
         var results = new List<(string Name, LoadResult Result)>();
         var size = options.PageSize;
-        var allPages = Math.Max(1, options.Instances / size);
+        var filteredPages = Math.Max(1, options.Instances / 100 / size);
         var concurrency = options.Concurrency.Contains(8) ? 8 : options.Concurrency.Max();
         async Task Run(string name, Func<Random, Task> work)
         {
@@ -224,55 +224,30 @@ internal sealed partial class ControllerBenchmark
                 await work(r);
                 return true;
             }, new CpuWindow(CpuProcesses()));
-            Progress($"experiment {name} c={concurrency}: {Number(result.PerSecond)}/s p50 {Ms(result.P50Ms)} p99 {Ms(result.P99Ms)}");
+            Progress($"comparison {name} c={concurrency}: {Number(result.PerSecond)}/s p50 {Ms(result.P50Ms)} p99 {Ms(result.P99Ms)}");
             results.Add((name, result));
         }
 
-        await Run("list random page, as is", r =>
+        await Run("search ~1%: suffix index, one prepared statement (now)", r =>
+            Inventory.InstancePageAsync(_database, Inventory.Tag(r.Next(100)), r.Next(filteredPages) * size, size));
+        await using (var command = _database.CreateCommand(Inventory.CreateTrigramIndexes))
         {
-            var page = 1 + r.Next(allPages);
-            return Inventory.InstancePageAsync(_database, null, (page - 1) * size, size);
-        });
-        await Run("list random page, without count(*)", r =>
+            command.CommandTimeout = 600;
+            await command.ExecuteNonQueryAsync();
+        }
+        try
         {
-            var page = 1 + r.Next(allPages);
-            return Inventory.InstancePageAsync(_database, null, (page - 1) * size, size, countSql: null);
-        });
-        await Run("list random page, deferred join", r =>
+            await using var unprepared = NpgsqlDataSource.Create(DatabaseConnection);
+            await Run("search ~1%: trigram index, count + page (before)", r =>
+                Inventory.TrigramInstancePageAsync(unprepared, Inventory.Tag(r.Next(100)), r.Next(filteredPages) * size, size));
+        }
+        finally
         {
-            var page = 1 + r.Next(allPages);
-            return Inventory.InstancePageAsync(_database, null, (page - 1) * size, size, pageSql: DeferredJoinPage);
-        });
-        var filteredPages = Math.Max(1, options.Instances / 100 / size);
-        await Run("search ~1%, as is", r =>
-        {
-            var page = 1 + r.Next(filteredPages);
-            return Inventory.InstancePageAsync(_database, Inventory.Tag(r.Next(100)), (page - 1) * size, size);
-        });
-        await Run("search ~1%, count(*) OVER () in the page query", r =>
-        {
-            var page = 1 + r.Next(filteredPages);
-            return Inventory.InstancePageAsync(_database, Inventory.Tag(r.Next(100)), (page - 1) * size, size, countSql: null, pageSql: WindowCountPage);
-        });
+            await using var command = _database.CreateCommand(Inventory.DropTrigramIndexes);
+            await command.ExecuteNonQueryAsync();
+        }
         return results;
     }
-
-    /// <summary>The total in the same statement as the page: the matching rows are read once, not twice.</summary>
-    private const string WindowCountPage =
-        $"SELECT {Inventory.InstanceColumns}, count(*) OVER () AS total FROM instances i LEFT JOIN hosts h ON h.host_id = i.host_id {Inventory.InstanceWhere} ORDER BY i.create_time DESC, i.instance_id LIMIT @limit OFFSET @offset";
-
-    /// <summary>
-    /// The page's keys first (an index-only walk of instances_create_time past OFFSET), then the
-    /// 20 rows and their hosts: the skipped rows are never fetched or joined.
-    /// </summary>
-    private const string DeferredJoinPage =
-        $"""
-        SELECT {Inventory.InstanceColumns}
-        FROM (SELECT i.instance_id FROM instances i LEFT JOIN hosts h ON h.host_id = i.host_id {Inventory.InstanceWhere}
-              ORDER BY i.create_time DESC, i.instance_id LIMIT @limit OFFSET @offset) p
-        JOIN instances i ON i.instance_id = p.instance_id LEFT JOIN hosts h ON h.host_id = i.host_id
-        ORDER BY i.create_time DESC, i.instance_id
-        """;
 
     private void PrintRest(RestReport report)
     {
@@ -292,7 +267,7 @@ internal sealed partial class ControllerBenchmark
         }
         PrintRows(rows);
         Console.WriteLine("   REST: closed loop, c HTTP/1.1 keep-alive connections, random tag kNNq (1% of names each) and random page; SQL: the stores'");
-        Console.WriteLine("   statements with the same parameters through a pooled NpgsqlDataSource (count + page, then volumes + NICs of the page).");
+        Console.WriteLine("   statements with the same parameters through a pooled, auto-preparing NpgsqlDataSource (page + total, then the page's volumes + NICs).");
         Console.WriteLine($"   ctl CPU: the controller's CPU during the REST row; machine: all {Environment.ProcessorCount} CPUs (client, controller, postgres, others);");
         Console.WriteLine("   load: 1-min load average after the row (above ~2 other work competes for the CPUs); bytes: mean response body.");
         Console.WriteLine($"   goal per row: p99 < {P99GoalMs:F0} ms and ≥ {Number(RateGoal)} req/s.");
@@ -305,7 +280,7 @@ internal sealed partial class ControllerBenchmark
         if (report.Experiments.Count > 0)
         {
             Console.WriteLine();
-            rows = [["experiment (SQL only)", "c", "p50", "p99", "per s"]];
+            rows = [["same run, SQL only: now vs before", "c", "p50", "p99", "per s"]];
             foreach (var (name, result) in report.Experiments)
             {
                 rows.Add([name, result.Concurrency.ToString(CultureInfo.InvariantCulture), Ms(result.P50Ms), Ms(result.P99Ms), Number(result.PerSecond)]);

@@ -222,7 +222,8 @@ internal sealed partial class ControllerBenchmark(ControllerBenchmarkOptions opt
             await drop.ExecuteNonQueryAsync();
             Progress($"dropped database {_databaseName}");
         });
-        _database = NpgsqlDataSource.Create(DatabaseConnection);
+        // As the controller's data source: statements prepared per connection.
+        _database = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(DatabaseConnection) { MaxAutoPrepare = 64 }.ConnectionString);
         Progress($"created database {_databaseName}");
     }
 

@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using Npgsql;
-using NpgsqlTypes;
+using Dapper;
+using Platform.Controller.Inventory;
 
 namespace Platform.Benchmarks.Controller;
 
@@ -86,11 +87,12 @@ internal static class Inventory
             FROM generate_series(1, @instances) g
             """);
         // VACUUM too: autovacuum would set the visibility map (index-only scans) at some moment during the run.
-        await Step("vacuum analyze", "VACUUM (ANALYZE) hosts, images, networks, instances, volumes, network_interfaces");
+        await Step("vacuum analyze", "VACUUM (ANALYZE) hosts, images, networks, instances, volumes, network_interfaces, instance_name_suffixes, volume_name_suffixes, nic_name_suffixes, row_count_deltas");
         return $"{string.Join(", ", steps)}; {began.Elapsed.TotalSeconds:F1} s in all";
     }
 
-    // ---- The stores' SQL (controller/Platform.Controller, InstanceStore.SearchAsync/DevicesOfAsync, VolumeStore.ListAsync) ----
+    // ---- The stores' SQL (controller/Platform.Controller: InstanceStore.SearchAsync/DevicesOfAsync, VolumeStore.ListAsync) ----
+    // ListQuery.cs is compiled into this program from the controller's source, so the statements are the same text.
 
     public const string InstanceColumns =
         """
@@ -98,119 +100,91 @@ internal static class Inventory
         i.cpu, i.memory, i.describe, extract(epoch FROM i.create_time)::bigint AS create_time
         """;
 
-    public const string InstanceWhere =
+    public const string VolumeColumns =
+        "volume_id, volume_name, volume_size, image_id, instance_id, device, is_boot, status, error, describe, extract(epoch FROM create_time)::bigint AS create_time";
+
+    public static readonly ListQuery InstanceList = new(
+        "instances", "i", "instance_id", "instance_name_suffixes", InstanceColumns, "LEFT JOIN hosts h ON h.host_id = i.host_id");
+
+    public static readonly ListQuery VolumeList = new("volumes", "v", "volume_id", "volume_name_suffixes", VolumeColumns);
+
+    public const string Devices =
         """
-        WHERE (@pattern::text IS NULL OR lower(i.instance_name) LIKE @pattern)
-          AND (@InstanceId::text IS NULL OR i.instance_id = @InstanceId)
-          AND (@Status::text IS NULL OR i.status = @Status)
-          AND (@HostIp::text IS NULL OR h.host_ip = @HostIp)
-          AND (@ImageId::text IS NULL OR i.image_id = @ImageId)
-          AND (@Ip::inet IS NULL OR EXISTS (SELECT 1 FROM network_interfaces n WHERE n.instance_id = i.instance_id AND n.ip = @Ip::inet))
+        SELECT volume_id, volume_name, volume_size, device, is_boot, status, instance_id FROM volumes WHERE instance_id = ANY(@ids) ORDER BY is_boot DESC, device, volume_id;
+        SELECT n.nic_id, n.nic_name, n.mac::text AS mac, host(n.ip) AS ip, w.bridge, n.status, n.instance_id FROM network_interfaces n JOIN networks w ON w.network_id = n.network_id WHERE n.instance_id = ANY(@ids) ORDER BY n.create_time, n.nic_id;
         """;
 
-    public const string InstanceCount = $"SELECT count(*) FROM instances i LEFT JOIN hosts h ON h.host_id = i.host_id {InstanceWhere}";
-
-    public const string InstancePage =
-        $"SELECT {InstanceColumns} FROM instances i LEFT JOIN hosts h ON h.host_id = i.host_id {InstanceWhere} ORDER BY i.create_time DESC, i.instance_id LIMIT @limit OFFSET @offset";
-
-    public const string DeviceVolumes =
-        "SELECT volume_id, volume_name, volume_size, device, is_boot, status, instance_id FROM volumes WHERE instance_id = ANY(@ids) ORDER BY is_boot DESC, device, volume_id";
-
-    public const string DeviceNics =
-        "SELECT n.nic_id, n.nic_name, n.mac::text AS mac, host(n.ip) AS ip, w.bridge, n.status, n.instance_id FROM network_interfaces n JOIN networks w ON w.network_id = n.network_id WHERE n.instance_id = ANY(@ids) ORDER BY n.create_time, n.nic_id";
-
-    public const string VolumeWhere = "WHERE (@pattern::text IS NULL OR lower(volume_name) LIKE @pattern)";
-
-    public const string VolumeCount = $"SELECT count(*) FROM volumes {VolumeWhere}";
-
-    public const string VolumePage =
-        $"SELECT volume_id, volume_name, volume_size, image_id, instance_id, device, is_boot, status, error, describe, extract(epoch FROM create_time)::bigint AS create_time FROM volumes {VolumeWhere} ORDER BY create_time DESC, volume_id LIMIT @limit OFFSET @offset";
-
-    /// <summary>SqlPatterns.Contains of the controller (the tags hold no %, _ or \).</summary>
-    public static string? Pattern(string? text) => string.IsNullOrEmpty(text) ? null : "%" + text.ToLowerInvariant() + "%";
-
-    public static void AddInstanceParameters(NpgsqlCommand command, string? name, int offset, int limit)
+    /// <summary>What InstanceQueries.SearchAsync does against the database: the page statement, then the page's devices in one round trip.</summary>
+    public static async Task<int> InstancePageAsync(NpgsqlDataSource database, string? name, int offset, int limit)
     {
-        command.Parameters.Add(new NpgsqlParameter("pattern", NpgsqlDbType.Text) { Value = (object?)Pattern(name) ?? DBNull.Value });
-        foreach (var nullText in new[] { "InstanceId", "Status", "HostIp", "ImageId", "Ip" })
-        {
-            command.Parameters.Add(new NpgsqlParameter(nullText, NpgsqlDbType.Text) { Value = DBNull.Value });
-        }
-        command.Parameters.AddWithValue("offset", offset);
-        command.Parameters.AddWithValue("limit", limit);
-    }
-
-    public static void AddVolumeParameters(NpgsqlCommand command, string? name, int offset, int limit)
-    {
-        command.Parameters.Add(new NpgsqlParameter("pattern", NpgsqlDbType.Text) { Value = (object?)Pattern(name) ?? DBNull.Value });
-        command.Parameters.AddWithValue("offset", offset);
-        command.Parameters.AddWithValue("limit", limit);
-    }
-
-    /// <summary>What InstanceQueries.SearchAsync does against the database: count + page on one connection, devices on a second.</summary>
-    public static async Task<int> InstancePageAsync(NpgsqlDataSource database, string? name, int offset, int limit, string? countSql = InstanceCount, string pageSql = InstancePage)
-    {
-        var ids = new List<string>(limit);
+        List<dynamic> items;
         await using (var connection = await database.OpenConnectionAsync())
         {
-            if (countSql is not null)
-            {
-                await using var count = new NpgsqlCommand(countSql, connection);
-                AddInstanceParameters(count, name, offset, limit);
-                _ = await count.ExecuteScalarAsync();
-            }
-            await using var page = new NpgsqlCommand(pageSql, connection);
-            AddInstanceParameters(page, name, offset, limit);
-            await using var reader = await page.ExecuteReaderAsync();
-            var values = new object[reader.FieldCount];
-            while (await reader.ReadAsync())
-            {
-                reader.GetValues(values);
-                ids.Add((string)values[0]);
-            }
+            (_, items) = await InstanceList.Build(name is not null, []).ReadAsync<dynamic>(connection, new { name, offset, limit }, offset, CancellationToken.None);
         }
-        if (ids.Count == 0)
+        if (items.Count == 0)
         {
             return 0;
         }
         await using (var connection = await database.OpenConnectionAsync())
         {
-            var idArray = ids.ToArray();
-            foreach (var sql in new[] { DeviceVolumes, DeviceNics })
-            {
-                await using var command = new NpgsqlCommand(sql, connection);
-                command.Parameters.AddWithValue("ids", idArray);
-                await using var reader = await command.ExecuteReaderAsync();
-                var values = new object[reader.FieldCount];
-                while (await reader.ReadAsync())
-                {
-                    reader.GetValues(values);
-                }
-            }
+            await using var devices = await connection.QueryMultipleAsync(Devices, new { ids = items.Select(i => (string)i.instance_id).ToArray() });
+            _ = (await devices.ReadAsync()).AsList();
+            _ = (await devices.ReadAsync()).AsList();
         }
-        return ids.Count;
+        return items.Count;
     }
 
-    /// <summary>What VolumeStore.ListAsync does: count + page on one connection.</summary>
-    public static async Task<int> VolumePageAsync(NpgsqlDataSource database, string? name, int offset, int limit, string countSql = VolumeCount, string pageSql = VolumePage)
+    /// <summary>What VolumeStore.ListAsync does: the page statement.</summary>
+    public static async Task<int> VolumePageAsync(NpgsqlDataSource database, string? name, int offset, int limit)
     {
         await using var connection = await database.OpenConnectionAsync();
-        await using (var count = new NpgsqlCommand(countSql, connection))
+        var (_, items) = await VolumeList.Build(name is not null, []).ReadAsync<dynamic>(connection, new { name, offset, limit }, offset, CancellationToken.None);
+        return items.Count;
+    }
+
+    public static void AddListParameters(NpgsqlCommand command, string? name, int offset, int limit)
+    {
+        if (name is not null)
         {
-            AddVolumeParameters(count, name, offset, limit);
-            _ = await count.ExecuteScalarAsync();
+            command.Parameters.AddWithValue("name", name);
         }
-        await using var page = new NpgsqlCommand(pageSql, connection);
-        AddVolumeParameters(page, name, offset, limit);
-        await using var reader = await page.ExecuteReaderAsync();
-        var values = new object[reader.FieldCount];
-        var rows = 0;
-        while (await reader.ReadAsync())
-        {
-            reader.GetValues(values);
-            rows++;
-        }
-        return rows;
+        command.Parameters.AddWithValue("offset", offset);
+        command.Parameters.AddWithValue("limit", limit);
+    }
+
+    // ---- The same lists as the controller ran them before migration 0003, for the comparison in the same run ----
+
+    /// <summary>The trigram indexes 0003 dropped; the comparison creates them for its run and drops them after.</summary>
+    public const string CreateTrigramIndexes =
+        """
+        CREATE INDEX IF NOT EXISTS bench_instances_name_trgm ON instances USING gin (lower(instance_name) gin_trgm_ops);
+        CREATE INDEX IF NOT EXISTS bench_volumes_name_trgm ON volumes USING gin (lower(volume_name) gin_trgm_ops);
+        ANALYZE instances, volumes;
+        """;
+
+    public const string DropTrigramIndexes = "DROP INDEX IF EXISTS bench_instances_name_trgm, bench_volumes_name_trgm";
+
+    private const string TrigramWhere = "WHERE (@pattern::text IS NULL OR lower(i.instance_name) LIKE @pattern)";
+
+    /// <summary>count(*) and the deferred-join page over LIKE '%tag%', as InstanceStore ran them before.</summary>
+    public const string TrigramInstanceSearch =
+        $"""
+        SELECT count(*) FROM instances i {TrigramWhere};
+        SELECT {InstanceColumns}
+        FROM (SELECT i.instance_id FROM instances i {TrigramWhere} ORDER BY i.create_time DESC, i.instance_id LIMIT @limit OFFSET @offset) page
+        JOIN instances i ON i.instance_id = page.instance_id LEFT JOIN hosts h ON h.host_id = i.host_id
+        ORDER BY i.create_time DESC, i.instance_id;
+        """;
+
+    /// <summary>The instance search as it ran before 0003: count + page in one batch, on a data source that does not prepare (as the controller then).</summary>
+    public static async Task<int> TrigramInstancePageAsync(NpgsqlDataSource database, string? name, int offset, int limit)
+    {
+        await using var connection = await database.OpenConnectionAsync();
+        await using var results = await connection.QueryMultipleAsync(TrigramInstanceSearch,
+            new { pattern = name is null ? null : "%" + name.ToLowerInvariant() + "%", offset, limit });
+        _ = await results.ReadSingleAsync<long>();
+        return (await results.ReadAsync()).AsList().Count;
     }
 
     /// <summary>EXPLAIN (ANALYZE, BUFFERS) of one statement: the plan lines.</summary>
