@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Platform.Controller.Api;
+using Platform.Controller.Audit;
 using Platform.Controller.Tasks;
 using Platform.Controller.Volumes;
 
@@ -22,11 +23,13 @@ internal sealed record NicTaskPayload(string NicId, string InstanceId, string Ma
 /// </summary>
 internal sealed partial class NicUseCases(NicStore nics, TaskRunner runner, IOptions<TaskOptions> options, IOptions<NetworkOptions> network, ILogger<NicUseCases> logger)
 {
-    public async Task<ApiResult<NicOutcome>> CreateAsync(string name, string describe, CancellationToken ct)
+    public async Task<ApiResult<NicOutcome>> CreateAsync(string name, string describe, Caller caller, CancellationToken ct)
     {
+        var nicId = ResourceIds.New(ResourceIds.Nic);
         try
         {
-            var nic = await nics.CreateAsync(new NewNic(network.Value.Id, ResourceIds.New(ResourceIds.Nic), name, describe, null, NicStatus.Idle), ct);
+            var nic = await nics.CreateAsync(new NewNic(network.Value.Id, nicId, name, describe, null, NicStatus.Idle),
+                new AuditEvent(AuditActions.NetworkCreate, nicId, caller, new { nic_name = name, network_id = network.Value.Id }), ct);
             LogCreated(nic.NicId, nic.Mac, nic.Ip);
             return new NicOutcome(nic, null);
         }
@@ -36,7 +39,7 @@ internal sealed partial class NicUseCases(NicStore nics, TaskRunner runner, IOpt
         }
     }
 
-    public async Task<ApiResult<NicOutcome>> AttachAsync(string nicId, string instanceId, CancellationToken ct)
+    public async Task<ApiResult<NicOutcome>> AttachAsync(string nicId, string instanceId, Caller caller, CancellationToken ct)
     {
         string taskId;
         await using (var change = await nics.BeginChangeAsync(nicId, instanceId, ct))
@@ -59,7 +62,8 @@ internal sealed partial class NicUseCases(NicStore nics, TaskRunner runner, IOpt
             {
                 return ApiError.WrongState("instance", instanceId, instance.Status, "running or stopped on a host");
             }
-            var task = new NewTask(NicTasks.Attach, nicId, [nicId, instanceId], new NicTaskPayload(nicId, instanceId, nic.Mac, nic.Bridge));
+            var audit = new AuditEvent(AuditActions.NetworkAttach, nicId, caller, new { instance_id = instanceId, mac = nic.Mac });
+            var task = new NewTask(NicTasks.Attach, nicId, [nicId, instanceId], new NicTaskPayload(nicId, instanceId, nic.Mac, nic.Bridge), audit);
             var started = await change.StartTaskAsync(task, runner.Owner, runner.Lease, NicStatus.Attaching, instanceId, ct);
             if (started is null)
             {
@@ -70,7 +74,7 @@ internal sealed partial class NicUseCases(NicStore nics, TaskRunner runner, IOpt
         return await FinishAsync(nicId, taskId, ct);
     }
 
-    public async Task<ApiResult<NicOutcome>> DetachAsync(string nicId, string instanceId, CancellationToken ct)
+    public async Task<ApiResult<NicOutcome>> DetachAsync(string nicId, string instanceId, Caller caller, CancellationToken ct)
     {
         string taskId;
         await using (var change = await nics.BeginChangeAsync(nicId, instanceId, ct))
@@ -93,7 +97,8 @@ internal sealed partial class NicUseCases(NicStore nics, TaskRunner runner, IOpt
             {
                 return ApiError.WrongState("instance", instanceId, instance.Status, "running or stopped on a host");
             }
-            var task = new NewTask(NicTasks.Detach, nicId, [nicId, instanceId], new NicTaskPayload(nicId, instanceId, nic.Mac, nic.Bridge));
+            var audit = new AuditEvent(AuditActions.NetworkDetach, nicId, caller, new { instance_id = instanceId, mac = nic.Mac });
+            var task = new NewTask(NicTasks.Detach, nicId, [nicId, instanceId], new NicTaskPayload(nicId, instanceId, nic.Mac, nic.Bridge), audit);
             // Detaching keeps instance_id: until the agent confirms, the NIC is still in the domain.
             var started = await change.StartTaskAsync(task, runner.Owner, runner.Lease, NicStatus.Detaching, instanceId, ct);
             if (started is null)
@@ -106,7 +111,7 @@ internal sealed partial class NicUseCases(NicStore nics, TaskRunner runner, IOpt
     }
 
     /// <summary>Only an idle NIC goes; the answer is the NIC as it was, status "deleted".</summary>
-    public async Task<ApiResult<NicOutcome>> DeleteAsync(string nicId, CancellationToken ct)
+    public async Task<ApiResult<NicOutcome>> DeleteAsync(string nicId, Caller caller, CancellationToken ct)
     {
         var nic = await nics.GetAsync(nicId, ct);
         if (nic is null)
@@ -114,7 +119,7 @@ internal sealed partial class NicUseCases(NicStore nics, TaskRunner runner, IOpt
             return ApiError.NotFound(ApiErrorCode.NicNotFound, "network interface", nicId);
         }
         // The delete re-checks idleness itself: the NIC may have been attached since the read.
-        if (nic.Status != NicStatus.Idle || !await nics.DeleteIdleAsync(nicId, ct))
+        if (nic.Status != NicStatus.Idle || !await nics.DeleteIdleAsync(nicId, new AuditEvent(AuditActions.NetworkDelete, nicId, caller, new { mac = nic.Mac, ip = nic.Ip }), ct))
         {
             return new ApiError(ApiErrorCode.NicInUse,
                 $"network interface {nicId} is {nic.Status}{(nic.InstanceId is null ? "" : $" on instance {nic.InstanceId}")}; only an idle one can be deleted");
