@@ -49,8 +49,10 @@ internal sealed partial class ImageUseCases(ImageStore images, StorageAgents sto
         catch (AgentException e)
         {
             LogCreateFailed(imageId, e.Message);
-            await images.FinishCreationAsync(imageId, TaskFailures.From(e) with { Message = e.Detail }, audit, CancellationToken.None);
-            return e.ToApiError();
+            // One failure for the record, the audit trail and the answer, so their codes agree.
+            var failure = TaskFailures.From(e);
+            await images.FinishCreationAsync(imageId, failure, audit, CancellationToken.None);
+            return failure.ToApiError();
         }
         await images.FinishCreationAsync(imageId, null, audit, ct);
         return (await images.GetAsync(imageId, ct))!;
