@@ -114,7 +114,7 @@ internal sealed class NicStore(NpgsqlDataSource dataSource)
 }
 
 /// <summary>A NIC and an instance locked while a use case decides whether a task may start on them.</summary>
-internal sealed class NicChange(NpgsqlConnection connection, NpgsqlTransaction transaction, NicRecord nic, AttachTarget? instance) : IAsyncDisposable
+internal sealed class NicChange(NpgsqlConnection connection, NpgsqlTransaction transaction, NicRecord nic, AttachTarget? instance) : IHotPlugChange
 {
     // attach_time is when the NIC joined its current instance: kept while it stays, cleared when it leaves.
     public const string AttachTime =

@@ -41,18 +41,10 @@ internal sealed partial class NicUseCases(NicStore nics, TaskRunner runner, IOpt
 
     public async Task<ApiResult<NicOutcome>> AttachAsync(string nicId, string instanceId, Caller caller, CancellationToken ct)
     {
-        string taskId;
-        await using (var change = await nics.BeginChangeAsync(nicId, instanceId, ct))
+        var change = await nics.BeginChangeAsync(nicId, instanceId, ct);
+        var started = await HotPlug.StartAsync(change, nicId, NotFound(nicId), instanceId, async (locked, instance) =>
         {
-            if (change is null)
-            {
-                return ApiError.NotFound(ApiErrorCode.NicNotFound, "network interface", nicId);
-            }
-            var nic = change.Nic;
-            if (change.Instance is not { } instance)
-            {
-                return ApiError.NotFound(ApiErrorCode.InstanceNotFound, "instance", instanceId);
-            }
+            var nic = locked.Nic;
             if (nic.Status != NicStatus.Idle || nic.InstanceId is not null)
             {
                 return new ApiError(ApiErrorCode.NicInUse,
@@ -64,30 +56,17 @@ internal sealed partial class NicUseCases(NicStore nics, TaskRunner runner, IOpt
             }
             var audit = new AuditEvent(AuditActions.NetworkAttach, nicId, caller, new { instance_id = instanceId, mac = nic.Mac });
             var task = new NewTask(NicTasks.Attach, nicId, [nicId, instanceId], new NicTaskPayload(nicId, instanceId, nic.Mac, nic.Bridge), audit);
-            var started = await change.StartTaskAsync(task, runner.Owner, runner.Lease, NicStatus.Attaching, instanceId, ct);
-            if (started is null)
-            {
-                return ApiError.Busy($"{nicId} or {instanceId}");
-            }
-            taskId = started;
-        }
-        return await FinishAsync(nicId, taskId, ct);
+            return await locked.StartTaskAsync(task, runner.Owner, runner.Lease, NicStatus.Attaching, instanceId, ct);
+        });
+        return started.Error is { } refused ? refused : await FinishAsync(nicId, started.Value!, ct);
     }
 
     public async Task<ApiResult<NicOutcome>> DetachAsync(string nicId, string instanceId, Caller caller, CancellationToken ct)
     {
-        string taskId;
-        await using (var change = await nics.BeginChangeAsync(nicId, instanceId, ct))
+        var change = await nics.BeginChangeAsync(nicId, instanceId, ct);
+        var started = await HotPlug.StartAsync(change, nicId, NotFound(nicId), instanceId, async (locked, instance) =>
         {
-            if (change is null)
-            {
-                return ApiError.NotFound(ApiErrorCode.NicNotFound, "network interface", nicId);
-            }
-            var nic = change.Nic;
-            if (change.Instance is not { } instance)
-            {
-                return ApiError.NotFound(ApiErrorCode.InstanceNotFound, "instance", instanceId);
-            }
+            var nic = locked.Nic;
             if (nic.InstanceId != instanceId || nic.Status != NicStatus.Attached)
             {
                 return new ApiError(ApiErrorCode.InvalidState,
@@ -100,14 +79,9 @@ internal sealed partial class NicUseCases(NicStore nics, TaskRunner runner, IOpt
             var audit = new AuditEvent(AuditActions.NetworkDetach, nicId, caller, new { instance_id = instanceId, mac = nic.Mac });
             var task = new NewTask(NicTasks.Detach, nicId, [nicId, instanceId], new NicTaskPayload(nicId, instanceId, nic.Mac, nic.Bridge), audit);
             // Detaching keeps instance_id: until the agent confirms, the NIC is still in the domain.
-            var started = await change.StartTaskAsync(task, runner.Owner, runner.Lease, NicStatus.Detaching, instanceId, ct);
-            if (started is null)
-            {
-                return ApiError.Busy($"{nicId} or {instanceId}");
-            }
-            taskId = started;
-        }
-        return await FinishAsync(nicId, taskId, ct);
+            return await locked.StartTaskAsync(task, runner.Owner, runner.Lease, NicStatus.Detaching, instanceId, ct);
+        });
+        return started.Error is { } refused ? refused : await FinishAsync(nicId, started.Value!, ct);
     }
 
     /// <summary>Only an idle NIC goes; the answer is the NIC as it was, status "deleted".</summary>
@@ -116,7 +90,7 @@ internal sealed partial class NicUseCases(NicStore nics, TaskRunner runner, IOpt
         var nic = await nics.GetAsync(nicId, ct);
         if (nic is null)
         {
-            return ApiError.NotFound(ApiErrorCode.NicNotFound, "network interface", nicId);
+            return NotFound(nicId);
         }
         // The delete re-checks idleness itself: the NIC may have been attached since the read.
         if (nic.Status != NicStatus.Idle || !await nics.DeleteIdleAsync(nicId, new AuditEvent(AuditActions.NetworkDelete, nicId, caller, new { mac = nic.Mac, ip = nic.Ip }), ct))
@@ -135,8 +109,10 @@ internal sealed partial class NicUseCases(NicStore nics, TaskRunner runner, IOpt
             return failed with { Message = $"network interface {nicId}: {failed.Message}" };
         }
         var nic = await nics.GetAsync(nicId, ct);
-        return nic is null ? ApiError.NotFound(ApiErrorCode.NicNotFound, "network interface", nicId) : new NicOutcome(nic, taskId);
+        return nic is null ? NotFound(nicId) : new NicOutcome(nic, taskId);
     }
+
+    private static ApiError NotFound(string nicId) => ApiError.NotFound(ApiErrorCode.NicNotFound, "network interface", nicId);
 
     [LoggerMessage(EventId = 1601, Level = LogLevel.Information, Message = "Network interface {NicId} created: MAC {Mac}, IP {Ip}")]
     private partial void LogCreated(string nicId, string mac, string ip);

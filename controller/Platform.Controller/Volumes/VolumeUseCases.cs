@@ -61,18 +61,10 @@ internal sealed partial class VolumeUseCases(
 
     public async Task<ApiResult<VolumeOutcome>> MountAsync(string volumeId, string instanceId, Caller caller, CancellationToken ct)
     {
-        string taskId;
-        await using (var change = await volumes.BeginChangeAsync(volumeId, instanceId, ct))
+        var change = await volumes.BeginChangeAsync(volumeId, instanceId, ct);
+        var started = await HotPlug.StartAsync(change, volumeId, NotFound(volumeId), instanceId, async (locked, instance) =>
         {
-            if (change is null)
-            {
-                return ApiError.NotFound(ApiErrorCode.VolumeNotFound, "volume", volumeId);
-            }
-            var volume = change.Volume;
-            if (change.Instance is not { } instance)
-            {
-                return ApiError.NotFound(ApiErrorCode.InstanceNotFound, "instance", instanceId);
-            }
+            var volume = locked.Volume;
             if (AttachedStatuses.Contains(volume.Status) || volume.InstanceId is not null)
             {
                 return new ApiError(ApiErrorCode.VolumeInUse, $"volume {volumeId} is {volume.Status} on instance {volume.InstanceId}");
@@ -85,37 +77,24 @@ internal sealed partial class VolumeUseCases(
             {
                 return ApiError.WrongState("instance", instanceId, instance.Status, "running or stopped on a host");
             }
-            var device = VolumeDevices.NextFree(change.UsedDevices);
+            var device = VolumeDevices.NextFree(locked.UsedDevices);
             if (device is null)
             {
                 return new ApiError(ApiErrorCode.InvalidState, $"instance {instanceId} has no free disk device (vdb..vdz are all in use)");
             }
             var audit = new AuditEvent(AuditActions.VolumeMount, volumeId, caller, new { instance_id = instanceId, device });
             var task = new NewTask(VolumeTasks.Mount, volumeId, [volumeId, instanceId], new VolumeTaskPayload(volumeId, instanceId, device), audit);
-            var started = await change.StartTaskAsync(task, runner.Owner, runner.Lease, VolumeStatus.Attaching, instanceId, device, ct);
-            if (started is null)
-            {
-                return ApiError.Busy($"{volumeId} or {instanceId}");
-            }
-            taskId = started;
-        }
-        return await FinishAsync(volumeId, taskId, ct);
+            return await locked.StartTaskAsync(task, runner.Owner, runner.Lease, VolumeStatus.Attaching, instanceId, device, ct);
+        });
+        return started.Error is { } refused ? refused : await FinishAsync(volumeId, started.Value!, ct);
     }
 
     public async Task<ApiResult<VolumeOutcome>> UnmountAsync(string volumeId, string instanceId, Caller caller, CancellationToken ct)
     {
-        string taskId;
-        await using (var change = await volumes.BeginChangeAsync(volumeId, instanceId, ct))
+        var change = await volumes.BeginChangeAsync(volumeId, instanceId, ct);
+        var started = await HotPlug.StartAsync(change, volumeId, NotFound(volumeId), instanceId, async (locked, instance) =>
         {
-            if (change is null)
-            {
-                return ApiError.NotFound(ApiErrorCode.VolumeNotFound, "volume", volumeId);
-            }
-            var volume = change.Volume;
-            if (change.Instance is not { } instance)
-            {
-                return ApiError.NotFound(ApiErrorCode.InstanceNotFound, "instance", instanceId);
-            }
+            var volume = locked.Volume;
             if (volume.InstanceId != instanceId || volume.Status != VolumeStatus.InUse)
             {
                 return new ApiError(ApiErrorCode.InvalidState,
@@ -132,14 +111,9 @@ internal sealed partial class VolumeUseCases(
             var audit = new AuditEvent(AuditActions.VolumeUnmount, volumeId, caller, new { instance_id = instanceId, device = volume.Device });
             var task = new NewTask(VolumeTasks.Unmount, volumeId, [volumeId, instanceId], new VolumeTaskPayload(volumeId, instanceId, volume.Device), audit);
             // Detaching keeps instance_id and device: until the agent confirms, the disk is still there.
-            var started = await change.StartTaskAsync(task, runner.Owner, runner.Lease, VolumeStatus.Detaching, instanceId, volume.Device, ct);
-            if (started is null)
-            {
-                return ApiError.Busy($"{volumeId} or {instanceId}");
-            }
-            taskId = started;
-        }
-        return await FinishAsync(volumeId, taskId, ct);
+            return await locked.StartTaskAsync(task, runner.Owner, runner.Lease, VolumeStatus.Detaching, instanceId, volume.Device, ct);
+        });
+        return started.Error is { } refused ? refused : await FinishAsync(volumeId, started.Value!, ct);
     }
 
     /// <summary>Removes the RBD image, then the row; the answer is the volume as it was, status "deleted".</summary>
@@ -151,7 +125,7 @@ internal sealed partial class VolumeUseCases(
         {
             if (change is null)
             {
-                return ApiError.NotFound(ApiErrorCode.VolumeNotFound, "volume", volumeId);
+                return NotFound(volumeId);
             }
             volume = change.Volume;
             if (volume.IsBoot)
@@ -190,8 +164,10 @@ internal sealed partial class VolumeUseCases(
             return failed with { Message = $"volume {volumeId}: {failed.Message}" };
         }
         var volume = await volumes.GetAsync(volumeId, ct);
-        return volume is null ? ApiError.NotFound(ApiErrorCode.VolumeNotFound, "volume", volumeId) : new VolumeOutcome(volume, taskId);
+        return volume is null ? NotFound(volumeId) : new VolumeOutcome(volume, taskId);
     }
+
+    private static ApiError NotFound(string volumeId) => ApiError.NotFound(ApiErrorCode.VolumeNotFound, "volume", volumeId);
 
     [LoggerMessage(EventId = 1501, Level = LogLevel.Information, Message = "Creating volume {VolumeId} ({SizeGiB} GiB, from image {ImageId}) in task {TaskId}")]
     private partial void LogCreating(string volumeId, int sizeGiB, string? imageId, string taskId);
