@@ -1,4 +1,5 @@
 using Platform.Controller.Api;
+using Platform.Controller.Audit;
 
 namespace Platform.Controller.Images;
 
@@ -57,7 +58,7 @@ internal static class ImageEndpoints
             {
                 return request.ValidationError;
             }
-            var image = await useCases.CreateAsync(new CreateImage(name!, size!.Value, osType!, describe), ct);
+            var image = await useCases.CreateAsync(new CreateImage(name!, size!.Value, osType!, describe), Caller.Of(http), ct);
             return image.Error is { } error ? error : ImageView.From(image.Value!);
         }, ct);
 
@@ -74,7 +75,7 @@ internal static class ImageEndpoints
             {
                 return request.ValidationError;
             }
-            var image = await useCases.RegisterAsync(new RegisterImage(imageId!, name!, osType!, describe), ct);
+            var image = await useCases.RegisterAsync(new RegisterImage(imageId!, name!, osType!, describe), Caller.Of(http), ct);
             return image.Error is { } error ? error : ImageView.From(image.Value!);
         }, ct);
 
@@ -93,7 +94,7 @@ internal static class ImageEndpoints
             {
                 return request.ValidationError;
             }
-            var image = await useCases.UpdateAsync(imageId!, name, describe, osType, ct);
+            var image = await useCases.UpdateAsync(imageId!, name, describe, osType, Caller.Of(http), ct);
             return image.Error is { } error ? error : ImageView.From(image.Value!);
         }, ct);
 
@@ -106,7 +107,7 @@ internal static class ImageEndpoints
             {
                 return request.ValidationError;
             }
-            var image = await useCases.DeleteAsync(imageId!, deleteFile, ct);
+            var image = await useCases.DeleteAsync(imageId!, deleteFile, Caller.Of(http), ct);
             return image.Error is { } error ? error : ImageView.From(image.Value!);
         }, ct);
 

@@ -1,6 +1,8 @@
 using Dapper;
 using Npgsql;
+using Platform.Controller.Audit;
 using Platform.Controller.Inventory;
+using Platform.Controller.Tasks;
 
 namespace Platform.Controller.Images;
 
@@ -37,42 +39,58 @@ internal sealed class ImageStore(NpgsqlDataSource dataSource)
         return (await connection.QueryAsync<string>(new CommandDefinition("SELECT image_id FROM images", cancellationToken: ct))).ToHashSet(StringComparer.Ordinal);
     }
 
-    /// <summary>False when the id is already taken.</summary>
-    public async Task<bool> TryInsertAsync(string imageId, string name, long size, string osType, string describe, string status, CancellationToken ct)
+    /// <summary>Inserts the image and its audit event with <paramref name="outcome"/>; false when the id is already taken (nothing written).</summary>
+    public async Task<bool> TryInsertAsync(
+        string imageId, string name, long size, string osType, string describe, string status, AuditEvent audit, string outcome, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
         try
         {
             await connection.ExecuteAsync(new CommandDefinition(
                 """
                 INSERT INTO images (image_id, image_name, image_size, os_type, describe, status)
                 VALUES (@imageId, @name, @size, @osType, @describe, @status)
-                """, new { imageId, name, size, osType, describe, status }, cancellationToken: ct));
-            return true;
+                """, new { imageId, name, size, osType, describe, status }, transaction, cancellationToken: ct));
         }
         catch (PostgresException e) when (e.IsUniqueViolation())
         {
             return false;
         }
+        await AuditStore.WriteAsync(connection, transaction, audit, outcome, null, null, ct);
+        await transaction.CommitAsync(ct);
+        return true;
     }
 
-    public async Task SetStatusAsync(string imageId, string status, string? error, CancellationToken ct)
+    /// <summary>A created image's RBD image exists (available) or could not be made (error, with the reason); audited with it.</summary>
+    public async Task FinishCreationAsync(string imageId, TaskFailure? failure, AuditEvent audit, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE images SET status = @status, error = @error WHERE image_id = @imageId", new { imageId, status, error }, cancellationToken: ct));
+            "UPDATE images SET status = @status, error = @error WHERE image_id = @imageId",
+            new { imageId, status = failure is null ? ImageStatus.Available : ImageStatus.Error, error = failure?.Message }, transaction, cancellationToken: ct));
+        await AuditStore.WriteAsync(connection, transaction, audit, failure is null ? AuditOutcomes.Succeeded : AuditOutcomes.Failed, null, failure, ct);
+        await transaction.CommitAsync(ct);
     }
 
-    /// <summary>Updates the given fields (null = unchanged); null when the image does not exist.</summary>
-    public async Task<ImageRecord?> UpdateAsync(string imageId, string? name, string? describe, string? osType, CancellationToken ct)
+    /// <summary>Updates the given fields (null = unchanged) and audits it; null when the image does not exist (nothing written).</summary>
+    public async Task<ImageRecord?> UpdateAsync(string imageId, string? name, string? describe, string? osType, AuditEvent audit, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        return await connection.QuerySingleOrDefaultAsync<ImageRecord>(new CommandDefinition(
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var updated = await connection.QuerySingleOrDefaultAsync<ImageRecord>(new CommandDefinition(
             $"""
             UPDATE images SET image_name = COALESCE(@name, image_name), describe = COALESCE(@describe, describe), os_type = COALESCE(@osType, os_type)
             WHERE image_id = @imageId
             RETURNING {Columns}
-            """, new { imageId, name, describe, osType }, cancellationToken: ct));
+            """, new { imageId, name, describe, osType }, transaction, cancellationToken: ct));
+        if (updated is not null)
+        {
+            await AuditStore.WriteAsync(connection, transaction, audit, AuditOutcomes.Succeeded, null, null, ct);
+            await transaction.CommitAsync(ct);
+        }
+        return updated;
     }
 
     /// <summary>
@@ -105,9 +123,10 @@ internal sealed class ImageDeletion(NpgsqlConnection connection, NpgsqlTransacti
 
     public long DependentVolumes => volumes;
 
-    public async Task CommitAsync(CancellationToken ct)
+    public async Task CommitAsync(AuditEvent audit, CancellationToken ct)
     {
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM images WHERE image_id = @imageId", new { imageId }, transaction, cancellationToken: ct));
+        await AuditStore.WriteAsync(connection, transaction, audit, AuditOutcomes.Succeeded, null, null, ct);
         await transaction.CommitAsync(ct);
     }
 

@@ -1,6 +1,8 @@
 using Platform.Contracts.Agent.V1;
 using Platform.Controller.Agents;
 using Platform.Controller.Api;
+using Platform.Controller.Audit;
+using Platform.Controller.Tasks;
 using Platform.Grpc;
 
 namespace Platform.Controller.Images;
@@ -18,9 +20,10 @@ internal sealed partial class ImageUseCases(ImageStore images, StorageAgents sto
 
     /// <summary>
     /// Creates an empty RBD image in pool images and its record. The record exists first (as
-    /// creating), so a failure leaves it visible in error with the reason.
+    /// creating), so a failure leaves it visible in error with the reason; the audit trail has the
+    /// request accepted, then how it ended.
     /// </summary>
-    public async Task<ApiResult<ImageRecord>> CreateAsync(CreateImage request, CancellationToken ct)
+    public async Task<ApiResult<ImageRecord>> CreateAsync(CreateImage request, Caller caller, CancellationToken ct)
     {
         var agent = await storage.AnyAsync(ct);
         if (agent.Error is { } noHost)
@@ -28,7 +31,8 @@ internal sealed partial class ImageUseCases(ImageStore images, StorageAgents sto
             return noHost;
         }
         var imageId = ResourceIds.New(ResourceIds.Image);
-        if (!await images.TryInsertAsync(imageId, request.Name, request.SizeBytes, request.OsType, request.Describe, ImageStatus.Creating, ct))
+        var audit = new AuditEvent(AuditActions.ImageCreate, imageId, caller, new { image_name = request.Name, image_size = request.SizeBytes, os_type = request.OsType });
+        if (!await images.TryInsertAsync(imageId, request.Name, request.SizeBytes, request.OsType, request.Describe, ImageStatus.Creating, audit, AuditOutcomes.Accepted, ct))
         {
             return new ApiError(ApiErrorCode.AlreadyExists, $"image id {imageId} collided; try again");
         }
@@ -45,10 +49,12 @@ internal sealed partial class ImageUseCases(ImageStore images, StorageAgents sto
         catch (AgentException e)
         {
             LogCreateFailed(imageId, e.Message);
-            await images.SetStatusAsync(imageId, ImageStatus.Error, e.Detail, CancellationToken.None);
-            return e.ToApiError();
+            // One failure for the record, the audit trail and the answer, so their codes agree.
+            var failure = TaskFailures.From(e);
+            await images.FinishCreationAsync(imageId, failure, audit, CancellationToken.None);
+            return failure.ToApiError();
         }
-        await images.SetStatusAsync(imageId, ImageStatus.Available, null, ct);
+        await images.FinishCreationAsync(imageId, null, audit, ct);
         return (await images.GetAsync(imageId, ct))!;
     }
 
@@ -74,7 +80,7 @@ internal sealed partial class ImageUseCases(ImageStore images, StorageAgents sto
     }
 
     /// <summary>Records an RBD image that already exists in pool images; its size is read from RBD.</summary>
-    public async Task<ApiResult<ImageRecord>> RegisterAsync(RegisterImage request, CancellationToken ct)
+    public async Task<ApiResult<ImageRecord>> RegisterAsync(RegisterImage request, Caller caller, CancellationToken ct)
     {
         if (await images.GetAsync(request.ImageId, ct) is not null)
         {
@@ -98,15 +104,17 @@ internal sealed partial class ImageUseCases(ImageStore images, StorageAgents sto
         {
             return e.ToApiError();
         }
-        if (!await images.TryInsertAsync(request.ImageId, request.Name, (long)rbd.SizeBytes, request.OsType, request.Describe, ImageStatus.Available, ct))
+        var audit = new AuditEvent(AuditActions.ImageRegister, request.ImageId, caller, new { image_name = request.Name, image_size = rbd.SizeBytes, os_type = request.OsType });
+        if (!await images.TryInsertAsync(request.ImageId, request.Name, (long)rbd.SizeBytes, request.OsType, request.Describe, ImageStatus.Available, audit, AuditOutcomes.Succeeded, ct))
         {
             return new ApiError(ApiErrorCode.AlreadyExists, $"image {request.ImageId} is already registered");
         }
         return (await images.GetAsync(request.ImageId, ct))!;
     }
 
-    public async Task<ApiResult<ImageRecord>> UpdateAsync(string imageId, string? name, string? describe, string? osType, CancellationToken ct) =>
-        await images.UpdateAsync(imageId, name, describe, osType, ct) is { } image
+    public async Task<ApiResult<ImageRecord>> UpdateAsync(string imageId, string? name, string? describe, string? osType, Caller caller, CancellationToken ct) =>
+        await images.UpdateAsync(imageId, name, describe, osType,
+            new AuditEvent(AuditActions.ImageUpdate, imageId, caller, new { image_name = name, describe, os_type = osType }), ct) is { } image
             ? image
             : ApiError.NotFound(ApiErrorCode.ImageNotFound, "image", imageId);
 
@@ -115,7 +123,7 @@ internal sealed partial class ImageUseCases(ImageStore images, StorageAgents sto
     /// Refused while instances or volumes depend on it. The row stays locked until the RBD
     /// image is gone, so a failure changes nothing.
     /// </summary>
-    public async Task<ApiResult<ImageRecord>> DeleteAsync(string imageId, bool deleteFile, CancellationToken ct)
+    public async Task<ApiResult<ImageRecord>> DeleteAsync(string imageId, bool deleteFile, Caller caller, CancellationToken ct)
     {
         var image = await images.GetAsync(imageId, ct);
         if (image is null)
@@ -157,7 +165,7 @@ internal sealed partial class ImageUseCases(ImageStore images, StorageAgents sto
                 return e.ToApiError();
             }
         }
-        await deletion.CommitAsync(ct);
+        await deletion.CommitAsync(new AuditEvent(AuditActions.ImageDelete, imageId, caller, new { del_file = deleteFile }), ct);
         LogDeleted(imageId, deleteFile);
         return image;
     }

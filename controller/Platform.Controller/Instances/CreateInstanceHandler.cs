@@ -23,10 +23,10 @@ internal sealed partial class CreateInstanceHandler(
     public async Task RunAsync(TaskContext context, CancellationToken ct)
     {
         var payload = context.Payload<CreateInstancePayload>();
-        var instance = await instances.GetAsync(context.ResourceId, ct) ?? throw new TaskFailedException($"instance {context.ResourceId} vanished");
+        var instance = await instances.GetAsync(context.ResourceId, ct) ?? throw new TaskFailedException(TaskFailureKind.Refused, $"instance {context.ResourceId} vanished");
         if (instance.GrpcEndpoint is null)
         {
-            throw new TaskFailedException($"instance {instance.InstanceId} has no host");
+            throw new TaskFailedException(TaskFailureKind.NoHostAvailable, $"instance {instance.InstanceId} has no host");
         }
         var agent = agents.For(instance.GrpcEndpoint);
         var (volumeLookup, nicLookup) = await instances.DevicesOfAsync([instance.InstanceId], ct);

@@ -22,7 +22,7 @@ internal sealed partial class DestroyInstanceHandler(
     public async Task RunAsync(TaskContext context, CancellationToken ct)
     {
         var instanceId = context.ResourceId;
-        var instance = await instances.GetAsync(instanceId, ct) ?? throw new TaskFailedException($"instance {instanceId} vanished");
+        var instance = await instances.GetAsync(instanceId, ct) ?? throw new TaskFailedException(TaskFailureKind.Refused, $"instance {instanceId} vanished");
         if (instance.GrpcEndpoint is { } endpoint)
         {
             var agent = agents.For(endpoint);
@@ -38,7 +38,7 @@ internal sealed partial class DestroyInstanceHandler(
         {
             // A failed create leaves no host; the volumes are still removed through any host.
             var rbd = instance.GrpcEndpoint is { } e ? agents.For(e) : (await storage.AnyAsync(ct)).Value
-                ?? throw new TaskFailedException(StorageAgents.NoHostError.Message);
+                ?? throw new TaskFailedException(TaskFailureKind.NoHostAvailable, StorageAgents.NoHostError.Message);
             for (var i = 0; i < held.Count; i++)
             {
                 await context.ReportAsync($"removing volume {held[i].VolumeId}", 40 + (50 * i / held.Count), ct);

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Platform.Controller.Agents;
 using Platform.Controller.Api;
+using Platform.Controller.Audit;
 using Platform.Controller.Hosts;
 using Platform.Controller.Networks;
 using Platform.Controller.Tasks;
@@ -20,7 +21,7 @@ internal sealed partial class InstanceCreation(
     public const string TaskKind = "instance.create";
     private const long Gib = 1L << 30;
 
-    public async Task<ApiResult<InstanceCreated>> CreateAsync(CreateInstance request, CancellationToken ct)
+    public async Task<ApiResult<InstanceCreated>> CreateAsync(CreateInstance request, Caller caller, CancellationToken ct)
     {
         var instanceId = ResourceIds.New(ResourceIds.Instance);
         await using var connection = await dataSource.OpenConnectionAsync(ct);
@@ -97,7 +98,9 @@ internal sealed partial class InstanceCreation(
 
         var payload = new CreateInstancePayload(bootVolumeId, createdVolumes, request.ExistingVolumeIds, createdNics, request.ExistingNicIds);
         var locks = new[] { instanceId, bootVolumeId }.Concat(createdVolumes).Concat(request.ExistingVolumeIds).Concat(createdNics).Concat(request.ExistingNicIds).ToList();
-        var taskId = await TaskStore.TryCreateAsync(connection, transaction, new NewTask(TaskKind, instanceId, locks, payload), runner.Owner, runner.Lease, ct);
+        var audit = new AuditEvent(AuditActions.InstanceCreate, instanceId, caller,
+            new { instance_name = request.Name, image_id = request.ImageId, cpu = request.Cpu, memory = request.MemoryMib, host_id = placement.HostId });
+        var taskId = await TaskStore.TryCreateAsync(connection, transaction, new NewTask(TaskKind, instanceId, locks, payload, audit), runner.Owner, runner.Lease, ct);
         if (taskId is null)
         {
             return new ApiError(ApiErrorCode.ResourceBusy, "a volume or network interface of this request has another operation in progress; try again when it has finished");

@@ -1,5 +1,5 @@
 using Platform.Controller.Api;
-using Platform.Controller.Tasks;
+using Platform.Controller.Audit;
 
 namespace Platform.Controller.Instances;
 
@@ -78,7 +78,7 @@ internal static class InstanceEndpoints
             {
                 return request.ValidationError;
             }
-            var created = await creation.CreateAsync(create, ct);
+            var created = await creation.CreateAsync(create, Caller.Of(http), ct);
             return created.Error is { } error ? error : created.Value;
         }, ct);
 
@@ -103,7 +103,7 @@ internal static class InstanceEndpoints
             {
                 return request.ValidationError;
             }
-            return Answer(await operations.TurnOnAsync(instanceId!, ct));
+            return Answer(await operations.TurnOnAsync(instanceId!, Caller.Of(http), ct));
         }, ct);
 
     private static Task<IResult> TurnOff(HttpRequest http, InstanceOperations operations, CancellationToken ct) =>
@@ -115,7 +115,7 @@ internal static class InstanceEndpoints
             {
                 return request.ValidationError;
             }
-            return Answer(await operations.TurnOffAsync(instanceId!, force, ct));
+            return Answer(await operations.TurnOffAsync(instanceId!, force, Caller.Of(http), ct));
         }, ct);
 
     private static Task<IResult> Destroy(HttpRequest http, InstanceOperations operations, CancellationToken ct) =>
@@ -126,22 +126,8 @@ internal static class InstanceEndpoints
             {
                 return request.ValidationError;
             }
-            return Answer(await operations.DestroyAsync(instanceId!, ct));
+            return Answer(await operations.DestroyAsync(instanceId!, Caller.Of(http), ct));
         }, ct);
 
-    /// <summary>
-    /// A power operation that failed within the wait answers the failure (a guest ignoring
-    /// ACPI is a 409 saying so); one still running answers the task to follow.
-    /// </summary>
-    private static object? Answer(ApiResult<InstanceOperation> result)
-    {
-        if (result.Error is { } error)
-        {
-            return error;
-        }
-        var operation = result.Value!;
-        return operation.TaskState == TaskStates.Failed
-            ? new ApiError(ApiErrorCode.InvalidState, $"{operation.InstanceId}: {operation.TaskError}")
-            : operation;
-    }
+    private static object? Answer(ApiResult<InstanceOperation> result) => result.Error is { } error ? error : result.Value;
 }

@@ -4,8 +4,9 @@ using Platform.Controller.Tasks;
 
 namespace Platform.Controller.Instances;
 
-/// <summary>The instance's latest task, as /api/v1/instance/progress shows it.</summary>
-internal sealed record InstanceProgress(string InstanceId, string InstanceStatus, string TaskId, string Kind, string State, string Step, int Percent, string? Error, long UpdatedAt);
+/// <summary>The instance's latest task, as /api/v1/instance/progress shows it; error_code is the REST code of its failure.</summary>
+internal sealed record InstanceProgress(
+    string InstanceId, string InstanceStatus, string TaskId, string Kind, string State, string Step, int Percent, string? Error, int? ErrorCode, long UpdatedAt);
 
 internal sealed record InstanceDetail(InstanceView Instance, ImageView? Image, IReadOnlyList<InstanceVolume> Volumes, IReadOnlyList<InstanceNic> Nics);
 
@@ -49,6 +50,7 @@ internal sealed class InstanceQueries(InstanceStore instances, ImageStore images
         }
         var instance = await instances.GetAsync(task.ResourceId, ct);
         return new InstanceProgress(task.ResourceId, instance?.Status ?? "destroyed", task.TaskId, task.Kind, task.State, task.Step, task.Percent, task.Error,
+            TaskFailureKinds.ApiCodeOf(task.ErrorCode),
             new DateTimeOffset(DateTime.SpecifyKind(task.UpdatedAt, DateTimeKind.Utc)).ToUnixTimeSeconds());
     }
 }

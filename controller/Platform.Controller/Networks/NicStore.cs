@@ -1,5 +1,6 @@
 using Dapper;
 using Npgsql;
+using Platform.Controller.Audit;
 using Platform.Controller.Inventory;
 using Platform.Controller.Tasks;
 using Platform.Controller.Volumes;
@@ -54,12 +55,13 @@ internal sealed class NicStore(NpgsqlDataSource dataSource)
             $"SELECT {NicRecord.Columns} FROM {NicRecord.From} WHERE x.nic_id = @nicId", new { nicId }, cancellationToken: ct));
     }
 
-    /// <summary>Throws <see cref="NoAddressLeftException"/> when the network's range is full.</summary>
-    public async Task<NicRecord> CreateAsync(NewNic nic, CancellationToken ct)
+    /// <summary>Inserts the NIC and audits it; throws <see cref="NoAddressLeftException"/> when the network's range is full.</summary>
+    public async Task<NicRecord> CreateAsync(NewNic nic, AuditEvent audit, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         var created = await NicAllocator.InsertAsync(connection, transaction, nic, ct);
+        await AuditStore.WriteAsync(connection, transaction, audit, AuditOutcomes.Succeeded, null, null, ct);
         await transaction.CommitAsync(ct);
         return created;
     }
@@ -103,21 +105,28 @@ internal sealed class NicStore(NpgsqlDataSource dataSource)
             new { nicId, status, instanceId, error }, cancellationToken: ct));
     }
 
-    /// <summary>Deletes the NIC if it is idle and no task holds it; false otherwise.</summary>
-    public async Task<bool> DeleteIdleAsync(string nicId, CancellationToken ct)
+    /// <summary>Deletes the NIC if it is idle and no task holds it, and audits it; false otherwise (nothing written).</summary>
+    public async Task<bool> DeleteIdleAsync(string nicId, AuditEvent audit, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        return await connection.ExecuteAsync(new CommandDefinition(
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var deleted = await connection.ExecuteAsync(new CommandDefinition(
             """
             DELETE FROM network_interfaces
             WHERE nic_id = @nicId AND status = 'idle' AND instance_id IS NULL
               AND NOT EXISTS (SELECT 1 FROM resource_locks WHERE resource_id = @nicId)
-            """, new { nicId }, cancellationToken: ct)) == 1;
+            """, new { nicId }, transaction, cancellationToken: ct)) == 1;
+        if (deleted)
+        {
+            await AuditStore.WriteAsync(connection, transaction, audit, AuditOutcomes.Succeeded, null, null, ct);
+            await transaction.CommitAsync(ct);
+        }
+        return deleted;
     }
 }
 
 /// <summary>A NIC and an instance locked while a use case decides whether a task may start on them.</summary>
-internal sealed class NicChange(NpgsqlConnection connection, NpgsqlTransaction transaction, NicRecord nic, AttachTarget? instance) : IAsyncDisposable
+internal sealed class NicChange(NpgsqlConnection connection, NpgsqlTransaction transaction, NicRecord nic, AttachTarget? instance) : IHotPlugChange
 {
     // attach_time is when the NIC joined its current instance: kept while it stays, cleared when it leaves.
     public const string AttachTime =

@@ -30,7 +30,7 @@ internal sealed partial class NicAttachHandler(NicStore nics, AgentClients agent
             // A lost answer with the NIC in place is success.
             if (!TaskFailures.IsAmbiguous(e) || await NicAgents.HasNicAsync(agent, p.InstanceId, p.Mac, ct) != true)
             {
-                throw TaskFailures.From(e);
+                throw new TaskFailedException(TaskFailures.From(e));
             }
         }
         await nics.SetAttachmentAsync(p.NicId, NicStatus.Attached, p.InstanceId, null, ct);
@@ -101,7 +101,7 @@ internal sealed partial class NicDetachHandler(NicStore nics, AgentClients agent
         {
             if (!TaskFailures.IsAmbiguous(e) || await NicAgents.HasNicAsync(agent, p.InstanceId, p.Mac, ct) != false)
             {
-                throw TaskFailures.From(e, detaching: true);
+                throw new TaskFailedException(TaskFailures.From(e, detaching: true));
             }
         }
         await nics.SetAttachmentAsync(p.NicId, NicStatus.Idle, null, null, ct);
@@ -127,7 +127,7 @@ internal static class NicAgents
     public static async Task<AgentClient> ForInstanceAsync(NicStore nics, AgentClients agents, string instanceId, CancellationToken ct) =>
         await nics.HostEndpointAsync(instanceId, ct) is { } endpoint
             ? agents.For(endpoint)
-            : throw new TaskFailedException($"{TaskFailures.Refused}instance {instanceId} is not placed on a host");
+            : throw new TaskFailedException(TaskFailureKind.Refused, $"instance {instanceId} is not placed on a host");
 
     /// <summary>Whether the domain has a NIC with this MAC; null when the agent cannot say.</summary>
     public static async Task<bool?> HasNicAsync(AgentClient agent, string domain, string mac, CancellationToken ct)

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Platform.Controller.Api;
+using Platform.Controller.Audit;
 using Platform.Controller.Tasks;
 using Platform.Controller.Volumes;
 
@@ -22,11 +23,13 @@ internal sealed record NicTaskPayload(string NicId, string InstanceId, string Ma
 /// </summary>
 internal sealed partial class NicUseCases(NicStore nics, TaskRunner runner, IOptions<TaskOptions> options, IOptions<NetworkOptions> network, ILogger<NicUseCases> logger)
 {
-    public async Task<ApiResult<NicOutcome>> CreateAsync(string name, string describe, CancellationToken ct)
+    public async Task<ApiResult<NicOutcome>> CreateAsync(string name, string describe, Caller caller, CancellationToken ct)
     {
+        var nicId = ResourceIds.New(ResourceIds.Nic);
         try
         {
-            var nic = await nics.CreateAsync(new NewNic(network.Value.Id, ResourceIds.New(ResourceIds.Nic), name, describe, null, NicStatus.Idle), ct);
+            var nic = await nics.CreateAsync(new NewNic(network.Value.Id, nicId, name, describe, null, NicStatus.Idle),
+                new AuditEvent(AuditActions.NetworkCreate, nicId, caller, new { nic_name = name, network_id = network.Value.Id }), ct);
             LogCreated(nic.NicId, nic.Mac, nic.Ip);
             return new NicOutcome(nic, null);
         }
@@ -36,20 +39,12 @@ internal sealed partial class NicUseCases(NicStore nics, TaskRunner runner, IOpt
         }
     }
 
-    public async Task<ApiResult<NicOutcome>> AttachAsync(string nicId, string instanceId, CancellationToken ct)
+    public async Task<ApiResult<NicOutcome>> AttachAsync(string nicId, string instanceId, Caller caller, CancellationToken ct)
     {
-        string taskId;
-        await using (var change = await nics.BeginChangeAsync(nicId, instanceId, ct))
+        var change = await nics.BeginChangeAsync(nicId, instanceId, ct);
+        var started = await HotPlug.StartAsync(change, nicId, NotFound(nicId), instanceId, async (locked, instance) =>
         {
-            if (change is null)
-            {
-                return ApiError.NotFound(ApiErrorCode.NicNotFound, "network interface", nicId);
-            }
-            var nic = change.Nic;
-            if (change.Instance is not { } instance)
-            {
-                return ApiError.NotFound(ApiErrorCode.InstanceNotFound, "instance", instanceId);
-            }
+            var nic = locked.Nic;
             if (nic.Status != NicStatus.Idle || nic.InstanceId is not null)
             {
                 return new ApiError(ApiErrorCode.NicInUse,
@@ -59,31 +54,19 @@ internal sealed partial class NicUseCases(NicStore nics, TaskRunner runner, IOpt
             {
                 return ApiError.WrongState("instance", instanceId, instance.Status, "running or stopped on a host");
             }
-            var task = new NewTask(NicTasks.Attach, nicId, [nicId, instanceId], new NicTaskPayload(nicId, instanceId, nic.Mac, nic.Bridge));
-            var started = await change.StartTaskAsync(task, runner.Owner, runner.Lease, NicStatus.Attaching, instanceId, ct);
-            if (started is null)
-            {
-                return ApiError.Busy($"{nicId} or {instanceId}");
-            }
-            taskId = started;
-        }
-        return await FinishAsync(nicId, taskId, ct);
+            var audit = new AuditEvent(AuditActions.NetworkAttach, nicId, caller, new { instance_id = instanceId, mac = nic.Mac });
+            var task = new NewTask(NicTasks.Attach, nicId, [nicId, instanceId], new NicTaskPayload(nicId, instanceId, nic.Mac, nic.Bridge), audit);
+            return await locked.StartTaskAsync(task, runner.Owner, runner.Lease, NicStatus.Attaching, instanceId, ct);
+        });
+        return started.Error is { } refused ? refused : await FinishAsync(nicId, started.Value!, ct);
     }
 
-    public async Task<ApiResult<NicOutcome>> DetachAsync(string nicId, string instanceId, CancellationToken ct)
+    public async Task<ApiResult<NicOutcome>> DetachAsync(string nicId, string instanceId, Caller caller, CancellationToken ct)
     {
-        string taskId;
-        await using (var change = await nics.BeginChangeAsync(nicId, instanceId, ct))
+        var change = await nics.BeginChangeAsync(nicId, instanceId, ct);
+        var started = await HotPlug.StartAsync(change, nicId, NotFound(nicId), instanceId, async (locked, instance) =>
         {
-            if (change is null)
-            {
-                return ApiError.NotFound(ApiErrorCode.NicNotFound, "network interface", nicId);
-            }
-            var nic = change.Nic;
-            if (change.Instance is not { } instance)
-            {
-                return ApiError.NotFound(ApiErrorCode.InstanceNotFound, "instance", instanceId);
-            }
+            var nic = locked.Nic;
             if (nic.InstanceId != instanceId || nic.Status != NicStatus.Attached)
             {
                 return new ApiError(ApiErrorCode.InvalidState,
@@ -93,28 +76,24 @@ internal sealed partial class NicUseCases(NicStore nics, TaskRunner runner, IOpt
             {
                 return ApiError.WrongState("instance", instanceId, instance.Status, "running or stopped on a host");
             }
-            var task = new NewTask(NicTasks.Detach, nicId, [nicId, instanceId], new NicTaskPayload(nicId, instanceId, nic.Mac, nic.Bridge));
+            var audit = new AuditEvent(AuditActions.NetworkDetach, nicId, caller, new { instance_id = instanceId, mac = nic.Mac });
+            var task = new NewTask(NicTasks.Detach, nicId, [nicId, instanceId], new NicTaskPayload(nicId, instanceId, nic.Mac, nic.Bridge), audit);
             // Detaching keeps instance_id: until the agent confirms, the NIC is still in the domain.
-            var started = await change.StartTaskAsync(task, runner.Owner, runner.Lease, NicStatus.Detaching, instanceId, ct);
-            if (started is null)
-            {
-                return ApiError.Busy($"{nicId} or {instanceId}");
-            }
-            taskId = started;
-        }
-        return await FinishAsync(nicId, taskId, ct);
+            return await locked.StartTaskAsync(task, runner.Owner, runner.Lease, NicStatus.Detaching, instanceId, ct);
+        });
+        return started.Error is { } refused ? refused : await FinishAsync(nicId, started.Value!, ct);
     }
 
     /// <summary>Only an idle NIC goes; the answer is the NIC as it was, status "deleted".</summary>
-    public async Task<ApiResult<NicOutcome>> DeleteAsync(string nicId, CancellationToken ct)
+    public async Task<ApiResult<NicOutcome>> DeleteAsync(string nicId, Caller caller, CancellationToken ct)
     {
         var nic = await nics.GetAsync(nicId, ct);
         if (nic is null)
         {
-            return ApiError.NotFound(ApiErrorCode.NicNotFound, "network interface", nicId);
+            return NotFound(nicId);
         }
         // The delete re-checks idleness itself: the NIC may have been attached since the read.
-        if (nic.Status != NicStatus.Idle || !await nics.DeleteIdleAsync(nicId, ct))
+        if (nic.Status != NicStatus.Idle || !await nics.DeleteIdleAsync(nicId, new AuditEvent(AuditActions.NetworkDelete, nicId, caller, new { mac = nic.Mac, ip = nic.Ip }), ct))
         {
             return new ApiError(ApiErrorCode.NicInUse,
                 $"network interface {nicId} is {nic.Status}{(nic.InstanceId is null ? "" : $" on instance {nic.InstanceId}")}; only an idle one can be deleted");
@@ -130,8 +109,10 @@ internal sealed partial class NicUseCases(NicStore nics, TaskRunner runner, IOpt
             return failed with { Message = $"network interface {nicId}: {failed.Message}" };
         }
         var nic = await nics.GetAsync(nicId, ct);
-        return nic is null ? ApiError.NotFound(ApiErrorCode.NicNotFound, "network interface", nicId) : new NicOutcome(nic, taskId);
+        return nic is null ? NotFound(nicId) : new NicOutcome(nic, taskId);
     }
+
+    private static ApiError NotFound(string nicId) => ApiError.NotFound(ApiErrorCode.NicNotFound, "network interface", nicId);
 
     [LoggerMessage(EventId = 1601, Level = LogLevel.Information, Message = "Network interface {NicId} created: MAC {Mac}, IP {Ip}")]
     private partial void LogCreated(string nicId, string mac, string ip);

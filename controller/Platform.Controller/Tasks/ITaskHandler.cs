@@ -16,8 +16,16 @@ internal interface ITaskHandler
     Task FailAsync(TaskContext context, string reason, CancellationToken ct);
 }
 
-/// <summary>An expected failure of a task step, with the reason the user sees.</summary>
-internal sealed class TaskFailedException(string reason) : Exception(reason);
+/// <summary>An expected failure of a task step: thrown to end the task with <see cref="Failure"/>.</summary>
+internal sealed class TaskFailedException(TaskFailure failure) : Exception(failure.Message)
+{
+    public TaskFailedException(TaskFailureKind kind, string message)
+        : this(new TaskFailure(kind, message))
+    {
+    }
+
+    public TaskFailure Failure { get; } = failure;
+}
 
 /// <summary>Another replica took the task over (this one's lease ran out): stop without touching it.</summary>
 internal sealed class TaskLeaseLostException(string taskId) : Exception($"lease of {taskId} lost");

@@ -42,9 +42,12 @@ internal static class TaskEndpoints
         }, ct);
 }
 
-internal sealed record TaskView(string TaskId, string Kind, string ResourceId, string State, string Step, int Percent, string? Error, int Attempts, long CreateTime, long UpdateTime, long? FinishTime)
+/// <summary>A task as the console sees it; error_code is the REST code its failure answers with (null unless failed).</summary>
+internal sealed record TaskView(
+    string TaskId, string Kind, string ResourceId, string State, string Step, int Percent, string? Error, int? ErrorCode, int Attempts,
+    long CreateTime, long UpdateTime, long? FinishTime)
 {
-    public static TaskView From(TaskRecord t) => new(t.TaskId, t.Kind, t.ResourceId, t.State, t.Step, t.Percent, t.Error, t.Attempts,
+    public static TaskView From(TaskRecord t) => new(t.TaskId, t.Kind, t.ResourceId, t.State, t.Step, t.Percent, t.Error, TaskFailureKinds.ApiCodeOf(t.ErrorCode), t.Attempts,
         Unix(t.CreatedAt), Unix(t.UpdatedAt), t.FinishedAt is { } f ? Unix(f) : null);
 
     private static long Unix(DateTime utc) => new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)).ToUnixTimeSeconds();

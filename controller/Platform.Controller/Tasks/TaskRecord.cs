@@ -1,3 +1,5 @@
+using Platform.Controller.Audit;
+
 namespace Platform.Controller.Tasks;
 
 internal sealed record TaskRecord(
@@ -8,6 +10,7 @@ internal sealed record TaskRecord(
     string Step,
     int Percent,
     string? Error,
+    string? ErrorCode,
     string Payload,
     int Attempts,
     DateTime CreatedAt,
@@ -25,5 +28,8 @@ internal static class TaskStates
     public const string Failed = "failed";
 }
 
-/// <summary>A new task: what it does, to which resource, and every resource it must hold alone.</summary>
-internal sealed record NewTask(string Kind, string ResourceId, IReadOnlyList<string> Locks, object Payload);
+/// <summary>
+/// A new task: what it does, to which resource, every resource it must hold alone, and the
+/// request it carries out (audited as accepted when the task is created, and again when it ends).
+/// </summary>
+internal sealed record NewTask(string Kind, string ResourceId, IReadOnlyList<string> Locks, object Payload, AuditEvent Audit);

@@ -67,29 +67,29 @@ internal sealed partial class TaskRunner(
             if (!_handlers.TryGetValue(task.Kind, out var handler))
             {
                 LogUnknownKind(task.TaskId, task.Kind);
-                await store.FinishAsync(task.TaskId, Owner, $"this controller cannot run tasks of kind '{task.Kind}'", CancellationToken.None);
+                await store.FinishAsync(task.TaskId, Owner, new TaskFailure(TaskFailureKind.Internal, $"this controller cannot run tasks of kind '{task.Kind}'"), CancellationToken.None);
                 return;
             }
             var context = new TaskContext(task, Owner, store, Lease);
             using var leaseKeeper = CancellationTokenSource.CreateLinkedTokenSource(stopping);
             var renewal = KeepLeaseAsync(task.TaskId, leaseKeeper.Token);
-            string? error = null;
+            TaskFailure? failure = null;
             try
             {
                 if (task.Attempts > options.Value.MaxAttempts)
                 {
-                    throw new TaskFailedException($"gave up after {task.Attempts - 1} interrupted attempts");
+                    throw new TaskFailedException(TaskFailureKind.GaveUp, $"gave up after {task.Attempts - 1} interrupted attempts");
                 }
                 LogStarting(task.TaskId, task.Kind, task.ResourceId, task.Attempts);
                 await handler.RunAsync(context, stopping);
             }
             catch (AgentException e)
             {
-                error = e.Message;
+                failure = TaskFailures.From(e);
             }
             catch (TaskFailedException e)
             {
-                error = e.Message;
+                failure = e.Failure;
             }
             finally
             {
@@ -97,13 +97,13 @@ internal sealed partial class TaskRunner(
                 await renewal;
             }
 
-            if (error is not null)
+            if (failure is not null)
             {
-                LogFailed(task.TaskId, task.Kind, task.ResourceId, error);
-                await handler.FailAsync(context, error, stopping);
+                LogFailed(task.TaskId, task.Kind, task.ResourceId, failure.Kind, failure.Message);
+                await handler.FailAsync(context, failure.Message, stopping);
             }
-            await store.FinishAsync(task.TaskId, Owner, error, CancellationToken.None);
-            if (error is null)
+            await store.FinishAsync(task.TaskId, Owner, failure, CancellationToken.None);
+            if (failure is null)
             {
                 LogSucceeded(task.TaskId, task.Kind, task.ResourceId);
             }
@@ -135,14 +135,14 @@ internal sealed partial class TaskRunner(
 
     private async Task FailAfterBugAsync(TaskRecord task, Exception bug)
     {
-        var reason = $"internal error: {bug.GetType().Name}: {bug.Message}";
+        var failure = new TaskFailure(TaskFailureKind.Internal, $"internal error: {bug.GetType().Name}: {bug.Message}");
         try
         {
             if (_handlers.TryGetValue(task.Kind, out var handler))
             {
-                await handler.FailAsync(new TaskContext(task, Owner, store, Lease), reason, CancellationToken.None);
+                await handler.FailAsync(new TaskContext(task, Owner, store, Lease), failure.Message, CancellationToken.None);
             }
-            await store.FinishAsync(task.TaskId, Owner, reason, CancellationToken.None);
+            await store.FinishAsync(task.TaskId, Owner, failure, CancellationToken.None);
         }
         catch (Exception e)
         {
@@ -179,8 +179,8 @@ internal sealed partial class TaskRunner(
     [LoggerMessage(EventId = 1302, Level = LogLevel.Information, Message = "Task {TaskId} ({Kind} {ResourceId}) succeeded")]
     private partial void LogSucceeded(string taskId, string kind, string resourceId);
 
-    [LoggerMessage(EventId = 1303, Level = LogLevel.Warning, Message = "Task {TaskId} ({Kind} {ResourceId}) failed: {Reason}")]
-    private partial void LogFailed(string taskId, string kind, string resourceId, string reason);
+    [LoggerMessage(EventId = 1303, Level = LogLevel.Warning, Message = "Task {TaskId} ({Kind} {ResourceId}) failed ({FailureKind}): {Reason}")]
+    private partial void LogFailed(string taskId, string kind, string resourceId, TaskFailureKind failureKind, string reason);
 
     [LoggerMessage(EventId = 1304, Level = LogLevel.Warning, Message = "Task {TaskId} was taken over by another replica; this one stops working on it")]
     private partial void LogLeaseLost(string taskId);

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Dapper;
 using Npgsql;
+using Platform.Controller.Audit;
 using Platform.Controller.Inventory;
 
 namespace Platform.Controller.Tasks;
@@ -9,14 +10,15 @@ namespace Platform.Controller.Tasks;
 internal sealed class TaskStore(NpgsqlDataSource dataSource)
 {
     private const string Columns =
-        "task_id, kind, resource_id, state, step, percent, error, payload::text AS payload, attempts, created_at, updated_at, finished_at";
+        "task_id, kind, resource_id, state, step, percent, error, error_code, payload::text AS payload, attempts, created_at, updated_at, finished_at";
 
     public static string NewTaskId() => "task-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
 
     /// <summary>
     /// Inserts the task, owned by <paramref name="owner"/> and running, with its resource locks,
     /// inside the caller's transaction (so the resource's state change and the task commit
-    /// together). Null when one of the resources already has a task: the caller rolls back.
+    /// together), and the accepted request's audit event. Null when one of the resources already
+    /// has a task: the caller rolls back.
     /// </summary>
     public static async Task<string?> TryCreateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, NewTask task, string owner, TimeSpan lease, CancellationToken ct)
     {
@@ -40,6 +42,7 @@ internal sealed class TaskStore(NpgsqlDataSource dataSource)
             await transaction.RollbackAsync("locks", ct);
             return null;
         }
+        await AuditStore.WriteAsync(connection, transaction, task.Audit, AuditOutcomes.Accepted, taskId, null, ct);
         return taskId;
     }
 
@@ -83,19 +86,42 @@ internal sealed class TaskStore(NpgsqlDataSource dataSource)
             """, new { taskId, owner, leaseSeconds = lease.TotalSeconds }, cancellationToken: ct)) == 1;
     }
 
-    /// <summary>Ends the task and releases its resource locks, in one transaction.</summary>
-    public async Task FinishAsync(string taskId, string owner, string? error, CancellationToken ct)
+    /// <summary>
+    /// Ends the task (failed when <paramref name="failure"/> is given), releases its resource
+    /// locks and audits the outcome under the accepted request's action and caller, in one
+    /// transaction. Nothing happens when this replica no longer owns the task.
+    /// </summary>
+    public async Task FinishAsync(string taskId, string owner, TaskFailure? failure, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        await connection.ExecuteAsync(new CommandDefinition(
+        var finished = await connection.ExecuteAsync(new CommandDefinition(
             """
-            UPDATE tasks SET state = @state, error = @error, percent = CASE WHEN @error IS NULL THEN 100 ELSE percent END,
-                             finished_at = now(), updated_at = now(), lease_until = NULL
-            WHERE task_id = @taskId AND owner = @owner
-            """, new { taskId, owner, error, state = error is null ? TaskStates.Succeeded : TaskStates.Failed }, transaction, cancellationToken: ct));
-        await connection.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM resource_locks WHERE task_id = @taskId", new { taskId }, transaction, cancellationToken: ct));
+            WITH finished AS (
+                UPDATE tasks SET state = @state, error = @error, error_code = @errorCode,
+                                 percent = CASE WHEN @error IS NULL THEN 100 ELSE percent END,
+                                 finished_at = now(), updated_at = now(), lease_until = NULL
+                WHERE task_id = @taskId AND owner = @owner
+                RETURNING task_id, kind, resource_id)
+            INSERT INTO audit_events (action, resource_id, outcome, task_id, error_code, error, remote_address, request_id, trace_id)
+            SELECT coalesce(a.action, f.kind), f.resource_id, @state, f.task_id, @errorCode, @error, a.remote_address, a.request_id, a.trace_id
+            FROM finished f
+            -- Tasks accepted before requests were audited have no accepted event: the kind names them.
+            LEFT JOIN audit_events a ON a.task_id = f.task_id AND a.outcome = 'accepted'
+            """,
+            new
+            {
+                taskId,
+                owner,
+                error = failure?.Message,
+                errorCode = failure?.Kind.Stored(),
+                state = failure is null ? TaskStates.Succeeded : TaskStates.Failed,
+            }, transaction, cancellationToken: ct));
+        if (finished > 0)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM resource_locks WHERE task_id = @taskId", new { taskId }, transaction, cancellationToken: ct));
+        }
         await transaction.CommitAsync(ct);
     }
 

@@ -1,4 +1,5 @@
 using Platform.Controller.Api;
+using Platform.Controller.Audit;
 
 namespace Platform.Controller.Volumes;
 
@@ -43,7 +44,7 @@ internal static class VolumeEndpoints
             {
                 return request.ValidationError;
             }
-            var outcome = await useCases.CreateAsync(new CreateVolume(name!, (int)size!.Value, describe, imageId), ct);
+            var outcome = await useCases.CreateAsync(new CreateVolume(name!, (int)size!.Value, describe, imageId), Caller.Of(http), ct);
             return outcome.Error is { } error ? error : VolumeView.From(outcome.Value!);
         }, ct);
 
@@ -56,7 +57,7 @@ internal static class VolumeEndpoints
             {
                 return request.ValidationError;
             }
-            var outcome = await useCases.MountAsync(volumeId!, instanceId!, ct);
+            var outcome = await useCases.MountAsync(volumeId!, instanceId!, Caller.Of(http), ct);
             return outcome.Error is { } error ? error : VolumeView.From(outcome.Value!);
         }, ct);
 
@@ -69,7 +70,7 @@ internal static class VolumeEndpoints
             {
                 return request.ValidationError;
             }
-            var outcome = await useCases.UnmountAsync(volumeId!, instanceId!, ct);
+            var outcome = await useCases.UnmountAsync(volumeId!, instanceId!, Caller.Of(http), ct);
             return outcome.Error is { } error ? error : VolumeView.From(outcome.Value!);
         }, ct);
 
@@ -81,7 +82,7 @@ internal static class VolumeEndpoints
             {
                 return request.ValidationError;
             }
-            var outcome = await useCases.DeleteAsync(volumeId!, ct);
+            var outcome = await useCases.DeleteAsync(volumeId!, Caller.Of(http), ct);
             return outcome.Error is { } error ? error : VolumeView.From(outcome.Value!);
         }, ct);
 }

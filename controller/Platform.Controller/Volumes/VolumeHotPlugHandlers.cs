@@ -27,7 +27,7 @@ internal sealed partial class VolumeMountHandler(VolumeStore volumes, AgentClien
             // A lost answer with the disk in place is success.
             if (!TaskFailures.IsAmbiguous(e) || await VolumeAgents.HasDiskAsync(agent, instanceId, disk, ct) != true)
             {
-                throw TaskFailures.From(e);
+                throw new TaskFailedException(TaskFailures.From(e));
             }
         }
         await volumes.SetAttachmentAsync(volumeId, VolumeStatus.InUse, instanceId, device, null, ct);
@@ -112,7 +112,7 @@ internal sealed partial class VolumeUnmountHandler(VolumeStore volumes, AgentCli
             // A lost answer with the disk gone is success; anything else leaves it attached.
             if (!TaskFailures.IsAmbiguous(e) || await VolumeAgents.HasDiskAsync(agent, instanceId, disk, ct) != false)
             {
-                throw TaskFailures.From(e, detaching: true);
+                throw new TaskFailedException(TaskFailures.From(e, detaching: true));
             }
         }
         await volumes.SetAttachmentAsync(volumeId, VolumeStatus.Available, null, null, null, ct);
@@ -140,7 +140,7 @@ internal static class VolumeAgents
     public static async Task<AgentClient> ForInstanceAsync(VolumeStore volumes, AgentClients agents, string instanceId, CancellationToken ct) =>
         await volumes.HostEndpointAsync(instanceId, ct) is { } endpoint
             ? agents.For(endpoint)
-            : throw new TaskFailedException($"{TaskFailures.Refused}instance {instanceId} is not placed on a host");
+            : throw new TaskFailedException(TaskFailureKind.Refused, $"instance {instanceId} is not placed on a host");
 
     /// <summary>Whether the domain has the disk; null when the agent cannot say.</summary>
     public static async Task<bool?> HasDiskAsync(AgentClient agent, string domain, RbdDisk disk, CancellationToken ct)

@@ -121,7 +121,7 @@ internal sealed class VolumeStore(NpgsqlDataSource dataSource)
 
 /// <summary>A volume (and maybe an instance) locked while a use case decides whether a task may start on it.</summary>
 internal sealed class VolumeChange(NpgsqlConnection connection, NpgsqlTransaction transaction, VolumeRecord volume, AttachTarget? instance, IReadOnlyList<string> devices)
-    : IAsyncDisposable
+    : IHotPlugChange
 {
     public VolumeRecord Volume => volume;
 

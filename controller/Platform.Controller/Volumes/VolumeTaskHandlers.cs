@@ -11,7 +11,7 @@ internal sealed partial class VolumeCreateHandler(VolumeStore volumes, StorageAg
 
     public async Task RunAsync(TaskContext context, CancellationToken ct)
     {
-        var volume = await volumes.GetAsync(context.ResourceId, ct) ?? throw new TaskFailedException($"volume {context.ResourceId} no longer exists");
+        var volume = await volumes.GetAsync(context.ResourceId, ct) ?? throw new TaskFailedException(TaskFailureKind.Refused, $"volume {context.ResourceId} no longer exists");
         if (volume.Status == VolumeStatus.Available)
         {
             return; // Resumed after the work was recorded.
@@ -19,7 +19,7 @@ internal sealed partial class VolumeCreateHandler(VolumeStore volumes, StorageAg
         var agent = await storage.AnyAsync(ct);
         if (agent.Error is { } noHost)
         {
-            throw new TaskFailedException(TaskFailures.NoHost + noHost.Message);
+            throw new TaskFailedException(TaskFailureKind.NoHostAvailable, noHost.Message);
         }
         await context.ReportAsync(volume.ImageId is null ? "create" : "clone", 10, ct);
         var sizeBytes = (ulong)volume.VolumeSize << 30;
@@ -51,7 +51,7 @@ internal sealed partial class VolumeCreateHandler(VolumeStore volumes, StorageAg
         }
         catch (AgentException e)
         {
-            throw TaskFailures.From(e);
+            throw new TaskFailedException(TaskFailures.From(e));
         }
         await volumes.SetStatusAsync(volume.VolumeId, VolumeStatus.Available, null, ct);
     }
@@ -80,7 +80,7 @@ internal sealed partial class VolumeDeleteHandler(VolumeStore volumes, StorageAg
         var agent = await storage.AnyAsync(ct);
         if (agent.Error is { } noHost)
         {
-            throw new TaskFailedException(TaskFailures.NoHost + noHost.Message);
+            throw new TaskFailedException(TaskFailureKind.NoHostAvailable, noHost.Message);
         }
         try
         {
@@ -93,7 +93,7 @@ internal sealed partial class VolumeDeleteHandler(VolumeStore volumes, StorageAg
         }
         catch (AgentException e)
         {
-            throw TaskFailures.From(e);
+            throw new TaskFailedException(TaskFailures.From(e));
         }
         await volumes.DeleteAsync(context.ResourceId, ct);
     }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Platform.Controller.Agents;
 using Platform.Controller.Api;
+using Platform.Controller.Audit;
 using Platform.Controller.Tasks;
 
 namespace Platform.Controller.Volumes;
@@ -20,7 +21,7 @@ internal sealed partial class VolumeUseCases(
 {
     private static readonly string[] AttachedStatuses = [VolumeStatus.Attaching, VolumeStatus.InUse, VolumeStatus.Detaching];
 
-    public async Task<ApiResult<VolumeOutcome>> CreateAsync(CreateVolume request, CancellationToken ct)
+    public async Task<ApiResult<VolumeOutcome>> CreateAsync(CreateVolume request, Caller caller, CancellationToken ct)
     {
         if (request.ImageId is { } imageId)
         {
@@ -47,7 +48,8 @@ internal sealed partial class VolumeUseCases(
         }
         var volumeId = ResourceIds.New(ResourceIds.Volume);
         var volume = new VolumeRecord(volumeId, request.Name, request.SizeGiB, request.ImageId, null, null, false, VolumeStatus.Creating, null, request.Describe, 0);
-        var task = new NewTask(VolumeTasks.Create, volumeId, [volumeId], new VolumeTaskPayload(volumeId));
+        var audit = new AuditEvent(AuditActions.VolumeCreate, volumeId, caller, new { volume_name = request.Name, volume_size = request.SizeGiB, image_id = request.ImageId });
+        var task = new NewTask(VolumeTasks.Create, volumeId, [volumeId], new VolumeTaskPayload(volumeId), audit);
         var taskId = await volumes.InsertWithTaskAsync(volume, task, runner.Owner, runner.Lease, ct);
         if (taskId is null)
         {
@@ -57,20 +59,12 @@ internal sealed partial class VolumeUseCases(
         return await FinishAsync(volumeId, taskId, ct);
     }
 
-    public async Task<ApiResult<VolumeOutcome>> MountAsync(string volumeId, string instanceId, CancellationToken ct)
+    public async Task<ApiResult<VolumeOutcome>> MountAsync(string volumeId, string instanceId, Caller caller, CancellationToken ct)
     {
-        string taskId;
-        await using (var change = await volumes.BeginChangeAsync(volumeId, instanceId, ct))
+        var change = await volumes.BeginChangeAsync(volumeId, instanceId, ct);
+        var started = await HotPlug.StartAsync(change, volumeId, NotFound(volumeId), instanceId, async (locked, instance) =>
         {
-            if (change is null)
-            {
-                return ApiError.NotFound(ApiErrorCode.VolumeNotFound, "volume", volumeId);
-            }
-            var volume = change.Volume;
-            if (change.Instance is not { } instance)
-            {
-                return ApiError.NotFound(ApiErrorCode.InstanceNotFound, "instance", instanceId);
-            }
+            var volume = locked.Volume;
             if (AttachedStatuses.Contains(volume.Status) || volume.InstanceId is not null)
             {
                 return new ApiError(ApiErrorCode.VolumeInUse, $"volume {volumeId} is {volume.Status} on instance {volume.InstanceId}");
@@ -83,36 +77,24 @@ internal sealed partial class VolumeUseCases(
             {
                 return ApiError.WrongState("instance", instanceId, instance.Status, "running or stopped on a host");
             }
-            var device = VolumeDevices.NextFree(change.UsedDevices);
+            var device = VolumeDevices.NextFree(locked.UsedDevices);
             if (device is null)
             {
                 return new ApiError(ApiErrorCode.InvalidState, $"instance {instanceId} has no free disk device (vdb..vdz are all in use)");
             }
-            var task = new NewTask(VolumeTasks.Mount, volumeId, [volumeId, instanceId], new VolumeTaskPayload(volumeId, instanceId, device));
-            var started = await change.StartTaskAsync(task, runner.Owner, runner.Lease, VolumeStatus.Attaching, instanceId, device, ct);
-            if (started is null)
-            {
-                return ApiError.Busy($"{volumeId} or {instanceId}");
-            }
-            taskId = started;
-        }
-        return await FinishAsync(volumeId, taskId, ct);
+            var audit = new AuditEvent(AuditActions.VolumeMount, volumeId, caller, new { instance_id = instanceId, device });
+            var task = new NewTask(VolumeTasks.Mount, volumeId, [volumeId, instanceId], new VolumeTaskPayload(volumeId, instanceId, device), audit);
+            return await locked.StartTaskAsync(task, runner.Owner, runner.Lease, VolumeStatus.Attaching, instanceId, device, ct);
+        });
+        return started.Error is { } refused ? refused : await FinishAsync(volumeId, started.Value!, ct);
     }
 
-    public async Task<ApiResult<VolumeOutcome>> UnmountAsync(string volumeId, string instanceId, CancellationToken ct)
+    public async Task<ApiResult<VolumeOutcome>> UnmountAsync(string volumeId, string instanceId, Caller caller, CancellationToken ct)
     {
-        string taskId;
-        await using (var change = await volumes.BeginChangeAsync(volumeId, instanceId, ct))
+        var change = await volumes.BeginChangeAsync(volumeId, instanceId, ct);
+        var started = await HotPlug.StartAsync(change, volumeId, NotFound(volumeId), instanceId, async (locked, instance) =>
         {
-            if (change is null)
-            {
-                return ApiError.NotFound(ApiErrorCode.VolumeNotFound, "volume", volumeId);
-            }
-            var volume = change.Volume;
-            if (change.Instance is not { } instance)
-            {
-                return ApiError.NotFound(ApiErrorCode.InstanceNotFound, "instance", instanceId);
-            }
+            var volume = locked.Volume;
             if (volume.InstanceId != instanceId || volume.Status != VolumeStatus.InUse)
             {
                 return new ApiError(ApiErrorCode.InvalidState,
@@ -126,20 +108,16 @@ internal sealed partial class VolumeUseCases(
             {
                 return ApiError.WrongState("instance", instanceId, instance.Status, "running or stopped on a host");
             }
-            var task = new NewTask(VolumeTasks.Unmount, volumeId, [volumeId, instanceId], new VolumeTaskPayload(volumeId, instanceId, volume.Device));
+            var audit = new AuditEvent(AuditActions.VolumeUnmount, volumeId, caller, new { instance_id = instanceId, device = volume.Device });
+            var task = new NewTask(VolumeTasks.Unmount, volumeId, [volumeId, instanceId], new VolumeTaskPayload(volumeId, instanceId, volume.Device), audit);
             // Detaching keeps instance_id and device: until the agent confirms, the disk is still there.
-            var started = await change.StartTaskAsync(task, runner.Owner, runner.Lease, VolumeStatus.Detaching, instanceId, volume.Device, ct);
-            if (started is null)
-            {
-                return ApiError.Busy($"{volumeId} or {instanceId}");
-            }
-            taskId = started;
-        }
-        return await FinishAsync(volumeId, taskId, ct);
+            return await locked.StartTaskAsync(task, runner.Owner, runner.Lease, VolumeStatus.Detaching, instanceId, volume.Device, ct);
+        });
+        return started.Error is { } refused ? refused : await FinishAsync(volumeId, started.Value!, ct);
     }
 
     /// <summary>Removes the RBD image, then the row; the answer is the volume as it was, status "deleted".</summary>
-    public async Task<ApiResult<VolumeOutcome>> DeleteAsync(string volumeId, CancellationToken ct)
+    public async Task<ApiResult<VolumeOutcome>> DeleteAsync(string volumeId, Caller caller, CancellationToken ct)
     {
         string taskId;
         VolumeRecord volume;
@@ -147,7 +125,7 @@ internal sealed partial class VolumeUseCases(
         {
             if (change is null)
             {
-                return ApiError.NotFound(ApiErrorCode.VolumeNotFound, "volume", volumeId);
+                return NotFound(volumeId);
             }
             volume = change.Volume;
             if (volume.IsBoot)
@@ -162,7 +140,7 @@ internal sealed partial class VolumeUseCases(
             {
                 return ApiError.Busy(volumeId);
             }
-            var task = new NewTask(VolumeTasks.Delete, volumeId, [volumeId], new VolumeTaskPayload(volumeId));
+            var task = new NewTask(VolumeTasks.Delete, volumeId, [volumeId], new VolumeTaskPayload(volumeId), new AuditEvent(AuditActions.VolumeDelete, volumeId, caller));
             var started = await change.StartTaskAsync(task, runner.Owner, runner.Lease, VolumeStatus.Deleting, null, null, ct);
             if (started is null)
             {
@@ -186,8 +164,10 @@ internal sealed partial class VolumeUseCases(
             return failed with { Message = $"volume {volumeId}: {failed.Message}" };
         }
         var volume = await volumes.GetAsync(volumeId, ct);
-        return volume is null ? ApiError.NotFound(ApiErrorCode.VolumeNotFound, "volume", volumeId) : new VolumeOutcome(volume, taskId);
+        return volume is null ? NotFound(volumeId) : new VolumeOutcome(volume, taskId);
     }
+
+    private static ApiError NotFound(string volumeId) => ApiError.NotFound(ApiErrorCode.VolumeNotFound, "volume", volumeId);
 
     [LoggerMessage(EventId = 1501, Level = LogLevel.Information, Message = "Creating volume {VolumeId} ({SizeGiB} GiB, from image {ImageId}) in task {TaskId}")]
     private partial void LogCreating(string volumeId, int sizeGiB, string? imageId, string taskId);

@@ -230,11 +230,11 @@ public abstract class ControllerTestBase
 
     protected Task<long> CountAsync(string table) => ScalarAsync<long>($"SELECT count(*) FROM {table}")!;
 
-    /// <summary>Row counts of every inventory table: what "nothing changed" compares.</summary>
+    /// <summary>Row counts of every inventory table and the audit trail: what "nothing changed" compares.</summary>
     protected async Task<string> InventorySnapshotAsync()
     {
         var counts = new List<string>();
-        foreach (var table in new[] { "images", "volumes", "network_interfaces", "instances", "tasks", "resource_locks" })
+        foreach (var table in new[] { "images", "volumes", "network_interfaces", "instances", "tasks", "resource_locks", "audit_events" })
         {
             counts.Add($"{table}={await CountAsync(table)}");
         }

@@ -31,6 +31,14 @@ internal sealed class RestClient(string baseUrl) : IDisposable
     public Task<ApiResponse> PostAsync(string path, object body) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) });
 
+    /// <summary>A POST carrying the caller's own X-Request-Id, as a console correlating its logs would send.</summary>
+    public Task<ApiResponse> PostAsync(string path, object body, string requestId)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+        request.Headers.Add("X-Request-Id", requestId);
+        return SendAsync(request);
+    }
+
     public Task<ApiResponse> PostRawAsync(string path, string contentType, string body) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, System.Text.Encoding.UTF8, contentType) });
 

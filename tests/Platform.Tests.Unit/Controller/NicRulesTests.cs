@@ -1,9 +1,5 @@
 using System.Text.RegularExpressions;
-using Platform.Controller.Agents;
-using Platform.Controller.Api;
 using Platform.Controller.Networks;
-using Platform.Controller.Volumes;
-using Platform.Grpc;
 
 namespace Platform.Tests.Unit.Controller;
 
@@ -46,25 +42,4 @@ public class NicRulesTests
     [TestCase("10.0.0.1/24", false)]
     [TestCase("10.0.0.1 OR 1=1", false)]
     public void Ip_filter(string text, bool valid) => Assert.That(NetworkEndpoints.IsIPv4(text), Is.EqualTo(valid));
-}
-
-public class TaskFailuresTests
-{
-    [TestCase(StatusCode.FailedPrecondition, true, 40908)]
-    [TestCase(StatusCode.FailedPrecondition, false, 40904)]
-    [TestCase(StatusCode.DeadlineExceeded, true, 50401)]
-    [TestCase(StatusCode.Unavailable, false, 50302)]
-    [TestCase(StatusCode.AlreadyExists, false, 40904)]
-    [TestCase(StatusCode.Internal, false, 50200)]
-    public void Agent_failure_survives_the_task_record_as_its_api_code(StatusCode status, bool detaching, int expected)
-    {
-        var failure = TaskFailures.From(new AgentException("http://h:1", "DetachDisk", status, "guest kept vdb"), detaching);
-        var error = TaskFailures.ToApiError(failure.Message);
-        Assert.That((int)error.Code, Is.EqualTo(expected));
-        Assert.That(error.Message, Does.Contain("guest kept vdb"));
-    }
-
-    [Test]
-    public void Detach_refusal_answers_409() =>
-        Assert.That(ApiErrorCode.DeviceStillAttached.HttpStatus(), Is.EqualTo(409));
 }

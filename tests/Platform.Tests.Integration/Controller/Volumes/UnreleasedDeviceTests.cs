@@ -39,7 +39,17 @@ public sealed class UnreleasedDeviceTests : ControllerTestBase
         Assert.That(await Virsh("dumpxml", instanceId), Does.Contain($"volumes/{volumeId}"), "libvirt still has the disk");
         Assert.That(await ScalarAsync<string>("SELECT status FROM volumes WHERE volume_id = @v", ("v", volumeId)), Is.EqualTo("in-use"));
         Assert.That(await ScalarAsync<string>("SELECT instance_id FROM volumes WHERE volume_id = @v", ("v", volumeId)), Is.EqualTo(instanceId));
-        Assert.That(await ScalarAsync<string>("SELECT error FROM volumes WHERE volume_id = @v", ("v", volumeId)), Does.StartWith("device still attached"));
+        // The kind is the task's error_code; the message is the plain sentence, where the request read it.
+        var volumeError = await ScalarAsync<string>("SELECT error FROM volumes WHERE volume_id = @v", ("v", volumeId));
+        Assert.That(unmount.Message, Does.EndWith(volumeError!));
+        Assert.That(volumeError, Does.Not.StartWith("device still attached:"));
+        var unmountTask = (await Api.GetAsync("/api/v1/tasks/list", ("resource_id", volumeId), ("state", "failed"))).Ok().GetProperty("items")[0];
+        Assert.That((unmountTask.GetProperty("error_code").GetInt32(), unmountTask.GetProperty("error").GetString()), Is.EqualTo((40908, volumeError)));
+        Assert.That(await ScalarAsync<string>("SELECT error_code FROM tasks WHERE task_id = @t", ("t", unmountTask.GetProperty("task_id").GetString()!)),
+            Is.EqualTo("device_still_attached"));
+        var unmountAudit = (await Api.GetAsync("/api/v1/audit/list", ("resource_id", volumeId), ("action", "volume.unmount"))).Ok().GetProperty("items");
+        Assert.That(unmountAudit.EnumerateArray().Select(e => e.GetProperty("outcome").GetString()), Is.EqualTo(new[] { "failed", "accepted" }));
+        Assert.That(unmountAudit[0].GetProperty("error_code").GetInt32(), Is.EqualTo(40908));
         var delete = await Api.PostAsync("/api/v1/volume/delete", new { volume_id = volumeId });
         Assert.That((delete.Status, delete.Code), Is.EqualTo((HttpStatusCode.Conflict, 40902)), delete.ToString());
 
@@ -50,6 +60,8 @@ public sealed class UnreleasedDeviceTests : ControllerTestBase
         Assert.That((detach.Status, detach.Code), Is.EqualTo((HttpStatusCode.Conflict, 40908)), detach.ToString());
         Assert.That(await Virsh("dumpxml", instanceId), Does.Contain(nic.GetProperty("mac").GetString()!));
         Assert.That(await ScalarAsync<string>("SELECT status FROM network_interfaces WHERE nic_id = @n", ("n", nicId)), Is.EqualTo("attached"));
+        Assert.That(await ScalarAsync<string>("SELECT error_code FROM audit_events WHERE resource_id = @n AND action = 'network.detach' AND outcome = 'failed'", ("n", nicId)),
+            Is.EqualTo("device_still_attached"));
         Assert.That(await ScalarAsync<long>("SELECT count(*) FROM resource_locks"), Is.Zero);
     }
 

@@ -1,0 +1,44 @@
+namespace Platform.Controller.Audit;
+
+/// <summary>
+/// What a mutating request did to which resource, and who asked; <paramref name="Detail"/> is
+/// serialised into audit_events.detail (write its members in snake_case).
+/// </summary>
+internal sealed record AuditEvent(string Action, string ResourceId, Caller Caller, object? Detail = null);
+
+internal static class AuditOutcomes
+{
+    /// <summary>The request was accepted and its task created; a second row tells how the task ended.</summary>
+    public const string Accepted = "accepted";
+    public const string Succeeded = "succeeded";
+    public const string Failed = "failed";
+}
+
+/// <summary>The audited operations, named after their REST paths.</summary>
+internal static class AuditActions
+{
+    public const string ImageCreate = "images.create";
+    public const string ImageRegister = "images.register";
+    public const string ImageUpdate = "images.update";
+    public const string ImageDelete = "images.delete";
+    public const string VolumeCreate = "volume.create";
+    public const string VolumeMount = "volume.mount";
+    public const string VolumeUnmount = "volume.unmount";
+    public const string VolumeDelete = "volume.delete";
+    public const string NetworkCreate = "network.create";
+    public const string NetworkAttach = "network.attach";
+    public const string NetworkDetach = "network.detach";
+    public const string NetworkDelete = "network.delete";
+    public const string InstanceCreate = "instance.create";
+    public const string InstanceTurnOn = "instance.turnon";
+    public const string InstanceTurnOff = "instance.turnoff";
+    public const string InstanceDestroy = "instance.destroy";
+
+    public static readonly IReadOnlyList<string> All =
+    [
+        ImageCreate, ImageRegister, ImageUpdate, ImageDelete,
+        VolumeCreate, VolumeMount, VolumeUnmount, VolumeDelete,
+        NetworkCreate, NetworkAttach, NetworkDetach, NetworkDelete,
+        InstanceCreate, InstanceTurnOn, InstanceTurnOff, InstanceDestroy,
+    ];
+}

@@ -1,0 +1,28 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace Platform.Controller.Audit;
+
+/// <summary>
+/// Who made a request, as far as the controller can tell without authentication: the peer
+/// address, the request id (the caller's X-Request-Id, else the server's own) and the W3C
+/// trace id, so an audit row can be matched with the caller's and the controller's logs.
+/// </summary>
+internal sealed partial record Caller(string? RemoteAddress, string RequestId, string? TraceId)
+{
+    public const string RequestIdHeader = "X-Request-Id";
+
+    public static Caller Of(HttpRequest http)
+    {
+        var given = http.Headers[RequestIdHeader].ToString();
+        var trace = Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity ? activity.TraceId.ToHexString() : null;
+        return new Caller(
+            http.HttpContext.Connection.RemoteIpAddress?.ToString(),
+            // Only an id that is safe to store and show; anything else is replaced, not refused.
+            RequestIdPattern().IsMatch(given) ? given : http.HttpContext.TraceIdentifier,
+            trace);
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9._:/+=-]{1,128}$")]
+    private static partial Regex RequestIdPattern();
+}
