@@ -68,7 +68,8 @@ exec sleep 2147483647
 '
 
 # What the image is made of besides the kernel: this script, busybox and syslinux.
-inputs_hash() { sha256sum "$0" /bin/busybox "$(command -v syslinux)" | sha256sum | cut -c1-12; }
+# Contents only: sha256sum's lines carry the file names, and two checkouts of one script must share the image.
+inputs_hash() { cat "$0" /bin/busybox "$(command -v syslinux)" | sha256sum | cut -c1-12; }
 
 # The kernel package linux-image-amd64 points at now, e.g. linux-image-6.1.0-56-amd64.
 # apt-cache takes ~1 s here (no pkgcache.bin), so the answer is remembered for as long
@@ -232,8 +233,9 @@ cmd_build() {
         kit=$(kernel_kit "$pkg" "$kver")
         make_initramfs "$kit" "$GUEST_TMP/initrd.gz"
         make_disk "$kit" "$GUEST_TMP/initrd.gz" "$GUEST_TMP/disk.raw"
-        # Older images and kernel kits are dead weight once a new image exists.
-        find "$GUEST_CACHE" -maxdepth 1 -name 'guest-*.raw' -delete
+        # Older images and kernel kits are dead weight once a new image exists; an image built
+        # in the last day may still be another environment's (a checkout with other inputs).
+        find "$GUEST_CACHE" -maxdepth 1 -name 'guest-*.raw' -mmin +1440 -delete
         find "$GUEST_CACHE" -maxdepth 1 -type d -name 'kernel-*' ! -path "$kit" -exec rm -rf {} +
         mv "$GUEST_TMP/disk.raw" "$image"
         pl_log "built $image in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s (modules: $(tr '\n' ' ' < "$kit/modules/load.order"))"
