@@ -4,11 +4,13 @@ namespace Platform.Tests.Integration.Controller;
 
 /// <summary>
 /// The published controller (<c>$PLATFORM_TEST_STATE/bin/controller</c>) as a private process:
-/// its own database, empty config dir, free REST and gRPC ports on 127.0.0.1. Started when
-/// /healthz answers 200 (migrations applied); stopped with SIGTERM, or killed like a crash.
+/// its own database, empty config dir, free REST and gRPC ports on 127.0.0.1; the gRPC endpoint
+/// is https:// when the settings give it a certificate. Started when /healthz answers 200
+/// (migrations applied); stopped with SIGTERM, or killed like a crash.
 /// </summary>
 internal sealed class ControllerProcess : IAsyncDisposable
 {
+    private const string GrpcCertificate = "Kestrel:Endpoints:Grpc:Certificate:Path";
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(20);
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
 
@@ -38,7 +40,7 @@ internal sealed class ControllerProcess : IAsyncDisposable
         var dll = TestEnvironment.RequireFile(Path.Combine(TestEnvironment.BinDirectory, "controller", "Platform.Controller.dll"), "the published controller");
         var directory = System.IO.Directory.CreateTempSubdirectory("platform-controller-").FullName;
         restUrl ??= $"http://127.0.0.1:{DaemonProcess.FreeLoopbackPort()}";
-        grpcUrl ??= $"http://127.0.0.1:{DaemonProcess.FreeLoopbackPort()}";
+        grpcUrl ??= $"{(settings.ContainsKey(GrpcCertificate) ? "https" : "http")}://127.0.0.1:{DaemonProcess.FreeLoopbackPort()}";
         var environment = new Dictionary<string, string>
         {
             ["PLATFORM_CONFIG_DIR"] = directory,
