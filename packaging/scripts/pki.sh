@@ -33,10 +33,14 @@ ensure_ca() {
     rm -f "$PKI"/*.ext
 }
 
-# extensions NAME USAGES: the X.509v3 extensions of a leaf certificate, one per line.
+# extensions USAGES: the X.509v3 extensions of a leaf certificate, one per line.
 extensions() {
     local usages=$1 san="IP:127.0.0.1,IP:::1,DNS:localhost"
-    [ -z "${PLATFORM_HOST_IP:-}" ] || san="$san,IP:$PLATFORM_HOST_IP"
+    if [ -n "${PLATFORM_HOST_IP:-}" ]; then
+        # It lands in an openssl extensions file: an address, nothing that could add a line.
+        [[ $PLATFORM_HOST_IP =~ ^[0-9A-Fa-f.:]+$ ]] || pl_die "PLATFORM_HOST_IP is not an IP address: $PLATFORM_HOST_IP"
+        san="$san,IP:$PLATFORM_HOST_IP"
+    fi
     printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature" \
         "extendedKeyUsage=$usages" "subjectAltName=$san"
 }
