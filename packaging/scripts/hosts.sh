@@ -2,17 +2,26 @@
 # The platform's own daemons: one agent and the controller, run from a published build
 # ($PLATFORM_BIN, default $PLATFORM_STATE/bin) and configured through
 # $PLATFORM_STATE/etc/*.json, the same files /etc/platform holds on a real host.
+# Controller and agent speak gRPC to each other over mutual TLS only, with certificates of
+# the platform CA that pki.sh keeps in $PLATFORM_STATE/etc/pki.
 # usage: hosts.sh start|stop|status
 . "$(dirname "$0")/lib.sh"
 
 PLATFORM_BIN=${PLATFORM_BIN:-$PLATFORM_STATE/bin}
 ETC=$PLATFORM_STATE/etc
+PKI=$ETC/pki
 RUN=$PLATFORM_STATE/run
 HOSTS_ENV=$PLATFORM_STATE/hosts.env
 AGENT_URL=http://127.0.0.1:$PL_AGENT_HTTP_PORT
-AGENT_GRPC=http://127.0.0.1:$PL_AGENT_GRPC_PORT
+AGENT_GRPC=https://127.0.0.1:$PL_AGENT_GRPC_PORT
 CONTROLLER_URL=http://127.0.0.1:$PL_CONTROLLER_PORT
-CONTROLLER_GRPC=http://127.0.0.1:$PL_CONTROLLER_GRPC_PORT
+CONTROLLER_GRPC=https://127.0.0.1:$PL_CONTROLLER_GRPC_PORT
+
+# tls_client_json NAME: the client side of mutual TLS for daemon NAME (a GrpcClientTlsOptions object).
+tls_client_json() {
+    printf '{ "CertificateAuthority": %s, "CertificatePath": %s, "KeyPath": %s }' \
+        "$(pl_json_string "$PKI/ca.crt")" "$(pl_json_string "$PKI/$1.crt")" "$(pl_json_string "$PKI/$1.key")"
+}
 
 write_config() {
     pl_load_env "$PLATFORM_STATE/postgres.env" || pl_die "PostgreSQL is not running (no postgres.env)"
@@ -23,21 +32,27 @@ write_config() {
 {
   "Kestrel": { "Endpoints": {
     "Http": { "Url": $(pl_json_string "$AGENT_URL"), "Protocols": "Http1" },
-    "Grpc": { "Url": $(pl_json_string "$AGENT_GRPC"), "Protocols": "Http2" }
+    "Grpc": { "Url": $(pl_json_string "$AGENT_GRPC"), "Protocols": "Http2",
+              "Certificate": { "Path": $(pl_json_string "$PKI/agent.crt"), "KeyPath": $(pl_json_string "$PKI/agent.key") } }
   } },
+  "Grpc": { "ClientCertificateAuthority": $(pl_json_string "$PKI/ca.crt") },
   "Transfer": { "Directory": $(pl_json_string "$PLATFORM_STATE/agent/transfer") },
   "Operations": { "JournalPath": $(pl_json_string "$PLATFORM_STATE/agent/operations.journal") },
   "Compute": { "LibvirtUri": $(pl_json_string "$PLATFORM_LIBVIRT_URI"), "Bridge": $(pl_json_string "$PLATFORM_BRIDGE") },
   "Storage": { "CephConf": $(pl_json_string "$PLATFORM_CEPH_CONF"), "CephUser": $(pl_json_string "$PLATFORM_CEPH_USER") },
-  "Registration": { "ControllerUrl": $(pl_json_string "$CONTROLLER_GRPC"), "HostIp": "127.0.0.1" }
+  "Registration": { "ControllerUrl": $(pl_json_string "$CONTROLLER_GRPC"), "HostIp": "127.0.0.1",
+    "Tls": $(tls_client_json agent) }
 }
 JSON
     cat > "$ETC/controller.json" <<JSON
 {
   "Kestrel": { "Endpoints": {
     "Rest": { "Url": $(pl_json_string "$CONTROLLER_URL"), "Protocols": "Http1AndHttp2" },
-    "Grpc": { "Url": $(pl_json_string "$CONTROLLER_GRPC"), "Protocols": "Http2" }
+    "Grpc": { "Url": $(pl_json_string "$CONTROLLER_GRPC"), "Protocols": "Http2",
+              "Certificate": { "Path": $(pl_json_string "$PKI/controller.crt"), "KeyPath": $(pl_json_string "$PKI/controller.key") } }
   } },
+  "Grpc": { "ClientCertificateAuthority": $(pl_json_string "$PKI/ca.crt") },
+  "Agents": { "Tls": $(tls_client_json controller) },
   "ConnectionStrings": { "Inventory": $(pl_json_string "$PLATFORM_PG_CONNECTION") }
 }
 JSON
@@ -67,13 +82,16 @@ start_daemon() {
 
 start() {
     install -d -m 0755 "$PLATFORM_STATE/log" "$RUN"
+    "$PL_SCRIPTS/pki.sh" ensure
     write_config
     # The controller first: the agent registers with it on start (it retries when the
     # controller is not there yet, but this way its first attempt succeeds).
     start_daemon controller Platform.Controller.dll "$CONTROLLER_URL"
     start_daemon agent Platform.Agent.dll "$AGENT_URL"
+    # The operator's certificate: what a tool (or a test) presents to call the agent by hand.
     pl_write_env "$HOSTS_ENV" "PLATFORM_AGENT_URL=$AGENT_URL" "PLATFORM_AGENT_GRPC=$AGENT_GRPC" \
-        "PLATFORM_CONTROLLER_URL=$CONTROLLER_URL" "PLATFORM_CONTROLLER_GRPC=$CONTROLLER_GRPC"
+        "PLATFORM_CONTROLLER_URL=$CONTROLLER_URL" "PLATFORM_CONTROLLER_GRPC=$CONTROLLER_GRPC" \
+        "PLATFORM_TLS_CA=$PKI/ca.crt" "PLATFORM_TLS_CLIENT_CERT=$PKI/admin.crt" "PLATFORM_TLS_CLIENT_KEY=$PKI/admin.key"
 }
 
 stop() {

@@ -17,8 +17,8 @@ PACKAGES=(
     busybox-static syslinux syslinux-common dosfstools mtools cpio xz-utils
     # gRPC interop peers and the official reflection/health protos
     python3-grpcio python3-grpc-tools python3-protobuf grpc-proto protobuf-compiler
-    # what the scripts themselves use
-    iproute2 util-linux uuid-runtime procps curl ca-certificates
+    # what the scripts themselves use (openssl: the platform CA and the daemons' certificates)
+    iproute2 util-linux uuid-runtime procps curl ca-certificates openssl
 )
 # The Node interop peer (tests/interop/node) needs node and npm; a node already on PATH,
 # from whatever distribution, is used as it is.

@@ -1,9 +1,9 @@
-using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Platform.Agent.Host;
 using Platform.Agent.Operations;
 using Platform.Agent.Storage.Commands;
 using Platform.Agent.Transfer;
 using Platform.Grpc;
+using Platform.Grpc.Server;
 using Platform.Grpc.Services;
 using Platform.Grpc.Services.Health;
 using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
@@ -34,11 +34,7 @@ internal static class AgentGrpcExtensions
         if (!string.IsNullOrWhiteSpace(options.ClientCertificateAuthority))
         {
             var authority = PinnedCertificateAuthority.FromPemFile(options.ClientCertificateAuthority);
-            builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https =>
-            {
-                https.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
-                https.ClientCertificateValidation = (certificate, _, errors) => authority.Validates(certificate, errors & ~System.Net.Security.SslPolicyErrors.RemoteCertificateChainErrors);
-            }));
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https => https.RequireClientCertificateFrom(authority)));
         }
         return builder;
     }

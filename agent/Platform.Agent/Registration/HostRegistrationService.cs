@@ -41,7 +41,7 @@ internal sealed partial class HostRegistrationService(
         var controllerUrl = settings.ControllerUrl!;
         LogStarting(logger, controllerUrl, settings.HostId!, settings.AdvertisedEndpoint!);
 
-        using var channel = GrpcChannel.ForAddress(controllerUrl);
+        using var channel = GrpcChannel.ForAddress(controllerUrl, settings.Tls.CreateChannelOptions());
         var client = new HostRegistry.HostRegistryClient(channel);
         var backoff = new RetryBackoff();
         var registered = false;

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+
 namespace Platform.Agent.Registration;
 
 internal static class RegistrationExtensions
@@ -19,7 +21,28 @@ internal static class RegistrationExtensions
                 options => !options.Enabled || !string.IsNullOrWhiteSpace(options.AdvertisedEndpoint),
                 "Registration:AdvertisedEndpoint is needed when Kestrel has no endpoint named Grpc")
             .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<RegistrationOptions>, RegistrationTlsValidation>();
         builder.Services.AddHostedService<HostRegistrationService>();
         return builder;
+    }
+}
+
+/// <summary>Registration:Tls complete, its files loadable, and used: certificates on an http:// URL would silently leave the agent talking h2c.</summary>
+internal sealed class RegistrationTlsValidation : IValidateOptions<RegistrationOptions>
+{
+    private const string Section = RegistrationOptions.Section + ":Tls";
+
+    public ValidateOptionsResult Validate(string? name, RegistrationOptions options)
+    {
+        if (!options.Enabled)
+        {
+            return ValidateOptionsResult.Success;
+        }
+        var problems = options.Tls.Problems(Section).ToList();
+        if (options.Tls.Enabled && !options.ControllerUrl!.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+        {
+            problems.Add($"{Section} is set, so {RegistrationOptions.Section}:ControllerUrl must be an https:// URL");
+        }
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }

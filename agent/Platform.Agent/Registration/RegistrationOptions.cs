@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
+using Platform.Grpc;
 
 namespace Platform.Agent.Registration;
 
@@ -40,6 +41,12 @@ internal sealed class RegistrationOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
     public TimeSpan QueryDeadline { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Mutual TLS towards the controller: the platform CA its certificate must chain to, and this
+    /// agent's own certificate and key (the controller admits only agents the CA issued).
+    /// </summary>
+    public GrpcClientTlsOptions Tls { get; set; } = new();
 
     public bool Enabled => !string.IsNullOrWhiteSpace(ControllerUrl);
 

@@ -5,13 +5,17 @@ using Platform.Grpc;
 
 namespace Platform.Controller.Agents;
 
-/// <summary>One channel per agent endpoint for the life of the process (HTTP/2 connections are reused).</summary>
+/// <summary>
+/// One channel per agent endpoint for the life of the process (HTTP/2 connections are reused),
+/// all with the TLS settings of Agents:Tls (checked at start-up).
+/// </summary>
 internal sealed class AgentClients(IOptions<AgentOptions> options, TimeProvider clock) : IDisposable
 {
     private readonly ConcurrentDictionary<string, GrpcChannel> _channels = new(StringComparer.Ordinal);
+    private readonly GrpcChannelOptions _channelOptions = options.Value.Tls.CreateChannelOptions();
 
     public AgentClient For(string endpoint) =>
-        new(endpoint, _channels.GetOrAdd(endpoint, e => GrpcChannel.ForAddress(e)), options.Value, clock);
+        new(endpoint, _channels.GetOrAdd(endpoint, e => GrpcChannel.ForAddress(e, _channelOptions)), options.Value, clock);
 
     public void Dispose()
     {

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Options;
+using Platform.Grpc;
+
 namespace Platform.Controller.Agents;
 
 internal sealed class AgentOptions
@@ -9,4 +12,20 @@ internal sealed class AgentOptions
 
     /// <summary>Deadline of mutations (clone, define+start, hot-plug, ACPI shutdown).</summary>
     public TimeSpan MutationTimeout { get; set; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>
+    /// Mutual TLS towards every agent: the platform CA agents' certificates must chain to, and the
+    /// controller's client certificate and key. When set, agents must advertise https:// endpoints.
+    /// </summary>
+    public GrpcClientTlsOptions Tls { get; set; } = new();
+}
+
+/// <summary>Agents:Tls complete and its files loadable, at start-up rather than at the first agent call.</summary>
+internal sealed class AgentTlsValidation : IValidateOptions<AgentOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AgentOptions options)
+    {
+        var problems = options.Tls.Problems($"{AgentOptions.Section}:Tls");
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
 }

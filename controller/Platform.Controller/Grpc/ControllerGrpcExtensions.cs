@@ -1,16 +1,38 @@
 using Platform.Controller.Hosts;
 using Platform.Grpc;
+using Platform.Grpc.Server;
 using Platform.Grpc.Services;
 
 namespace Platform.Controller.Grpc;
 
 internal static class ControllerGrpcExtensions
 {
-    /// <summary>The gRPC server agents call (registration, heartbeats), with health and reflection.</summary>
+    private const string GrpcEndpoint = "Grpc";
+
+    /// <summary>
+    /// The gRPC server agents call (registration, heartbeats), with health and reflection. With
+    /// Grpc:ClientCertificateAuthority set, the Kestrel endpoint "Grpc" (https://) admits only
+    /// agents presenting a certificate from that CA; the REST endpoint is left as it is.
+    /// </summary>
     public static WebApplicationBuilder AddControllerGrpc(this WebApplicationBuilder builder)
     {
         builder.Services.AddGrpcServer(_ => { });
         builder.Services.AddGrpcStandardServices();
+
+        var authorityFile = builder.Configuration[$"{GrpcEndpoint}:ClientCertificateAuthority"];
+        if (!string.IsNullOrWhiteSpace(authorityFile))
+        {
+            var url = builder.Configuration[$"Kestrel:Endpoints:{GrpcEndpoint}:Url"];
+            if (url is null || !url.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+            {
+                // A configuration mistake, not a runtime condition: starting would serve registration in the clear.
+                throw new InvalidOperationException($"Grpc:ClientCertificateAuthority is set, so Kestrel:Endpoints:Grpc:Url must be https:// (it is '{url}')");
+            }
+            var authority = PinnedCertificateAuthority.FromPemFile(authorityFile);
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel
+                .Configure(builder.Configuration.GetSection("Kestrel"), reloadOnChange: false)
+                .Endpoint(GrpcEndpoint, endpoint => endpoint.HttpsOptions.RequireClientCertificateFrom(authority)));
+        }
         return builder;
     }
 

@@ -1,11 +1,12 @@
 using Microsoft.Extensions.Options;
 using Platform.Contracts.Controller.V1;
+using Platform.Controller.Agents;
 using Platform.Grpc;
 
 namespace Platform.Controller.Hosts;
 
 /// <summary>The controller's side of agent registration and heartbeats.</summary>
-internal sealed partial class HostRegistryService(HostStore hosts, IOptions<HostsOptions> options, ILogger<HostRegistryService> logger)
+internal sealed partial class HostRegistryService(HostStore hosts, IOptions<HostsOptions> options, IOptions<AgentOptions> agents, ILogger<HostRegistryService> logger)
     : HostRegistry.HostRegistryBase
 {
     public override async Task<RegisterHostResponse> RegisterHost(RegisterHostRequest request, ServerCallContext context)
@@ -14,6 +15,11 @@ internal sealed partial class HostRegistryService(HostStore hosts, IOptions<Host
         if (problems.Count > 0)
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, string.Join("; ", problems)));
+        }
+        if (agents.Value.Tls.Enabled && !request.GrpcEndpoint.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+        {
+            // Commands to an h2c endpoint would bypass the mutual TLS this controller is set up for.
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"this controller calls agents over mutual TLS only; grpc_endpoint {request.GrpcEndpoint} must be https://"));
         }
         await hosts.UpsertAsync(new HostRegistration(
             request.HostId, request.Hostname, request.GrpcEndpoint, request.HostIp, (int)request.Cpus,

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Platform.Controller.Agents;
 
 namespace Platform.Controller.Hosts;
@@ -7,7 +8,10 @@ internal static class HostsExtensions
     public static WebApplicationBuilder AddHosts(this WebApplicationBuilder builder)
     {
         builder.Services.Configure<HostsOptions>(builder.Configuration.GetSection(HostsOptions.Section));
-        builder.Services.Configure<AgentOptions>(builder.Configuration.GetSection(AgentOptions.Section));
+        builder.Services.AddOptions<AgentOptions>()
+            .Bind(builder.Configuration.GetSection(AgentOptions.Section))
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<AgentOptions>, AgentTlsValidation>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<HostStore>();
         builder.Services.AddSingleton<Scheduler>();

@@ -1,23 +1,24 @@
-using System.Diagnostics;
-using System.Text;
-using Platform.Tests.Integration.Grpc;
 using Platform.Tests.Integration.Infrastructure;
 
 namespace Platform.Tests.Integration.Controller;
 
 /// <summary>
 /// The published controller (<c>$PLATFORM_TEST_STATE/bin/controller</c>) as a private process:
-/// its own database, empty config dir, free REST and gRPC ports on 127.0.0.1. Started when
-/// /healthz answers 200 (migrations applied); stopped with SIGTERM, or killed like a crash.
+/// its own database, empty config dir, free REST and gRPC ports on 127.0.0.1; the gRPC endpoint
+/// is https:// when the settings give it a certificate. Started when /healthz answers 200
+/// (migrations applied); stopped with SIGTERM, or killed like a crash.
 /// </summary>
 internal sealed class ControllerProcess : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
+    private const string GrpcCertificate = "Kestrel:Endpoints:Grpc:Certificate:Path";
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(20);
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
 
-    private ControllerProcess(Process process, string directory, string restUrl, string grpcUrl)
+    private readonly DaemonProcess _daemon;
+
+    private ControllerProcess(DaemonProcess daemon, string directory, string restUrl, string grpcUrl)
     {
-        _process = process;
+        _daemon = daemon;
         Directory = directory;
         RestUrl = restUrl;
         GrpcUrl = grpcUrl;
@@ -29,70 +30,35 @@ internal sealed class ControllerProcess : IAsyncDisposable
 
     public string GrpcUrl { get; }
 
-    public int Pid => _process.Id;
+    public int Pid => _daemon.Pid;
 
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
-
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    public string Output => _daemon.Output;
 
     /// <summary>Starts a controller on <paramref name="connectionString"/>; <paramref name="restUrl"/>/<paramref name="grpcUrl"/> reuse a previous one's ports.</summary>
     public static async Task<ControllerProcess> StartAsync(string connectionString, IReadOnlyDictionary<string, string> settings, string? restUrl = null, string? grpcUrl = null)
     {
         var dll = TestEnvironment.RequireFile(Path.Combine(TestEnvironment.BinDirectory, "controller", "Platform.Controller.dll"), "the published controller");
         var directory = System.IO.Directory.CreateTempSubdirectory("platform-controller-").FullName;
-        restUrl ??= $"http://127.0.0.1:{AgentProcess.FreeLoopbackPort()}";
-        grpcUrl ??= $"http://127.0.0.1:{AgentProcess.FreeLoopbackPort()}";
-        var startInfo = new ProcessStartInfo("dotnet")
+        restUrl ??= $"http://127.0.0.1:{DaemonProcess.FreeLoopbackPort()}";
+        grpcUrl ??= $"{(settings.ContainsKey(GrpcCertificate) ? "https" : "http")}://127.0.0.1:{DaemonProcess.FreeLoopbackPort()}";
+        var environment = new Dictionary<string, string>
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
+            ["PLATFORM_CONFIG_DIR"] = directory,
+            [DaemonProcess.Setting("ConnectionStrings:Inventory")] = connectionString,
+            [DaemonProcess.Setting("Kestrel:Endpoints:Rest:Url")] = restUrl,
+            [DaemonProcess.Setting("Kestrel:Endpoints:Rest:Protocols")] = "Http1",
+            [DaemonProcess.Setting("Kestrel:Endpoints:Grpc:Url")] = grpcUrl,
+            [DaemonProcess.Setting("Kestrel:Endpoints:Grpc:Protocols")] = "Http2",
         };
-        startInfo.ArgumentList.Add(dll);
-        var environment = startInfo.Environment;
-        environment["PLATFORM_CONFIG_DIR"] = directory;
-        environment["PLATFORM_ConnectionStrings__Inventory"] = connectionString;
-        environment["PLATFORM_Kestrel__Endpoints__Rest__Url"] = restUrl;
-        environment["PLATFORM_Kestrel__Endpoints__Rest__Protocols"] = "Http1";
-        environment["PLATFORM_Kestrel__Endpoints__Grpc__Url"] = grpcUrl;
-        environment["PLATFORM_Kestrel__Endpoints__Grpc__Protocols"] = "Http2";
         foreach (var (key, value) in settings)
         {
-            environment["PLATFORM_" + key.Replace(":", "__", StringComparison.Ordinal)] = value;
+            environment[DaemonProcess.Setting(key)] = value;
         }
 
-        var process = Process.Start(startInfo) ?? throw new InvalidOperationException("could not start dotnet");
-        process.StandardInput.Close();
-        var controller = new ControllerProcess(process, directory, restUrl, grpcUrl);
-        process.OutputDataReceived += (_, e) => controller.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => controller.Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var controller = new ControllerProcess(DaemonProcess.Start("controller", dll, environment), directory, restUrl, grpcUrl);
         try
         {
-            await Eventually.HoldsAsync(async () =>
-            {
-                Assert.That(process.HasExited, Is.False, () => $"controller exited with {process.ExitCode}: {controller.Output}");
-                try
-                {
-                    using var response = await Http.GetAsync(new Uri($"{restUrl}/healthz"));
-                    return response.IsSuccessStatusCode;
-                }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-                {
-                    return false;
-                }
-            }, TimeSpan.FromSeconds(60), $"private controller healthy at {restUrl}");
+            await controller._daemon.WaitUntilAsync(controller.IsHealthyAsync, TimeSpan.FromSeconds(60), $"private controller healthy at {restUrl}");
         }
         catch
         {
@@ -103,60 +69,32 @@ internal sealed class ControllerProcess : IAsyncDisposable
     }
 
     /// <summary>SIGKILL: nothing of the controller runs on the way out.</summary>
-    public async Task KillAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill();
-        }
-        await _process.WaitForExitAsync();
-    }
+    public Task KillAsync() => _daemon.KillAsync();
 
-    public async Task StopAsync()
-    {
-        if (_process.HasExited)
-        {
-            return;
-        }
-        Signals.Terminate(_process.Id);
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        try
-        {
-            await _process.WaitForExitAsync(deadline.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-            throw new TimeoutException($"controller {_process.Id} did not stop within 20 s of SIGTERM: {Output}");
-        }
-    }
+    public Task StopAsync() => _daemon.StopAsync(StopTimeout);
 
     public async ValueTask DisposeAsync()
     {
         try
         {
-            await StopAsync();
+            await _daemon.DisposeAsync(StopTimeout);
         }
         finally
         {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-            _process.Dispose();
             System.IO.Directory.Delete(Directory, recursive: true);
         }
     }
 
-    private void Append(string? line)
+    private async Task<bool> IsHealthyAsync()
     {
-        if (line is not null)
+        try
         {
-            lock (_output)
-            {
-                _output.AppendLine(line);
-            }
+            using var response = await Http.GetAsync(new Uri($"{RestUrl}/healthz"));
+            return response.IsSuccessStatusCode;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return false;
         }
     }
 }

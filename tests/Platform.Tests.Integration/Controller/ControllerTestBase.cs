@@ -8,7 +8,8 @@ namespace Platform.Tests.Integration.Controller;
 /// <summary>
 /// A private controller on its own fresh database in the test PostgreSQL, and a private agent
 /// on the test libvirtd and Ceph that registers with it: the whole platform of one host,
-/// driven through REST only and checked independently with SQL, virsh and rbd.
+/// driven through REST only and checked independently with SQL, virsh and rbd. Controller and
+/// agents speak gRPC over mutual TLS with certificates of the fixture's own platform CA.
 /// </summary>
 public abstract class ControllerTestBase
 {
@@ -18,11 +19,14 @@ public abstract class ControllerTestBase
     private readonly CleanupSteps _cleanup = new();
     private ControllerProcess? _controller;
     private AgentProcess? _agent;
+    private PlatformCertificates? _certificates;
     private string _adminConnection = null!;
 
     internal ComponentSettings Ceph { get; private set; } = null!;
 
     protected string LibvirtUri { get; private set; } = null!;
+
+    protected string Bridge { get; private set; } = null!;
 
     protected string DatabaseName { get; private set; } = null!;
 
@@ -40,15 +44,18 @@ public abstract class ControllerTestBase
 
     internal ControllerProcess Controller => _controller ?? throw new InvalidOperationException("no controller");
 
-    /// <summary>Settings the controller starts with (short heartbeats so host-down shows quickly).</summary>
-    protected virtual IReadOnlyDictionary<string, string> ControllerSettings => new Dictionary<string, string>
-    {
-        ["Hosts:HeartbeatInterval"] = "00:00:01",
-        ["Hosts:DownAfter"] = "00:00:06",
-        ["Tasks:Lease"] = "00:00:06",
-        ["Tasks:PollInterval"] = "00:00:01",
-        ["Reconciliation:Interval"] = "00:00:02",
-    };
+    internal PlatformCertificates Certificates => _certificates ?? throw new InvalidOperationException("no certificates");
+
+    /// <summary>Settings the controller starts with (mutual TLS; short heartbeats so host-down shows quickly).</summary>
+    protected virtual IReadOnlyDictionary<string, string> ControllerSettings =>
+        new Dictionary<string, string>(Certificates.ControllerSettings(Certificates.Controller))
+        {
+            ["Hosts:HeartbeatInterval"] = "00:00:01",
+            ["Hosts:DownAfter"] = "00:00:06",
+            ["Tasks:Lease"] = "00:00:06",
+            ["Tasks:PollInterval"] = "00:00:01",
+            ["Reconciliation:Interval"] = "00:00:02",
+        };
 
     [OneTimeSetUp]
     public async Task StartPlatformAsync()
@@ -57,6 +64,7 @@ public abstract class ControllerTestBase
         Ceph = TestEnvironment.Require("ceph");
         var libvirt = TestEnvironment.Require("libvirt");
         LibvirtUri = libvirt["PLATFORM_LIBVIRT_URI"];
+        Bridge = libvirt["PLATFORM_BRIDGE"];
         WorkDirectory = Directory.CreateDirectory(Path.Combine(TestEnvironment.StateDirectory, "tests", "controller-" + Guid.NewGuid().ToString("N")[..12])).FullName;
 
         _adminConnection = postgres["PLATFORM_PG_CONNECTION"];
@@ -69,11 +77,12 @@ public abstract class ControllerTestBase
         }
         var connection = new NpgsqlConnectionStringBuilder(_adminConnection) { Database = DatabaseName }.ConnectionString;
         Database = NpgsqlDataSource.Create(connection);
+        _certificates = PlatformCertificates.Create();
         _controller = await ControllerProcess.StartAsync(connection, ControllerSettings);
         Api = new RestClient(_controller.RestUrl);
 
         HostId = "host-" + Guid.NewGuid().ToString("N")[..8];
-        _agent = await StartHostAgentAsync(HostId, LibvirtUri, libvirt["PLATFORM_BRIDGE"], WorkDirectory);
+        _agent = await StartHostAgentAsync(HostId, LibvirtUri, Bridge, WorkDirectory);
         await Eventually.HoldsAsync(async () => await HostStatusAsync(HostId) == "up", TimeSpan.FromSeconds(30), $"host {HostId} registered and up");
     }
 
@@ -82,24 +91,25 @@ public abstract class ControllerTestBase
     /// journal and serial logs in <paramref name="workDirectory"/>, registering with the controller.
     /// </summary>
     internal async Task<AgentProcess> StartHostAgentAsync(string hostId, string libvirtUri, string bridge, string workDirectory) =>
-        await AgentProcess.StartAsync(new AgentProcessOptions
+        await AgentProcess.StartAsync(Certificates.AgentOptions(Certificates.Agent, Certificates.Agent, HostAgentEnvironment(hostId, libvirtUri, bridge, workDirectory)));
+
+    /// <summary>The PLATFORM_* settings of a host's agent, TLS aside.</summary>
+    internal Dictionary<string, string> HostAgentEnvironment(string hostId, string libvirtUri, string bridge, string workDirectory) =>
+        new()
         {
-            Environment = new Dictionary<string, string>
-            {
-                ["PLATFORM_Compute__LibvirtUri"] = libvirtUri,
-                ["PLATFORM_Compute__Bridge"] = bridge,
-                ["PLATFORM_Compute__DomainType"] = "qemu",
-                ["PLATFORM_Compute__SerialLogDirectory"] = workDirectory,
-                ["PLATFORM_Compute__DetachTimeout"] = "00:00:15",
-                ["PLATFORM_Compute__DetachAttempts"] = "2",
-                ["PLATFORM_Storage__CephConf"] = Ceph["PLATFORM_CEPH_CONF"],
-                ["PLATFORM_Storage__CephUser"] = Ceph["PLATFORM_CEPH_USER"],
-                ["PLATFORM_Operations__JournalPath"] = Path.Combine(workDirectory, "operations.journal"),
-                ["PLATFORM_Registration__ControllerUrl"] = Controller.GrpcUrl,
-                ["PLATFORM_Registration__HostId"] = hostId,
-                ["PLATFORM_Registration__HostIp"] = "127.0.0.1",
-            },
-        });
+            ["PLATFORM_Compute__LibvirtUri"] = libvirtUri,
+            ["PLATFORM_Compute__Bridge"] = bridge,
+            ["PLATFORM_Compute__DomainType"] = "qemu",
+            ["PLATFORM_Compute__SerialLogDirectory"] = workDirectory,
+            ["PLATFORM_Compute__DetachTimeout"] = "00:00:15",
+            ["PLATFORM_Compute__DetachAttempts"] = "2",
+            ["PLATFORM_Storage__CephConf"] = Ceph["PLATFORM_CEPH_CONF"],
+            ["PLATFORM_Storage__CephUser"] = Ceph["PLATFORM_CEPH_USER"],
+            ["PLATFORM_Operations__JournalPath"] = Path.Combine(workDirectory, "operations.journal"),
+            ["PLATFORM_Registration__ControllerUrl"] = Controller.GrpcUrl,
+            ["PLATFORM_Registration__HostId"] = hostId,
+            ["PLATFORM_Registration__HostIp"] = "127.0.0.1",
+        };
 
     /// <summary>SIGKILL the controller, as a crash would, and start a new one on the same database and ports.</summary>
     internal async Task KillAndRestartControllerAsync()
@@ -151,6 +161,15 @@ public abstract class ControllerTestBase
     public async Task StopPlatformAsync()
     {
         var steps = new CleanupSteps();
+        if (_certificates is not null)
+        {
+            // Pushed first, runs last: the daemons read their certificates until they stop.
+            steps.Push(() =>
+            {
+                _certificates.Dispose();
+                return Task.CompletedTask;
+            });
+        }
         if (DatabaseName is not null)
         {
             steps.Push(async () =>

@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
 using Platform.Tests.Integration.Infrastructure;
 
 namespace Platform.Tests.Integration.Grpc;
@@ -30,13 +26,14 @@ internal sealed record AgentProcessOptions
 /// </summary>
 internal sealed class AgentProcess : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
-    private int? _exitCode;
+    private static readonly TimeSpan DefaultStopTimeout = TimeSpan.FromSeconds(15);
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
 
-    private AgentProcess(Process process, string directory, string httpUrl, string grpcUrl)
+    private readonly DaemonProcess _daemon;
+
+    private AgentProcess(DaemonProcess daemon, string directory, string httpUrl, string grpcUrl)
     {
-        _process = process;
+        _daemon = daemon;
         Directory = directory;
         HttpUrl = httpUrl;
         GrpcUrl = grpcUrl;
@@ -53,23 +50,12 @@ internal sealed class AgentProcess : IAsyncDisposable
     /// <summary>http:// (h2c) or https:// (TLS) address of the gRPC endpoint.</summary>
     public string GrpcUrl { get; }
 
-    public int Pid => _process.Id;
+    public int Pid => _daemon.Pid;
 
-    public bool HasExited => _process.HasExited;
+    public bool HasExited => _daemon.HasExited;
 
     /// <summary>Standard output and error so far.</summary>
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
-
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    public string Output => _daemon.Output;
 
     public static async Task<AgentProcess> StartAsync(AgentProcessOptions? options = null)
     {
@@ -80,24 +66,18 @@ internal sealed class AgentProcess : IAsyncDisposable
         var httpUrl = $"http://127.0.0.1:{FreeLoopbackPort()}";
         var grpcUrl = $"{(options.ServerCertificate is null ? "http" : "https")}://127.0.0.1:{FreeLoopbackPort()}";
 
-        var startInfo = new ProcessStartInfo("dotnet")
+        var environment = new Dictionary<string, string>
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
+            ["PLATFORM_CONFIG_DIR"] = configDirectory,
+            ["PLATFORM_Kestrel__Endpoints__Http__Url"] = httpUrl,
+            ["PLATFORM_Kestrel__Endpoints__Grpc__Url"] = grpcUrl,
+            ["PLATFORM_Kestrel__Endpoints__Grpc__Protocols"] = "Http2",
+            ["PLATFORM_Transfer__Directory"] = Path.Combine(directory, "transfer"),
+            // Its own operation journal: the journal file is locked by the agent that has it open.
+            ["PLATFORM_Operations__JournalPath"] = Path.Combine(directory, "operations.journal"),
+            ["PLATFORM_Compute__LibvirtUri"] = $"qemu:///system?socket={directory}/no-libvirtd",
+            ["PLATFORM_Storage__CephConf"] = $"{directory}/no-ceph.conf",
         };
-        startInfo.ArgumentList.Add(agentDll);
-        var environment = startInfo.Environment;
-        environment["PLATFORM_CONFIG_DIR"] = configDirectory;
-        environment["PLATFORM_Kestrel__Endpoints__Http__Url"] = httpUrl;
-        environment["PLATFORM_Kestrel__Endpoints__Grpc__Url"] = grpcUrl;
-        environment["PLATFORM_Kestrel__Endpoints__Grpc__Protocols"] = "Http2";
-        environment["PLATFORM_Transfer__Directory"] = Path.Combine(directory, "transfer");
-        // Its own operation journal: the journal file is locked by the agent that has it open.
-        environment["PLATFORM_Operations__JournalPath"] = Path.Combine(directory, "operations.journal");
-        environment["PLATFORM_Compute__LibvirtUri"] = $"qemu:///system?socket={directory}/no-libvirtd";
-        environment["PLATFORM_Storage__CephConf"] = $"{directory}/no-ceph.conf";
         if (options.ServerCertificate is { } server)
         {
             environment["PLATFORM_Kestrel__Endpoints__Grpc__Certificate__Path"] = server.CertificatePath;
@@ -112,20 +92,10 @@ internal sealed class AgentProcess : IAsyncDisposable
             environment[key] = value;
         }
 
-        var process = Process.Start(startInfo) ?? throw new InvalidOperationException("could not start dotnet");
-        process.StandardInput.Close();
-        var agent = new AgentProcess(process, directory, httpUrl, grpcUrl);
-        process.OutputDataReceived += (_, e) => agent.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => agent.Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var agent = new AgentProcess(DaemonProcess.Start("agent", agentDll, environment), directory, httpUrl, grpcUrl);
         try
         {
-            await Eventually.HoldsAsync(async () =>
-            {
-                Assert.That(process.HasExited, Is.False, () => $"agent exited with {process.ExitCode}: {agent.Output}");
-                return await agent.AnswersHealthAsync();
-            }, options.StartTimeout, $"private agent answering {httpUrl}/healthz");
+            await agent._daemon.WaitUntilAsync(agent.AnswersHealthAsync, options.StartTimeout, $"private agent answering {httpUrl}/healthz");
         }
         catch
         {
@@ -150,79 +120,22 @@ internal sealed class AgentProcess : IAsyncDisposable
     }
 
     /// <summary>SIGTERM, then waits for the exit; kills it after <paramref name="timeout"/>. Returns the exit code.</summary>
-    public async Task<int> StopAsync(TimeSpan? timeout = null)
-    {
-        if (_exitCode is { } known)
-        {
-            return known;
-        }
-        if (!_process.HasExited)
-        {
-            Signals.Terminate(_process.Id);
-            using var deadline = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(15));
-            try
-            {
-                await _process.WaitForExitAsync(deadline.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync();
-                throw new TimeoutException($"agent {_process.Id} did not stop within {timeout ?? TimeSpan.FromSeconds(15)} of SIGTERM: {Output}");
-            }
-        }
-        await _process.WaitForExitAsync(); // drains the output
-        _exitCode = _process.ExitCode;
-        return _exitCode.Value;
-    }
+    public Task<int> StopAsync(TimeSpan? timeout = null) => _daemon.StopAsync(timeout ?? DefaultStopTimeout);
 
     /// <summary>SIGKILL, the way a crash ends it: nothing of the agent runs on the way out. Returns once it has exited.</summary>
-    public async Task KillAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(); // SIGKILL on Linux
-        }
-        await _process.WaitForExitAsync();
-        _exitCode = _process.ExitCode;
-    }
+    public Task KillAsync() => _daemon.KillAsync();
 
     public async ValueTask DisposeAsync()
     {
         try
         {
-            if (!_process.HasExited)
-            {
-                await StopAsync();
-            }
+            await _daemon.DisposeAsync(DefaultStopTimeout);
         }
         finally
         {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-            _process.Dispose();
             System.IO.Directory.Delete(Directory, recursive: true);
         }
     }
 
-    public static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-        lock (_output)
-        {
-            _output.AppendLine(line);
-        }
-    }
+    public static int FreeLoopbackPort() => DaemonProcess.FreeLoopbackPort();
 }

@@ -8,12 +8,14 @@ using Platform.Tests.Integration.Infrastructure;
 namespace Platform.Tests.Integration.Grpc;
 
 /// <summary>
-/// Garbage sent to the running agent's gRPC port: each gets a proper status (or a clean
-/// abort), and the agent answers the next well-formed call as if nothing happened.
+/// Garbage sent to the running agent's gRPC port (over the mutual TLS it requires): each gets a
+/// proper status (or a clean abort), and the agent answers the next well-formed call as if
+/// nothing happened.
 /// </summary>
 public class AgentTransportRobustnessTests
 {
     private const string GetAgentInfo = "/platform.agent.v1.HostService/GetAgentInfo";
+    private EnvironmentAgent _environment = null!;
     private Uri _agent = null!;
     private HttpClient _http = null!;
     private GrpcChannel _channel = null!;
@@ -21,9 +23,10 @@ public class AgentTransportRobustnessTests
     [SetUp]
     public void Connect()
     {
-        _agent = new Uri(TestEnvironment.Require("hosts")["PLATFORM_AGENT_GRPC"]);
-        _http = RawGrpc.CreateClient();
-        _channel = GrpcChannel.ForAddress(_agent);
+        _environment = EnvironmentAgent.Require();
+        _agent = _environment.GrpcUrl;
+        _http = RawGrpc.CreateClient(_environment.SslOptions());
+        _channel = _environment.CreateChannel();
     }
 
     [TearDown]
@@ -137,9 +140,9 @@ public class AgentTransportRobustnessTests
     }
 
     [Test]
-    public async Task Http11_on_the_h2c_port_is_refused()
+    public async Task Http11_on_the_grpc_port_is_refused()
     {
-        using var http11 = new HttpClient();
+        using var http11 = new HttpClient(new SocketsHttpHandler { SslOptions = _environment.SslOptions() });
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_agent, GetAgentInfo))
         {
             Version = HttpVersion.Version11,
@@ -161,7 +164,7 @@ public class AgentTransportRobustnessTests
         await socket.GetStream().WriteAsync(junk);
         var buffer = new byte[1024];
 
-        // The server answers a non-HTTP/2 preface with a GOAWAY or closes; either way it ends this connection.
+        // Not a TLS client hello: the server answers with an alert or just closes; either way it ends this connection.
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         var drained = 0;
         int read;

@@ -16,6 +16,8 @@ internal sealed class CertificateAuthority : IDisposable
 {
     private static readonly TimeSpan ClockSkew = TimeSpan.FromHours(1);
     private static readonly TimeSpan Lifetime = TimeSpan.FromDays(2);
+    private const string ServerAuthentication = "1.3.6.1.5.5.7.3.1";
+    private const string ClientAuthentication = "1.3.6.1.5.5.7.3.2";
 
     private readonly ECDsa _key;
 
@@ -61,12 +63,25 @@ internal sealed class CertificateAuthority : IDisposable
         {
             names.AddIpAddress(address);
         }
-        return Issue(directory, fileStem, $"CN={dns.FirstOrDefault() ?? fileStem}", names.Build(critical: false), "1.3.6.1.5.5.7.3.1");
+        return Issue(directory, fileStem, $"CN={dns.FirstOrDefault() ?? fileStem}", names.Build(critical: false), ServerAuthentication);
     }
 
     /// <summary>A TLS client certificate (mutual TLS) with <paramref name="commonName"/>.</summary>
     public PemFiles IssueClient(string directory, string fileStem, string commonName) =>
-        Issue(directory, fileStem, $"CN={commonName}", extension: null, "1.3.6.1.5.5.7.3.2");
+        Issue(directory, fileStem, $"CN={commonName}", extension: null, ClientAuthentication);
+
+    /// <summary>
+    /// A daemon's certificate for both sides of mutual TLS, as the platform's controller and
+    /// agents have: it serves 127.0.0.1, ::1 and localhost, and is presented as a client.
+    /// </summary>
+    public PemFiles IssuePeer(string directory, string fileStem, string commonName)
+    {
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddDnsName("localhost");
+        names.AddIpAddress(IPAddress.Loopback);
+        names.AddIpAddress(IPAddress.IPv6Loopback);
+        return Issue(directory, fileStem, $"CN={commonName}", names.Build(critical: false), ServerAuthentication, ClientAuthentication);
+    }
 
     public void Dispose()
     {
@@ -74,13 +89,13 @@ internal sealed class CertificateAuthority : IDisposable
         _key.Dispose();
     }
 
-    private PemFiles Issue(string directory, string fileStem, string subject, X509Extension? extension, string extendedKeyUsage)
+    private PemFiles Issue(string directory, string fileStem, string subject, X509Extension? extension, params string[] extendedKeyUsages)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: false, hasPathLengthConstraint: false, pathLengthConstraint: 0, critical: true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(extendedKeyUsage)], critical: false));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([.. extendedKeyUsages.Select(usage => new Oid(usage))], critical: false));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, critical: false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, includeKeyIdentifier: true, includeIssuerAndSerial: false));
         if (extension is not null)

@@ -21,13 +21,13 @@ public class InteropNodeReflectionTests
 
     private static readonly string[] HostMethods = ["GetAgentInfo", "GetHostInfo", "Ping"];
 
-    private static string AgentGrpc() => TestEnvironment.Require("hosts")["PLATFORM_AGENT_GRPC"];
+    private static string[] AgentTarget() => EnvironmentAgent.Require().PeerArguments();
 
     [TestCase("v1")]
     [TestCase("v1alpha")]
     public async Task Node_grpc_js_lists_the_agent_services_by_reflection(string reflectionVersion)
     {
-        var seen = await InteropPeers.RunNodeReflectionAsync("--target", AgentGrpc(), "--reflection", reflectionVersion);
+        var seen = await InteropPeers.RunNodeReflectionAsync([.. AgentTarget(), "--reflection", reflectionVersion]);
 
         Assert.Multiple(() =>
         {
@@ -42,7 +42,7 @@ public class InteropNodeReflectionTests
     public async Task Node_grpc_js_calls_get_agent_info_through_the_descriptor_it_resolved_by_reflection(string reflectionVersion)
     {
         var seen = await InteropPeers.RunNodeReflectionAsync(
-            "--target", AgentGrpc(), "--reflection", reflectionVersion, "--service", "platform.agent.v1.HostService", "--method", "GetAgentInfo");
+            [.. AgentTarget(), "--reflection", reflectionVersion, "--service", "platform.agent.v1.HostService", "--method", "GetAgentInfo"]);
 
         Assert.That(seen.TryGetProperty("resolve_error", out var error), Is.False, () => $"resolving the descriptor failed: {error}");
         var methods = seen.GetProperty("methods").EnumerateArray().ToDictionary(m => m.Text("name")!, m => m);
@@ -70,10 +70,8 @@ public class InteropNodeReflectionTests
     [Test]
     public async Task Node_grpc_js_resolves_the_file_service_and_health_by_reflection_and_checks_health()
     {
-        var files = await InteropPeers.RunNodeReflectionAsync(
-            "--target", AgentGrpc(), "--service", "platform.agent.v1.FileService", "--method", "");
-        var health = await InteropPeers.RunNodeReflectionAsync(
-            "--target", AgentGrpc(), "--service", "grpc.health.v1.Health", "--method", "Check");
+        var files = await InteropPeers.RunNodeReflectionAsync([.. AgentTarget(), "--service", "platform.agent.v1.FileService", "--method", ""]);
+        var health = await InteropPeers.RunNodeReflectionAsync([.. AgentTarget(), "--service", "grpc.health.v1.Health", "--method", "Check"]);
 
         var fileMethods = files.GetProperty("methods").EnumerateArray().ToDictionary(m => m.Text("name")!, m => m);
         Assert.Multiple(() =>

@@ -6,7 +6,7 @@ namespace Platform.Tests.Integration.Grpc;
 
 /// <summary>
 /// grpcio (Debian's python3-grpcio, C core) as the client of the environment's agent over
-/// h2c: every call shape of the contract, rich errors, deadlines and health, as a foreign
+/// mutual TLS: every call shape of the contract, rich errors, deadlines and health, as a foreign
 /// implementation sees them on the wire.
 /// </summary>
 public class InteropPythonClientTests
@@ -15,14 +15,14 @@ public class InteropPythonClientTests
     private static readonly string[] BadHeaderFields = ["header.name", "header.md5"];
     private static readonly string[] BadRequestType = ["type.googleapis.com/google.rpc.BadRequest"];
 
-    private static string AgentGrpc() => TestEnvironment.Require("hosts")["PLATFORM_AGENT_GRPC"];
+    private static EnvironmentAgent Agent() => EnvironmentAgent.Require();
 
     private static string UniqueName(string what) => $"interop-py-{what}-{Guid.NewGuid():N}.bin";
 
     [Test]
     public async Task Python_grpcio_client_gets_agent_info_naming_the_platform_contract_version()
     {
-        var seen = await InteropPeers.RunPythonScenarioAsync("agent_info", "--target", AgentGrpc());
+        var seen = await InteropPeers.RunPythonScenarioAsync("agent_info", Agent().PeerArguments());
 
         var response = seen.GetProperty("response");
         Assert.Multiple(() =>
@@ -46,7 +46,7 @@ public class InteropPythonClientTests
             await File.WriteAllBytesAsync(file, bytes);
             var name = UniqueName("upload");
 
-            var seen = await InteropPeers.RunPythonScenarioAsync("upload", "--target", AgentGrpc(), "--name", name, "--file", file);
+            var seen = await InteropPeers.RunPythonScenarioAsync("upload", [.. Agent().PeerArguments(), "--name", name, "--file", file]);
 
             var expectedMd5 = InteropPeers.Md5Hex(bytes);
             var response = seen.GetProperty("response");
@@ -79,7 +79,7 @@ public class InteropPythonClientTests
             await File.WriteAllBytesAsync(file, bytes);
 
             var observations = await InteropPeers.RunPythonClientAsync(
-                "--target", AgentGrpc(), "--name", UniqueName("download"), "--file", file, "--out", downloaded, "upload", "download");
+                [.. Agent().PeerArguments(), "--name", UniqueName("download"), "--file", file, "--out", downloaded, "upload", "download"]);
 
             Assert.That(observations.Select(o => o.Text("scenario")), Is.EqualTo(UploadThenDownload));
             var (upload, download) = (observations[0], observations[1]);
@@ -102,7 +102,8 @@ public class InteropPythonClientTests
     public async Task Python_grpcio_client_gzip_compressed_upload_crosses_the_wire_compressed_and_arrives_intact()
     {
         var directory = Directory.CreateTempSubdirectory("platform-interop-").FullName;
-        await using var counter = InteropByteCounter.InFrontOf(AgentGrpc());
+        var agent = Agent();
+        await using var counter = InteropByteCounter.InFrontOf(agent.Target);
         try
         {
             var file = Path.Combine(directory, "upload.bin");
@@ -110,7 +111,7 @@ public class InteropPythonClientTests
             await File.WriteAllBytesAsync(file, bytes);
 
             var upload = await InteropPeers.RunPythonScenarioAsync(
-                "upload", "--target", counter.Rewrite(AgentGrpc()), "--compression", "gzip", "--name", UniqueName("gzip"), "--file", file);
+                "upload", [.. agent.PeerArguments(counter.Rewrite(agent.Target)), "--compression", "gzip", "--name", UniqueName("gzip"), "--file", file]);
 
             Assert.Multiple(() =>
             {
@@ -129,7 +130,7 @@ public class InteropPythonClientTests
     public async Task Python_grpcio_client_sees_invalid_argument_with_a_bad_request_listing_both_bad_header_fields()
     {
         var seen = await InteropPeers.RunPythonScenarioAsync(
-            "upload", "--target", AgentGrpc(), "--name", "../x", "--md5", "not-an-md5", "--size", "1000");
+            "upload", [.. Agent().PeerArguments(), "--name", "../x", "--md5", "not-an-md5", "--size", "1000"]);
 
         Assert.That(seen.Text("code"), Is.EqualTo("INVALID_ARGUMENT"), () => seen.ToString());
         var rich = seen.GetProperty("rich_status");
@@ -152,7 +153,7 @@ public class InteropPythonClientTests
         var name = UniqueName("too-big");
 
         var seen = await InteropPeers.RunPythonScenarioAsync(
-            "upload", "--target", AgentGrpc(), "--name", name, "--size", "6000000", "--chunk-size", "5000000");
+            "upload", [.. Agent().PeerArguments(), "--name", name, "--size", "6000000", "--chunk-size", "5000000"]);
 
         Assert.Multiple(() =>
         {
@@ -164,7 +165,7 @@ public class InteropPythonClientTests
     [Test]
     public async Task Python_grpcio_client_ping_that_sends_nothing_ends_deadline_exceeded_within_two_seconds()
     {
-        var seen = await InteropPeers.RunPythonScenarioAsync("ping_silent", "--target", AgentGrpc(), "--deadline-ms", "300");
+        var seen = await InteropPeers.RunPythonScenarioAsync("ping_silent", [.. Agent().PeerArguments(), "--deadline-ms", "300"]);
 
         Assert.Multiple(() =>
         {
@@ -176,7 +177,7 @@ public class InteropPythonClientTests
     [Test]
     public async Task Python_grpcio_client_bidi_ping_gets_every_sequence_and_payload_echoed_in_order()
     {
-        var seen = await InteropPeers.RunPythonScenarioAsync("ping", "--target", AgentGrpc(), "--count", "8");
+        var seen = await InteropPeers.RunPythonScenarioAsync("ping", [.. Agent().PeerArguments(), "--count", "8"]);
 
         Assert.Multiple(() =>
         {
@@ -192,12 +193,12 @@ public class InteropPythonClientTests
     public async Task Python_grpcio_client_health_check_reports_serving_for_the_server_and_each_service()
     {
         var services = new[] { "", "platform.agent.v1.HostService", "platform.agent.v1.FileService", "grpc.health.v1.Health" };
-        var target = AgentGrpc();
+        var agent = Agent();
 
         var seen = new List<JsonElement>();
         foreach (var service in services)
         {
-            seen.AddRange(await InteropPeers.RunPythonClientAsync("--target", target, "--service", service, "health", "health_watch"));
+            seen.AddRange(await InteropPeers.RunPythonClientAsync([.. agent.PeerArguments(), "--service", service, "health", "health_watch"]));
         }
 
         Assert.That(seen, Has.Count.EqualTo(2 * services.Length));
@@ -215,7 +216,7 @@ public class InteropPythonClientTests
     public async Task Python_grpcio_client_gets_host_info_not_found_for_a_missing_download_and_unimplemented_for_an_unserved_rpc()
     {
         var name = UniqueName("missing");
-        var observations = await InteropPeers.RunPythonClientAsync("--target", AgentGrpc(), "--name", name, "download", "host_info", "unimplemented");
+        var observations = await InteropPeers.RunPythonClientAsync([.. Agent().PeerArguments(), "--name", name, "download", "host_info", "unimplemented"]);
 
         Assert.Multiple(() =>
         {

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Security;
 
 namespace Platform.Tests.Integration.Grpc;
 
@@ -9,7 +10,8 @@ internal static class RawGrpc
 {
     public sealed record Response(HttpStatusCode HttpStatus, int? GrpcStatus, string? GrpcMessage, HttpResponseHeaders Headers, byte[] Body);
 
-    public static HttpClient CreateClient() => new(new SocketsHttpHandler { UseProxy = false })
+    /// <summary>An HTTP/2-only client; <paramref name="tls"/> for https:// servers (client certificate, trusted CA).</summary>
+    public static HttpClient CreateClient(SslClientAuthenticationOptions? tls = null) => new(new SocketsHttpHandler { UseProxy = false, SslOptions = tls ?? new() })
     {
         DefaultRequestVersion = HttpVersion.Version20,
         DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,

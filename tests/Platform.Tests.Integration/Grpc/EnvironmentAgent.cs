@@ -1,0 +1,48 @@
+using System.Net.Security;
+using Platform.Grpc;
+using Platform.Tests.Integration.Infrastructure;
+
+namespace Platform.Tests.Integration.Grpc;
+
+/// <summary>
+/// The agent the environment's hosts component runs. It serves gRPC over mutual TLS only, so
+/// every client here presents the operator certificate hosts.sh publishes and pins the platform
+/// CA, as a person calling the agent by hand would.
+/// </summary>
+internal sealed record EnvironmentAgent(Uri GrpcUrl, string CertificateAuthority, PemFiles ClientCertificate)
+{
+    public static EnvironmentAgent Require()
+    {
+        var hosts = TestEnvironment.Require("hosts");
+        return new EnvironmentAgent(
+            new Uri(hosts["PLATFORM_AGENT_GRPC"]),
+            hosts["PLATFORM_TLS_CA"],
+            new PemFiles(hosts["PLATFORM_TLS_CLIENT_CERT"], hosts["PLATFORM_TLS_CLIENT_KEY"]));
+    }
+
+    /// <summary>https://127.0.0.1:PORT, without the trailing slash the peers would take for a path.</summary>
+    public string Target => GrpcUrl.GetLeftPart(UriPartial.Authority);
+
+    /// <summary><c>--target</c> (this agent, or a relay in front of it) and the certificates, as the Python and Node peers take them.</summary>
+    public string[] PeerArguments(string? target = null) =>
+        ["--target", target ?? Target, "--ca", CertificateAuthority, "--cert", ClientCertificate.CertificatePath, "--key", ClientCertificate.KeyPath];
+
+    public GrpcChannel CreateChannel() => GrpcChannel.ForAddress(GrpcUrl, new GrpcClientTlsOptions
+    {
+        CertificateAuthority = CertificateAuthority,
+        CertificatePath = ClientCertificate.CertificatePath,
+        KeyPath = ClientCertificate.KeyPath,
+    }.CreateChannelOptions());
+
+    /// <summary>TLS settings for a hand-made HTTP/2 client: the operator certificate, the platform CA pinned.</summary>
+    public SslClientAuthenticationOptions SslOptions()
+    {
+        var authority = PinnedCertificateAuthority.FromPemFile(CertificateAuthority);
+        return new SslClientAuthenticationOptions
+        {
+            ClientCertificates = [ClientCertificate.Load()],
+            RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+                authority.Validates(certificate as System.Security.Cryptography.X509Certificates.X509Certificate2, errors),
+        };
+    }
+}
