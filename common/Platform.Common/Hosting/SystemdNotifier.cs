@@ -21,16 +21,23 @@ internal sealed partial class SystemdNotifier(IHostApplicationLifetime lifetime,
         {
             return;
         }
-        using var started = lifetime.ApplicationStarted.Register(() => Send($"READY=1\nSTATUS=serving\nMAINPID={Environment.ProcessId}"));
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var started = lifetime.ApplicationStarted.Register(() =>
+        {
+            Send($"READY=1\nSTATUS=serving\nMAINPID={Environment.ProcessId}");
+            ready.TrySetResult();
+        });
         using var stopping = lifetime.ApplicationStopping.Register(() => Send("STOPPING=1\nSTATUS=stopping"));
 
         if (WatchdogInterval() is not { } interval)
         {
             return;
         }
-        using var timer = new PeriodicTimer(interval / 2);
         try
         {
+            // Hosted services start before the host has: the pings follow READY=1, never precede it.
+            await ready.Task.WaitAsync(stoppingToken).ConfigureAwait(false);
+            using var timer = new PeriodicTimer(interval / 2);
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
                 Send("WATCHDOG=1");
