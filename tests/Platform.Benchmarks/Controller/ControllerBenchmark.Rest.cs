@@ -206,7 +206,7 @@ internal sealed partial class ControllerBenchmark
         return string.Join(" ← ", nodes);
     }
 
-    [GeneratedRegex(@"^\s*(->\s*)?(?<node>[^(]+)\(cost=[^)]*\) \(actual time=[^ ]+ rows=(?<rows>\d+)")]
+    [GeneratedRegex(@"^\s*(->\s*)?(?<node>[^(]+)\(cost=[^)]*\) \(actual (time=[^ ]+ )?rows=(?<rows>\d+)")]
     private static partial Regex PlanNode();
 
     // ---- The same searches as the controller ran them before migration 0003, in the same database and run ----

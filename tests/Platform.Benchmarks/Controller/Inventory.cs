@@ -187,10 +187,13 @@ internal static class Inventory
         return (await results.ReadAsync()).AsList().Count;
     }
 
-    /// <summary>EXPLAIN (ANALYZE, BUFFERS) of one statement: the plan lines.</summary>
+    /// <summary>
+    /// EXPLAIN (ANALYZE, BUFFERS) of one statement: the plan lines. Without per-node timing: on this
+    /// virtual machine two clock reads per row and node made a 1 ms search report 12 ms.
+    /// </summary>
     public static async Task<List<string>> ExplainAsync(NpgsqlDataSource database, string sql, Action<NpgsqlCommand> parameters)
     {
-        await using var command = database.CreateCommand("EXPLAIN (ANALYZE, BUFFERS) " + sql);
+        await using var command = database.CreateCommand("EXPLAIN (ANALYZE, BUFFERS, TIMING OFF) " + sql);
         parameters(command);
         await using var reader = await command.ExecuteReaderAsync();
         var lines = new List<string>();
