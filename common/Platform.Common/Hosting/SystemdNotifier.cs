@@ -29,14 +29,16 @@ internal sealed partial class SystemdNotifier(IHostApplicationLifetime lifetime,
         });
         using var stopping = lifetime.ApplicationStopping.Register(() => Send("STOPPING=1\nSTATUS=stopping"));
 
-        if (WatchdogInterval() is not { } interval)
-        {
-            return;
-        }
         try
         {
             // Hosted services start before the host has: the pings follow READY=1, never precede it.
             await ready.Task.WaitAsync(stoppingToken).ConfigureAwait(false);
+            if (WatchdogInterval() is not { } interval)
+            {
+                // Without a watchdog the registrations must still live until the host stops (STOPPING=1).
+                await Task.Delay(Timeout.Infinite, stoppingToken).ConfigureAwait(false);
+                return;
+            }
             using var timer = new PeriodicTimer(interval / 2);
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {

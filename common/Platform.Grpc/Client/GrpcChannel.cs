@@ -78,7 +78,7 @@ public sealed class GrpcChannel : IDisposable
         if (options.TrustedCertificateAuthority is { } authority)
         {
             handler.SslOptions.RemoteCertificateValidationCallback = (_, serverCertificate, _, errors) =>
-                authority.Validates(serverCertificate as X509Certificate2, errors);
+                authority.Validates(serverCertificate as X509Certificate2, errors, PinnedCertificateAuthority.ServerAuthentication);
         }
         return handler;
     }

@@ -14,7 +14,7 @@ public static class ClientCertificates
         https.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
         // Chain errors are what the system store thinks of our private CA; the pinned CA decides instead.
         https.ClientCertificateValidation = (certificate, _, errors) =>
-            authority.Validates(certificate, errors & ~SslPolicyErrors.RemoteCertificateChainErrors);
+            authority.Validates(certificate, errors & ~SslPolicyErrors.RemoteCertificateChainErrors, PinnedCertificateAuthority.ClientAuthentication);
         return https;
     }
 }

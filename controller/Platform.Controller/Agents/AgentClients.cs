@@ -129,7 +129,8 @@ internal sealed class AgentClient(string endpoint, GrpcChannel channel, AgentOpt
         }
         catch (RpcException e) when (!(e.StatusCode == StatusCode.Cancelled && ct.IsCancellationRequested))
         {
-            throw new AgentException(endpoint, method.Replace("Async", "", StringComparison.Ordinal), e.StatusCode, e.Status.Detail);
+            throw new AgentException(endpoint, method.Replace("Async", "", StringComparison.Ordinal), e.StatusCode, e.Status.Detail,
+                deadlinePassedHere: e.StatusCode == StatusCode.DeadlineExceeded && clock.GetUtcNow().UtcDateTime >= deadline);
         }
     }
 }

@@ -4,10 +4,16 @@ using Platform.Grpc;
 namespace Platform.Controller.Agents;
 
 /// <summary>An agent call that did not succeed: the gRPC status the agent (or the transport) answered.</summary>
-internal sealed class AgentException(string endpoint, string method, StatusCode status, string detail)
+internal sealed class AgentException(string endpoint, string method, StatusCode status, string detail, bool deadlinePassedHere = false)
     : Exception($"{method} on {endpoint}: {status}: {detail}")
 {
     public StatusCode Status { get; } = status;
+
+    /// <summary>
+    /// DEADLINE_EXCEEDED because the controller's own deadline ran out: the agent never answered.
+    /// Agents answer their own DEADLINE_EXCEEDED before that (they keep a margin).
+    /// </summary>
+    public bool DeadlinePassedHere { get; } = deadlinePassedHere;
 
     public string Detail { get; } = detail;
 

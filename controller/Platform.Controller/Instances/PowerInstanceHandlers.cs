@@ -43,9 +43,10 @@ internal sealed class StopInstanceHandler(InstanceStore instances, InstanceTaskS
             {
                 await agent.ShutdownDomainAsync(new ShutdownDomainRequest { OperationId = context.OperationId("shutdown"), Name = context.ResourceId }, ct);
             }
-            catch (AgentException e) when (e.Status == StatusCode.DeadlineExceeded)
+            catch (AgentException e) when (e.Status == StatusCode.DeadlineExceeded && !e.DeadlinePassedHere)
             {
-                // The guest kept running past the wait: the instance is fine, the request needs force.
+                // The agent says the guest kept running past its wait: the instance is fine, the
+                // request needs force. (Our own deadline passing means the agent never answered.)
                 throw new TaskFailedException(TaskFailureKind.GuestIgnoredShutdown, $"{e.Detail}; turn it off with force=true to power it off");
             }
         }

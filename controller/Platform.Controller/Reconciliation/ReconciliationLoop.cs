@@ -48,9 +48,13 @@ internal sealed partial class ReconciliationLoop(Reconciler reconciler, IOptions
         {
             try
             {
+                if (backOff > TimeSpan.Zero)
+                {
+                    // The database was unreachable: events do not cut the back-off short.
+                    await Task.Delay(backOff, stoppingToken);
+                }
                 var untilFull = interval - Stopwatch.GetElapsedTime(lastFull);
-                var wait = backOff > untilFull ? backOff : untilFull;
-                if (wait > TimeSpan.Zero && await _requested.WaitAsync(wait, stoppingToken))
+                if (untilFull > TimeSpan.Zero && await _requested.WaitAsync(untilFull, stoppingToken))
                 {
                     await Task.Delay(EventSettle, stoppingToken);
                 }

@@ -42,7 +42,7 @@ internal sealed record EnvironmentAgent(Uri GrpcUrl, string CertificateAuthority
         {
             ClientCertificates = [ClientCertificate.Load()],
             RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
-                authority.Validates(certificate as System.Security.Cryptography.X509Certificates.X509Certificate2, errors),
+                authority.Validates(certificate as System.Security.Cryptography.X509Certificates.X509Certificate2, errors, PinnedCertificateAuthority.ServerAuthentication),
         };
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -49,7 +50,7 @@ internal sealed class TransportTestServer : IAsyncDisposable
                     if (clientAuthority is not null)
                     {
                         https.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
-                        https.ClientCertificateValidation = (certificate, _, _) => clientAuthority.Validates(certificate);
+                        https.ClientCertificateValidation = (certificate, _, _) => clientAuthority.Validates(certificate, SslPolicyErrors.None, PinnedCertificateAuthority.ClientAuthentication);
                     }
                 });
             }

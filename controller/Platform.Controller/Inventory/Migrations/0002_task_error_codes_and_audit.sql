@@ -15,6 +15,8 @@ UPDATE tasks SET
         WHEN error LIKE 'no host available: %' THEN 'no_host_available'
         WHEN error LIKE 'refused by the agent: %' THEN 'refused'
         WHEN error LIKE 'internal error: %' THEN 'internal'
+        WHEN error LIKE 'gave up after %' THEN 'gave_up'
+        WHEN error LIKE 'this controller cannot run tasks%' THEN 'internal'
         ELSE 'agent_failed'
     END,
     error = regexp_replace(error, '^(device still attached|agent timed out|agent unreachable|no host available|refused by the agent): ', '')
