@@ -41,7 +41,10 @@ internal sealed partial class HostRegistrationService(
         var controllerUrl = settings.ControllerUrl!;
         LogStarting(logger, controllerUrl, settings.HostId!, settings.AdvertisedEndpoint!);
 
-        using var channel = GrpcChannel.ForAddress(controllerUrl, settings.Tls.CreateChannelOptions());
+        var channelOptions = settings.Tls.CreateChannelOptions();
+        using var clientCertificate = channelOptions.ClientCertificate;
+        using var authority = channelOptions.TrustedCertificateAuthority?.Certificate;
+        using var channel = GrpcChannel.ForAddress(controllerUrl, channelOptions);
         var client = new HostRegistry.HostRegistryClient(channel);
         var backoff = new RetryBackoff();
         var registered = false;

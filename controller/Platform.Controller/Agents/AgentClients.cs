@@ -23,6 +23,8 @@ internal sealed class AgentClients(IOptions<AgentOptions> options, TimeProvider 
         {
             channel.Dispose();
         }
+        _channelOptions.ClientCertificate?.Dispose();
+        _channelOptions.TrustedCertificateAuthority?.Certificate.Dispose();
     }
 }
 
