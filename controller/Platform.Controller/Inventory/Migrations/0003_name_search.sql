@@ -55,104 +55,55 @@ CREATE INDEX nic_name_suffixes_suffix ON nic_name_suffixes (suffix) INCLUDE (cre
 CREATE INDEX nic_name_suffixes_nic ON nic_name_suffixes (nic_id);
 
 -- Statement-level triggers with transition tables: a bulk INSERT … SELECT writes its
--- suffixes in one set-based statement, not one trigger call per row.
-
-CREATE FUNCTION instances_after_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+-- suffixes in one set-based statement, not one trigger call per row. One function serves the
+-- three tables; its arguments name the suffix table, the key column and the name column
+-- (constants of this file, quoted with %I all the same).
+CREATE FUNCTION index_names() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    suffixes text := TG_ARGV[0];
+    id text := TG_ARGV[1];
+    name text := TG_ARGV[2];
 BEGIN
-    INSERT INTO instance_name_suffixes (suffix, create_time, instance_id)
-    SELECT s, r.create_time, r.instance_id FROM new_rows r, name_suffixes(r.instance_name) s;
-    INSERT INTO row_count_deltas (table_name, delta) SELECT 'instances', count(*) FROM new_rows HAVING count(*) > 0;
-    RETURN NULL;
-END $$;
-
-CREATE FUNCTION instances_after_update() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    -- Status and host changes are most updates; only a renamed row is re-indexed.
-    DELETE FROM instance_name_suffixes s USING old_rows o JOIN new_rows n USING (instance_id)
-    WHERE s.instance_id = o.instance_id AND (o.instance_name, o.create_time) IS DISTINCT FROM (n.instance_name, n.create_time);
-    INSERT INTO instance_name_suffixes (suffix, create_time, instance_id)
-    SELECT s, n.create_time, n.instance_id FROM old_rows o JOIN new_rows n USING (instance_id), name_suffixes(n.instance_name) s
-    WHERE (o.instance_name, o.create_time) IS DISTINCT FROM (n.instance_name, n.create_time);
-    RETURN NULL;
-END $$;
-
-CREATE FUNCTION instances_after_delete() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    DELETE FROM instance_name_suffixes s USING old_rows o WHERE s.instance_id = o.instance_id;
-    INSERT INTO row_count_deltas (table_name, delta) SELECT 'instances', -count(*) FROM old_rows HAVING count(*) > 0;
+    IF TG_OP = 'INSERT' THEN
+        EXECUTE format('INSERT INTO %1$I (suffix, create_time, %2$I) SELECT s, r.create_time, r.%2$I FROM new_rows r, name_suffixes(r.%3$I) s',
+                       suffixes, id, name);
+        INSERT INTO row_count_deltas (table_name, delta) SELECT TG_TABLE_NAME, count(*) FROM new_rows HAVING count(*) > 0;
+    ELSIF TG_OP = 'DELETE' THEN
+        EXECUTE format('DELETE FROM %1$I s USING old_rows o WHERE s.%2$I = o.%2$I', suffixes, id);
+        INSERT INTO row_count_deltas (table_name, delta) SELECT TG_TABLE_NAME, -count(*) FROM old_rows HAVING count(*) > 0;
+    ELSE
+        -- Status and host changes are most updates; only a renamed row is re-indexed.
+        EXECUTE format('DELETE FROM %1$I s USING old_rows o JOIN new_rows n USING (%2$I) '
+                       'WHERE s.%2$I = o.%2$I AND (o.%3$I, o.create_time) IS DISTINCT FROM (n.%3$I, n.create_time)',
+                       suffixes, id, name);
+        EXECUTE format('INSERT INTO %1$I (suffix, create_time, %2$I) '
+                       'SELECT s, n.create_time, n.%2$I FROM old_rows o JOIN new_rows n USING (%2$I), name_suffixes(n.%3$I) s '
+                       'WHERE (o.%3$I, o.create_time) IS DISTINCT FROM (n.%3$I, n.create_time)',
+                       suffixes, id, name);
+    END IF;
     RETURN NULL;
 END $$;
 
 CREATE TRIGGER instances_after_insert AFTER INSERT ON instances REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION instances_after_insert();
+    FOR EACH STATEMENT EXECUTE FUNCTION index_names('instance_name_suffixes', 'instance_id', 'instance_name');
 CREATE TRIGGER instances_after_update AFTER UPDATE ON instances REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION instances_after_update();
+    FOR EACH STATEMENT EXECUTE FUNCTION index_names('instance_name_suffixes', 'instance_id', 'instance_name');
 CREATE TRIGGER instances_after_delete AFTER DELETE ON instances REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION instances_after_delete();
-
-CREATE FUNCTION volumes_after_insert() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO volume_name_suffixes (suffix, create_time, volume_id)
-    SELECT s, r.create_time, r.volume_id FROM new_rows r, name_suffixes(r.volume_name) s;
-    INSERT INTO row_count_deltas (table_name, delta) SELECT 'volumes', count(*) FROM new_rows HAVING count(*) > 0;
-    RETURN NULL;
-END $$;
-
-CREATE FUNCTION volumes_after_update() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    DELETE FROM volume_name_suffixes s USING old_rows o JOIN new_rows n USING (volume_id)
-    WHERE s.volume_id = o.volume_id AND (o.volume_name, o.create_time) IS DISTINCT FROM (n.volume_name, n.create_time);
-    INSERT INTO volume_name_suffixes (suffix, create_time, volume_id)
-    SELECT s, n.create_time, n.volume_id FROM old_rows o JOIN new_rows n USING (volume_id), name_suffixes(n.volume_name) s
-    WHERE (o.volume_name, o.create_time) IS DISTINCT FROM (n.volume_name, n.create_time);
-    RETURN NULL;
-END $$;
-
-CREATE FUNCTION volumes_after_delete() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    DELETE FROM volume_name_suffixes s USING old_rows o WHERE s.volume_id = o.volume_id;
-    INSERT INTO row_count_deltas (table_name, delta) SELECT 'volumes', -count(*) FROM old_rows HAVING count(*) > 0;
-    RETURN NULL;
-END $$;
+    FOR EACH STATEMENT EXECUTE FUNCTION index_names('instance_name_suffixes', 'instance_id', 'instance_name');
 
 CREATE TRIGGER volumes_after_insert AFTER INSERT ON volumes REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION volumes_after_insert();
+    FOR EACH STATEMENT EXECUTE FUNCTION index_names('volume_name_suffixes', 'volume_id', 'volume_name');
 CREATE TRIGGER volumes_after_update AFTER UPDATE ON volumes REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION volumes_after_update();
+    FOR EACH STATEMENT EXECUTE FUNCTION index_names('volume_name_suffixes', 'volume_id', 'volume_name');
 CREATE TRIGGER volumes_after_delete AFTER DELETE ON volumes REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION volumes_after_delete();
-
-CREATE FUNCTION nics_after_insert() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO nic_name_suffixes (suffix, create_time, nic_id)
-    SELECT s, r.create_time, r.nic_id FROM new_rows r, name_suffixes(r.nic_name) s;
-    INSERT INTO row_count_deltas (table_name, delta) SELECT 'network_interfaces', count(*) FROM new_rows HAVING count(*) > 0;
-    RETURN NULL;
-END $$;
-
-CREATE FUNCTION nics_after_update() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    DELETE FROM nic_name_suffixes s USING old_rows o JOIN new_rows n USING (nic_id)
-    WHERE s.nic_id = o.nic_id AND (o.nic_name, o.create_time) IS DISTINCT FROM (n.nic_name, n.create_time);
-    INSERT INTO nic_name_suffixes (suffix, create_time, nic_id)
-    SELECT s, n.create_time, n.nic_id FROM old_rows o JOIN new_rows n USING (nic_id), name_suffixes(n.nic_name) s
-    WHERE (o.nic_name, o.create_time) IS DISTINCT FROM (n.nic_name, n.create_time);
-    RETURN NULL;
-END $$;
-
-CREATE FUNCTION nics_after_delete() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    DELETE FROM nic_name_suffixes s USING old_rows o WHERE s.nic_id = o.nic_id;
-    INSERT INTO row_count_deltas (table_name, delta) SELECT 'network_interfaces', -count(*) FROM old_rows HAVING count(*) > 0;
-    RETURN NULL;
-END $$;
+    FOR EACH STATEMENT EXECUTE FUNCTION index_names('volume_name_suffixes', 'volume_id', 'volume_name');
 
 CREATE TRIGGER nics_after_insert AFTER INSERT ON network_interfaces REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION nics_after_insert();
+    FOR EACH STATEMENT EXECUTE FUNCTION index_names('nic_name_suffixes', 'nic_id', 'nic_name');
 CREATE TRIGGER nics_after_update AFTER UPDATE ON network_interfaces REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION nics_after_update();
+    FOR EACH STATEMENT EXECUTE FUNCTION index_names('nic_name_suffixes', 'nic_id', 'nic_name');
 CREATE TRIGGER nics_after_delete AFTER DELETE ON network_interfaces REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION nics_after_delete();
+    FOR EACH STATEMENT EXECUTE FUNCTION index_names('nic_name_suffixes', 'nic_id', 'nic_name');
 
 -- TRUNCATE fires no row or delete triggers: refuse it rather than let the counts and
 -- suffixes go stale.
