@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Runtime.InteropServices;
 using Platform.Benchmarks.Grpc;
 using Platform.Benchmarks.Infrastructure;
 
@@ -25,42 +24,13 @@ if (args.Length == 0 || args[0] is "-h" or "--help" || args[0] != "grpc")
     return args.Length > 0 && args[0] is "-h" or "--help" ? 0 : 2;
 }
 
-GrpcBenchmarkOptions options;
-try
-{
-    options = GrpcBenchmarkOptions.Parse(args[1..], typeof(GrpcBenchmark).Assembly);
-}
-catch (ArgumentException e)
-{
-    Console.Error.WriteLine($"{e.Message}\n\n{GrpcBenchmark.Usage}");
-    return 2;
-}
-
 // An interrupted run still stops what it started (by PID) and removes its files.
-using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupted);
-using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupted);
-
-try
-{
-    await new GrpcBenchmark(options).RunAsync();
-    return 0;
-}
-#pragma warning disable CA1031 // Any failure of the run is reported the same way: message and exit 1.
-catch (Exception e)
-#pragma warning restore CA1031
-{
-    Console.Error.WriteLine($"benchmark failed: {e}");
-    return 1;
-}
-
-static void Interrupted(PosixSignalContext context)
-{
-    context.Cancel = true;
-    Console.Error.WriteLine($"benchmark: {context.Signal}, stopping");
-    ChildProcess.Registry.StopAll();
-    GrpcBenchmark.RemoveTemporaryFiles();
-    Environment.Exit(130);
-}
+return await BenchmarkMain.RunAsync(args[1..], GrpcBenchmark.Usage, a => GrpcBenchmarkOptions.Parse(a, typeof(GrpcBenchmark).Assembly),
+    options => new GrpcBenchmark(options).RunAsync(), () =>
+    {
+        ChildProcess.Registry.StopAll();
+        GrpcBenchmark.RemoveTemporaryFiles();
+    });
 
 internal sealed record GrpcBenchmarkOptions
 {

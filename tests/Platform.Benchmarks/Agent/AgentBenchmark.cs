@@ -45,47 +45,12 @@ internal sealed partial class AgentBenchmark(AgentBenchmarkOptions options)
     private string _bridge = null!;
     private RbdService.RbdServiceClient? _rbd;
 
-    public static async Task<int> MainAsync(string[] args, Assembly assembly)
-    {
-        if (args.Length > 0 && args[0] is "-h" or "--help")
+    public static Task<int> MainAsync(string[] args, Assembly assembly) =>
+        BenchmarkMain.RunAsync(args, Usage, a => AgentBenchmarkOptions.Parse(a, assembly), options => new AgentBenchmark(options).RunAsync(), () =>
         {
-            Console.Error.WriteLine(Usage);
-            return 0;
-        }
-        AgentBenchmarkOptions options;
-        try
-        {
-            options = AgentBenchmarkOptions.Parse(args, assembly);
-        }
-        catch (Exception e) when (e is ArgumentException or FormatException)
-        {
-            Console.Error.WriteLine($"{e.Message}\n\n{Usage}");
-            return 2;
-        }
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupted);
-        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupted);
-        try
-        {
-            await new AgentBenchmark(options).RunAsync();
-            return 0;
-        }
-#pragma warning disable CA1031 // Any failure of the run is reported the same way: message and exit 1.
-        catch (Exception e)
-#pragma warning restore CA1031
-        {
-            Console.Error.WriteLine($"benchmark failed: {e}");
-            return 1;
-        }
-    }
-
-    private static void Interrupted(PosixSignalContext context)
-    {
-        context.Cancel = true;
-        Console.Error.WriteLine($"benchmark: {context.Signal}, stopping");
-        ChildProcess.Registry.StopAll();
-        StopEnvironment();
-        Environment.Exit(130);
-    }
+            ChildProcess.Registry.StopAll();
+            StopEnvironment();
+        });
 
     public async Task RunAsync()
     {

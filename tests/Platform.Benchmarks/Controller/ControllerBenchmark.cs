@@ -52,47 +52,13 @@ internal sealed partial class ControllerBenchmark(ControllerBenchmarkOptions opt
     private string? _controllerWarning;
     private string? _agentWarning;
 
-    public static async Task<int> MainAsync(string[] args, Assembly assembly)
-    {
-        if (args.Length > 0 && args[0] is "-h" or "--help")
+    public static Task<int> MainAsync(string[] args, Assembly assembly) =>
+        BenchmarkMain.RunAsync(args, Usage, a => ControllerBenchmarkOptions.Parse(a, assembly), options => new ControllerBenchmark(options).RunAsync(), () =>
         {
-            Console.Error.WriteLine(Usage);
-            return 0;
-        }
-        ControllerBenchmarkOptions options;
-        try
-        {
-            options = ControllerBenchmarkOptions.Parse(args, assembly);
-        }
-        catch (Exception e) when (e is ArgumentException or FormatException)
-        {
-            Console.Error.WriteLine($"{e.Message}\n\n{Usage}");
-            return 2;
-        }
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupted);
-        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupted);
-        try
-        {
-            await new ControllerBenchmark(options).RunAsync();
-            return 0;
-        }
-#pragma warning disable CA1031 // Any failure of the run is reported the same way: message and exit 1.
-        catch (Exception e)
-#pragma warning restore CA1031
-        {
-            Console.Error.WriteLine($"benchmark failed: {e}");
-            return 1;
-        }
-    }
-
-    private static void Interrupted(PosixSignalContext context)
-    {
-        context.Cancel = true;
-        Console.Error.WriteLine($"benchmark: {context.Signal}, cleaning up");
-        RunCleanupAsync().GetAwaiter().GetResult();
-        ChildProcess.Registry.StopAll();
-        Environment.Exit(130);
-    }
+            // The clean-up talks to the controller and the database: it runs before the children stop.
+            RunCleanupAsync().GetAwaiter().GetResult();
+            ChildProcess.Registry.StopAll();
+        });
 
     private static void OnCleanUp(Func<Task> step)
     {
