@@ -10,7 +10,7 @@ internal static class ComputeExtensions
             .Bind(builder.Configuration.GetSection(ComputeOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddHealthChecks().AddCheck<LibvirtSocketHealthCheck>("libvirt");
+        builder.Services.AddHealthChecks().AddCheck<LibvirtSocketHealthCheck>(LibvirtSocketHealthCheck.Name);
 
         // Hosted: the event loop starts with the host, before the first connection opens; on
         // shutdown the container disposes CephAccess and then LibvirtHost (reverse order of

@@ -1,6 +1,6 @@
 using Platform.Agent.Compute.Libvirt;
 using Platform.Contracts.Agent.V1;
-using Platform.Grpc;
+using Grpc.Core;
 
 namespace Platform.Agent.Compute;
 

@@ -4,7 +4,7 @@ using Platform.Agent.Compute.Libvirt;
 using Platform.Agent.Operations;
 using Platform.Agent.Storage.Rbd;
 using Platform.Contracts.Agent.V1;
-using Platform.Grpc;
+using Grpc.Core;
 using LibvirtState = Platform.Agent.Compute.Libvirt.DomainState;
 using ProtoDomain = Platform.Contracts.Agent.V1.Domain;
 using ProtoDomainEvent = Platform.Contracts.Agent.V1.DomainEvent;

@@ -2,7 +2,8 @@ using System.Text.RegularExpressions;
 using Google.Rpc;
 using Platform.Agent.Storage.Rbd;
 using Platform.Contracts.Agent.V1;
-using Platform.Grpc;
+using Grpc.Core;
+using Platform.Rpc.Errors;
 
 namespace Platform.Agent.Compute;
 
@@ -149,7 +150,7 @@ internal static partial class DomainRequestValidator
     {
         private readonly List<BadRequest.Types.FieldViolation> _list = [];
 
-        public void Add(string field, string description) => _list.Add(RichStatus.Violation(field, description));
+        public void Add(string field, string description) => _list.Add(RichErrors.Violation(field, description));
 
         public void OperationId(string id)
         {
@@ -205,7 +206,7 @@ internal static partial class DomainRequestValidator
         {
             if (_list.Count > 0)
             {
-                throw RichStatus.InvalidArgument(_list);
+                throw RichErrors.InvalidArgument(_list);
             }
         }
     }

@@ -7,6 +7,8 @@ namespace Platform.Agent.Compute;
 /// <summary>Reports whether libvirtd accepts connections on its UNIX socket.</summary>
 internal sealed class LibvirtSocketHealthCheck(IOptions<ComputeOptions> options) : IHealthCheck
 {
+    public const string Name = "libvirt";
+
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var uri = options.Value.LibvirtUri;

@@ -1,5 +1,5 @@
 using Platform.Agent.Compute.Libvirt;
-using Platform.Grpc;
+using Grpc.Core;
 
 namespace Platform.Agent.Compute;
 

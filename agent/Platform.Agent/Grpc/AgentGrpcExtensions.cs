@@ -1,12 +1,12 @@
+using Platform.Agent.Compute;
 using Platform.Agent.Host;
-using Platform.Agent.Operations;
+using Platform.Agent.Storage;
 using Platform.Agent.Storage.Commands;
 using Platform.Agent.Transfer;
-using Platform.Grpc;
-using Platform.Grpc.Server;
-using Platform.Grpc.Services;
-using Platform.Grpc.Services.Health;
-using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
+using Platform.Agent.Operations;
+using Platform.Contracts.Agent.V1;
+using Platform.Rpc.Server;
+using Platform.Rpc.Tls;
 
 namespace Platform.Agent.Grpc;
 
@@ -20,12 +20,20 @@ internal static class AgentGrpcExtensions
     public static WebApplicationBuilder AddAgentGrpc(this WebApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection(AgentGrpcOptions.Section).Get<AgentGrpcOptions>() ?? new AgentGrpcOptions();
-        builder.Services.AddGrpcServer(server =>
+        // What each service needs to do its work; the server as a whole ("") needs all of it.
+        var health = new Dictionary<string, string[]>
+        {
+            [HostService.Descriptor.FullName] = [],
+            [FileService.Descriptor.FullName] = [],
+            [DomainService.Descriptor.FullName] = [LibvirtSocketHealthCheck.Name],
+            [RbdService.Descriptor.FullName] = [CephMonitorHealthCheck.Name],
+            [global::Grpc.Health.V1.Health.Descriptor.FullName] = [],
+        };
+        builder.Services.AddPlatformGrpcServer(server =>
         {
             server.MaxReceiveMessageSize = options.MaxReceiveMessageSize;
             server.EnableDetailedErrors = options.EnableDetailedErrors;
-        });
-        builder.Services.AddGrpcStandardServices();
+        }, health);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<AgentHostService>();
         builder.AddFileTransfer();
@@ -44,21 +52,8 @@ internal static class AgentGrpcExtensions
         app.MapGrpcService<AgentHostService>();
         app.MapGrpcService<FileTransferService>();
         app.MapGrpcService<RbdGrpcService>();
-        app.MapGrpcService<Platform.Agent.Compute.DomainGrpcService>();
-        app.MapGrpcStandardServices();
-        app.MapGrpcUnimplemented();
-
-        // Serving from the moment the host has started until it begins to stop.
-        var health = app.Services.GetRequiredService<GrpcHealthStatus>();
-        app.Lifetime.ApplicationStarted.Register(() =>
-        {
-            health.Set("", ServingStatus.Serving);
-            foreach (var service in app.Services.GetRequiredService<Platform.Grpc.Server.GrpcServiceRegistry>().Services)
-            {
-                health.Set(service.FullName, ServingStatus.Serving);
-            }
-        });
-        app.Lifetime.ApplicationStopping.Register(() => health.SetAll(ServingStatus.NotServing));
+        app.MapGrpcService<DomainGrpcService>();
+        app.MapPlatformGrpcStandardServices();
         return app;
     }
 }

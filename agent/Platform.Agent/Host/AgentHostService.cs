@@ -1,6 +1,6 @@
 using System.Reflection;
 using Platform.Contracts.Agent.V1;
-using Platform.Grpc;
+using Grpc.Core;
 
 namespace Platform.Agent.Host;
 

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 using Platform.Agent.Compute;
 using Platform.Agent.Compute.Libvirt;
 using Platform.Contracts.Agent.V1;
-using Platform.Grpc;
+using Grpc.Core;
 
 namespace Platform.Agent.Host;
 

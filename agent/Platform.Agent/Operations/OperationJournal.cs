@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
-using Platform.Grpc;
+using Grpc.Core;
 
 namespace Platform.Agent.Operations;
 

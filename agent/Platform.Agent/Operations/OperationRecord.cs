@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
-using Platform.Grpc;
+using Grpc.Core;
+using Google.Protobuf;
 
 namespace Platform.Agent.Operations;
 
@@ -34,17 +35,17 @@ internal sealed record OperationRecord(
         new(operationId, method, requestSha256, at, (int)StatusCode.OK, Response: response);
 
     public static OperationRecord Failure(string operationId, string method, string requestSha256, DateTimeOffset at, RpcException error) =>
-        new(operationId, method, requestSha256, at, (int)error.StatusCode, Message: error.Status.Detail, Details: error.Trailers.GetValueBytes(RichStatus.DetailsTrailer));
+        new(operationId, method, requestSha256, at, (int)error.StatusCode, Message: error.Status.Detail, Details: error.GetRpcStatus()?.ToByteArray());
 
     /// <summary>The recorded error, as it was first thrown (status, message and rich details).</summary>
     public RpcException ToException()
     {
-        var trailers = new Metadata();
+        var status = new Google.Rpc.Status { Code = Code, Message = Message ?? "" };
         if (Details is not null)
         {
-            trailers.Add(RichStatus.DetailsTrailer, Details);
+            status.Details.AddRange(Google.Rpc.Status.Parser.ParseFrom(Details).Details);
         }
-        return new RpcException(new Status((StatusCode)Code, Message ?? ""), trailers);
+        return status.ToRpcException();
     }
 }
 

@@ -5,7 +5,8 @@ using Platform.Agent.Compute;
 using Platform.Agent.Compute.Libvirt;
 using Platform.Agent.Host;
 using Platform.Contracts.Controller.V1;
-using Platform.Grpc;
+using Grpc.Core;
+using Platform.Rpc.Client;
 
 namespace Platform.Agent.Registration;
 
@@ -22,7 +23,8 @@ internal sealed partial class HostRegistrationService(
     HostInventory inventory,
     LibvirtHost libvirt,
     TimeProvider clock,
-    ILogger<HostRegistrationService> logger) : BackgroundService
+    ILogger<HostRegistrationService> logger,
+    ILoggerFactory loggers) : BackgroundService
 {
     private const int MinIntervalSeconds = 1;
     private const int MaxIntervalSeconds = 60;
@@ -41,11 +43,9 @@ internal sealed partial class HostRegistrationService(
         var controllerUrl = settings.ControllerUrl!;
         LogStarting(logger, controllerUrl, settings.HostId!, settings.AdvertisedEndpoint!);
 
-        var channelOptions = settings.Tls.CreateChannelOptions();
-        using var clientCertificate = channelOptions.ClientCertificate;
-        using var authority = channelOptions.TrustedCertificateAuthority?.Certificate;
-        using var channel = GrpcChannel.ForAddress(controllerUrl, channelOptions);
-        var client = new HostRegistry.HostRegistryClient(channel);
+        using var tls = settings.Tls.LoadCredentials();
+        using var channel = PlatformChannel.ForAddress(controllerUrl, new PlatformChannelOptions { Tls = tls });
+        var client = new HostRegistry.HostRegistryClient(channel.CreateLoggedInvoker(loggers));
         var backoff = new RetryBackoff();
         var registered = false;
         Outage? outage = null;

@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
-using Platform.Grpc;
+using Platform.Rpc.Tls;
 
 namespace Platform.Agent.Registration;
 

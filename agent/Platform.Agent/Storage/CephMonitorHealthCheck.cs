@@ -7,6 +7,8 @@ namespace Platform.Agent.Storage;
 /// <summary>Reports whether a Ceph monitor named in ceph.conf accepts TCP connections.</summary>
 internal sealed class CephMonitorHealthCheck(IOptions<StorageOptions> options) : IHealthCheck
 {
+    public const string Name = "ceph";
+
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var conf = options.Value.CephConf;

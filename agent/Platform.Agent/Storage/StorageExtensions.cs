@@ -10,7 +10,7 @@ internal static class StorageExtensions
             .Bind(builder.Configuration.GetSection(StorageOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddHealthChecks().AddCheck<CephMonitorHealthCheck>("ceph");
+        builder.Services.AddHealthChecks().AddCheck<CephMonitorHealthCheck>(CephMonitorHealthCheck.Name);
         // One Ceph connection per agent process, made on first use.
         builder.Services.AddSingleton<CephConnection>();
         builder.Services.AddSingleton<RbdRequestValidator>();

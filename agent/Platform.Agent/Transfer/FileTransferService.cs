@@ -1,7 +1,8 @@
 using System.Security.Cryptography;
 using Google.Protobuf;
 using Platform.Contracts.Agent.V1;
-using Platform.Grpc;
+using Grpc.Core;
+using Platform.Rpc.Errors;
 
 namespace Platform.Agent.Transfer;
 
@@ -13,7 +14,7 @@ internal sealed partial class FileTransferService(TransferArea area, ILogger<Fil
         var cancellation = context.CancellationToken;
         if (!await requestStream.MoveNext(cancellation) || requestStream.Current.PartCase != UploadFileRequest.PartOneofCase.Header)
         {
-            throw RichStatus.InvalidArgument([RichStatus.Violation("header", "the first message of an upload must be its header")]);
+            throw RichErrors.InvalidArgument([RichErrors.Violation("header", "the first message of an upload must be its header")]);
         }
         var header = requestStream.Current.Header;
         Validate(header);
@@ -34,7 +35,7 @@ internal sealed partial class FileTransferService(TransferArea area, ILogger<Fil
                     var part = requestStream.Current;
                     if (part.PartCase != UploadFileRequest.PartOneofCase.Data)
                     {
-                        throw RichStatus.InvalidArgument([RichStatus.Violation("header", "only the first message of an upload may be a header")]);
+                        throw RichErrors.InvalidArgument([RichErrors.Violation("header", "only the first message of an upload may be a header")]);
                     }
                     received += part.Data.Length;
                     if (received > (long)header.SizeBytes)
@@ -73,7 +74,7 @@ internal sealed partial class FileTransferService(TransferArea area, ILogger<Fil
     {
         if (TransferArea.NameProblem(request.Name) is { } problem)
         {
-            throw RichStatus.InvalidArgument([RichStatus.Violation("name", problem)]);
+            throw RichErrors.InvalidArgument([RichErrors.Violation("name", problem)]);
         }
         var path = area.PathOf(request.Name);
         FileStream file;
@@ -111,19 +112,19 @@ internal sealed partial class FileTransferService(TransferArea area, ILogger<Fil
         var violations = new List<Google.Rpc.BadRequest.Types.FieldViolation>();
         if (string.IsNullOrWhiteSpace(header.OperationId))
         {
-            violations.Add(RichStatus.Violation("header.operation_id", "is required"));
+            violations.Add(RichErrors.Violation("header.operation_id", "is required"));
         }
         if (TransferArea.NameProblem(header.Name) is { } nameProblem)
         {
-            violations.Add(RichStatus.Violation("header.name", nameProblem));
+            violations.Add(RichErrors.Violation("header.name", nameProblem));
         }
         if (header.Md5.Length > 0 && (header.Md5.Length != 32 || !header.Md5.All(Uri.IsHexDigit)))
         {
-            violations.Add(RichStatus.Violation("header.md5", "must be 32 hex digits"));
+            violations.Add(RichErrors.Violation("header.md5", "must be 32 hex digits"));
         }
         if (violations.Count > 0)
         {
-            throw RichStatus.InvalidArgument(violations);
+            throw RichErrors.InvalidArgument(violations);
         }
     }
 

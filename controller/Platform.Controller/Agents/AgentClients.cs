@@ -1,7 +1,10 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using Platform.Contracts.Agent.V1;
-using Platform.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Platform.Rpc.Client;
+using Platform.Rpc.Tls;
 
 namespace Platform.Controller.Agents;
 
@@ -9,22 +12,27 @@ namespace Platform.Controller.Agents;
 /// One channel per agent endpoint for the life of the process (HTTP/2 connections are reused),
 /// all with the TLS settings of Agents:Tls (checked at start-up).
 /// </summary>
-internal sealed class AgentClients(IOptions<AgentOptions> options, TimeProvider clock) : IDisposable
+internal sealed class AgentClients(IOptions<AgentOptions> options, TimeProvider clock, ILoggerFactory loggers) : IDisposable
 {
-    private readonly ConcurrentDictionary<string, GrpcChannel> _channels = new(StringComparer.Ordinal);
-    private readonly GrpcChannelOptions _channelOptions = options.Value.Tls.CreateChannelOptions();
+    private readonly ConcurrentDictionary<string, (GrpcChannel Channel, CallInvoker Calls)> _channels = new(StringComparer.Ordinal);
+    private readonly ClientTlsCredentials? _tls = options.Value.Tls.LoadCredentials();
 
     public AgentClient For(string endpoint) =>
-        new(endpoint, _channels.GetOrAdd(endpoint, e => GrpcChannel.ForAddress(e, _channelOptions)), options.Value, clock);
+        new(endpoint, _channels.GetOrAdd(endpoint, Open).Calls, options.Value, clock);
+
+    private (GrpcChannel, CallInvoker) Open(string endpoint)
+    {
+        var channel = PlatformChannel.ForAddress(endpoint, new PlatformChannelOptions { Tls = _tls, LoggerFactory = loggers });
+        return (channel, channel.CreateLoggedInvoker(loggers));
+    }
 
     public void Dispose()
     {
-        foreach (var channel in _channels.Values)
+        foreach (var (channel, _) in _channels.Values)
         {
             channel.Dispose();
         }
-        _channelOptions.ClientCertificate?.Dispose();
-        _channelOptions.TrustedCertificateAuthority?.Certificate.Dispose();
+        _tls?.Dispose();
     }
 }
 
@@ -32,7 +40,7 @@ internal sealed class AgentClients(IOptions<AgentOptions> options, TimeProvider 
 /// The typed calls the controller makes to one agent, each with its deadline tier; a failed
 /// call surfaces as an <see cref="AgentException"/> carrying the gRPC status.
 /// </summary>
-internal sealed class AgentClient(string endpoint, GrpcChannel channel, AgentOptions options, TimeProvider clock)
+internal sealed class AgentClient(string endpoint, CallInvoker channel, AgentOptions options, TimeProvider clock)
 {
     private readonly RbdService.RbdServiceClient _rbd = new(channel);
     private readonly DomainService.DomainServiceClient _domains = new(channel);
@@ -93,7 +101,7 @@ internal sealed class AgentClient(string endpoint, GrpcChannel channel, AgentOpt
     /// </summary>
     public async IAsyncEnumerable<DomainEvent> WatchDomainEventsAsync(TimeSpan lifetime, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
-        using var call = _domains.WatchDomainEvents(new WatchDomainEventsRequest(), new CallOptions(Deadline: clock.GetUtcNow().UtcDateTime + lifetime, CancellationToken: ct));
+        using var call = _domains.WatchDomainEvents(new WatchDomainEventsRequest(), new CallOptions(deadline: clock.GetUtcNow().UtcDateTime + lifetime, cancellationToken: ct));
         while (true)
         {
             try
@@ -126,7 +134,7 @@ internal sealed class AgentClient(string endpoint, GrpcChannel channel, AgentOpt
         var deadline = clock.GetUtcNow().UtcDateTime + timeout;
         try
         {
-            using var pending = call(new CallOptions(Deadline: deadline, CancellationToken: ct));
+            using var pending = call(new CallOptions(deadline: deadline, cancellationToken: ct));
             return await pending.ResponseAsync.ConfigureAwait(false);
         }
         catch (RpcException e) when (!(e.StatusCode == StatusCode.Cancelled && ct.IsCancellationRequested))

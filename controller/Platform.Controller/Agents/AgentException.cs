@@ -1,5 +1,5 @@
 using Platform.Controller.Api;
-using Platform.Grpc;
+using Grpc.Core;
 
 namespace Platform.Controller.Agents;
 

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using Platform.Grpc;
+using Platform.Rpc.Tls;
 
 namespace Platform.Controller.Agents;
 

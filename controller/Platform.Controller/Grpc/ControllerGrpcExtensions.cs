@@ -1,7 +1,6 @@
 using Platform.Controller.Hosts;
-using Platform.Grpc;
-using Platform.Grpc.Server;
-using Platform.Grpc.Services;
+using Platform.Rpc.Server;
+using Platform.Rpc.Tls;
 
 namespace Platform.Controller.Grpc;
 
@@ -16,8 +15,7 @@ internal static class ControllerGrpcExtensions
     /// </summary>
     public static WebApplicationBuilder AddControllerGrpc(this WebApplicationBuilder builder)
     {
-        builder.Services.AddGrpcServer(_ => { });
-        builder.Services.AddGrpcStandardServices();
+        builder.Services.AddPlatformGrpcServer();
 
         var authorityFile = builder.Configuration[$"{GrpcEndpoint}:ClientCertificateAuthority"];
         if (!string.IsNullOrWhiteSpace(authorityFile))
@@ -39,8 +37,7 @@ internal static class ControllerGrpcExtensions
     public static WebApplication MapControllerGrpc(this WebApplication app)
     {
         app.MapGrpcService<HostRegistryService>();
-        app.MapGrpcStandardServices();
-        app.MapGrpcUnimplemented();
+        app.MapPlatformGrpcStandardServices();
         return app;
     }
 }

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using Platform.Contracts.Controller.V1;
 using Platform.Controller.Agents;
-using Platform.Grpc;
+using Grpc.Core;
 
 namespace Platform.Controller.Hosts;
 

@@ -3,7 +3,7 @@ using Platform.Controller.Agents;
 using Platform.Controller.Api;
 using Platform.Controller.Audit;
 using Platform.Controller.Tasks;
-using Platform.Grpc;
+using Grpc.Core;
 
 namespace Platform.Controller.Images;
 

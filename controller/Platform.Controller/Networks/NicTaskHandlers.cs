@@ -2,7 +2,7 @@ using Platform.Contracts.Agent.V1;
 using Platform.Controller.Agents;
 using Platform.Controller.Tasks;
 using Platform.Controller.Volumes;
-using Platform.Grpc;
+using Grpc.Core;
 
 namespace Platform.Controller.Networks;
 

@@ -1,6 +1,6 @@
 using Platform.Controller.Agents;
 using Platform.Controller.Api;
-using Platform.Grpc;
+using Grpc.Core;
 
 namespace Platform.Controller.Tasks;
 

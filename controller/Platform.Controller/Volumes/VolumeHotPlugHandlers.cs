@@ -1,7 +1,7 @@
 using Platform.Contracts.Agent.V1;
 using Platform.Controller.Agents;
 using Platform.Controller.Tasks;
-using Platform.Grpc;
+using Grpc.Core;
 
 namespace Platform.Controller.Volumes;
 

@@ -6,7 +6,8 @@ using System.Text.RegularExpressions;
 using Platform.Benchmarks.Grpc;
 using Platform.Benchmarks.Infrastructure;
 using Platform.Contracts.Agent.V1;
-using Platform.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace Platform.Benchmarks.Agent;
 
@@ -74,7 +75,7 @@ internal sealed partial class AgentBenchmark(AgentBenchmarkOptions options)
             await StartEnvironmentAsync();
             var (agentDll, warning) = await publishing;
             var work = Directory.CreateDirectory(Path.Combine(root, "agent")).FullName;
-            using var agent = await OursSide.StartAsync(agentDll, work, new Dictionary<string, string>
+            using var agent = await AgentSide.StartAsync(GrpcBenchmark.Dotnet, agentDll, work, port => new GrpcDotnetClient(port), new Dictionary<string, string>
             {
                 ["PLATFORM_Compute__LibvirtUri"] = _uri,
                 ["PLATFORM_Compute__Bridge"] = _bridge,

@@ -6,7 +6,8 @@ using Npgsql;
 using Platform.Benchmarks.Grpc;
 using Platform.Benchmarks.Infrastructure;
 using Platform.Contracts.Agent.V1;
-using Platform.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace Platform.Benchmarks.Controller;
 
@@ -33,7 +34,7 @@ internal sealed partial class ControllerBenchmark
         Task<string> Rbd(params string[] arguments) => Checked("rbd", ["--conf", cephConf, "--id", cephUser, .. arguments]);
         Task<string> Virsh(params string[] arguments) => Checked("virsh", ["-c", uri, .. arguments]);
 
-        var agent = await OursSide.StartAsync(agentDll, work, new Dictionary<string, string>
+        var agent = await AgentSide.StartAsync(GrpcBenchmark.Dotnet, agentDll, work, port => new GrpcDotnetClient(port), new Dictionary<string, string>
         {
             ["PLATFORM_Compute__LibvirtUri"] = uri,
             ["PLATFORM_Compute__Bridge"] = libvirt["PLATFORM_BRIDGE"],

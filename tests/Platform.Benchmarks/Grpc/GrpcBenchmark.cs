@@ -9,9 +9,10 @@ using Platform.Benchmarks.Infrastructure;
 namespace Platform.Benchmarks.Grpc;
 
 /// <summary>
-/// Platform.Grpc against python grpcio (C-core) in one run, everything on 127.0.0.1:
-/// unary GetAgentInfo round trips at several concurrencies, and one large streamed UploadFile.
-/// Sides take turns (ours, then grpcio, per scenario) so that both see the same machine.
+/// grpc-dotnet (the agent as it ships, called as the controller calls it) against python grpcio
+/// (C-core) in one run, everything on 127.0.0.1: unary GetAgentInfo round trips at several
+/// concurrencies, and one large streamed UploadFile. With --legacy-agent, the project's former
+/// transport is a third side. Sides take turns per scenario so that all see the same machine.
 /// </summary>
 internal sealed class GrpcBenchmark(GrpcBenchmarkOptions options)
 {
@@ -27,6 +28,8 @@ internal sealed class GrpcBenchmark(GrpcBenchmarkOptions options)
           --agent PATH            a built Platform.Agent.dll to serve our side (env
                                   PLATFORM_BENCH_AGENT_DLL); default: publish agent/Platform.Agent
                                   of this repository (Release) into the run's temporary directory
+          --legacy-agent PATH     an agent built on the former Platform.Grpc transport: measured
+                                  as a third side with that transport's client
           --quiet-wait SECONDS    before each measurement, wait up to this long for other work on
                                   the machine to fall under 15% of the CPUs (default 5; 0: don't)
           --only unary|upload     run one kind of scenario
@@ -71,36 +74,54 @@ internal sealed class GrpcBenchmark(GrpcBenchmarkOptions options)
         try
         {
             var agentDll = options.AgentDll ?? await PublishAgentAsync(Path.Combine(_temporaryRoot, "agent-bin"));
-            using var ours = await OursSide.StartAsync(agentDll, Directory.CreateDirectory(Path.Combine(_temporaryRoot, "agent")).FullName);
-            using var grpcio = await GrpcioSide.StartAsync(options.Python, options.PythonScript, options.ProtoRoot,
-                Directory.CreateDirectory(Path.Combine(_temporaryRoot, "grpcio")).FullName, ours.Info!);
-            PrintSetup(ours, grpcio, agentDll);
-            var processes = new Dictionary<string, Func<TimeSpan>>
+            var sides = new List<IGrpcSide>();
+            try
             {
-                ["ours client"] = ours.ClientCpu,
-                ["ours server"] = ours.ServerCpu,
-                ["grpcio client"] = grpcio.ClientCpu,
-                ["grpcio server"] = grpcio.ServerCpu,
-            };
+                if (options.LegacyAgentDll is { } legacyDll)
+                {
+                    sides.Add(await AgentSide.StartAsync(Legacy, legacyDll, Directory.CreateDirectory(Path.Combine(_temporaryRoot, "legacy")).FullName,
+                        port => new LegacyTransportClient(port)));
+                }
+                var dotnet = await AgentSide.StartAsync(Dotnet, agentDll, Directory.CreateDirectory(Path.Combine(_temporaryRoot, "agent")).FullName,
+                    port => new GrpcDotnetClient(port));
+                sides.Add(dotnet);
+                sides.Add(await GrpcioSide.StartAsync(options.Python, options.PythonScript, options.ProtoRoot,
+                    Directory.CreateDirectory(Path.Combine(_temporaryRoot, "grpcio")).FullName, dotnet.Info!));
+                PrintSetup(sides, agentDll);
+                var processes = sides.SelectMany(side => new[]
+                {
+                    KeyValuePair.Create($"{side.Name} client", side.ClientCpu),
+                    KeyValuePair.Create($"{side.Name} server", side.ServerCpu),
+                }).ToDictionary();
 
-            var unary = new List<(int Concurrency, UnaryResult Ours, UnaryResult Grpcio)>();
-            foreach (var concurrency in options.Only is null or "unary" ? options.Concurrency : [])
-            {
-                await WaitForQuietAsync($"unary c={concurrency} ours", processes);
-                var ourResult = await ours.RunUnaryAsync(concurrency, options.Warmup, options.Duration, new CpuWindow(processes));
-                Progress($"unary c={concurrency}: ours {ourResult.CallsPerSecond:N0} calls/s p50 {ourResult.P50Micros:N0} µs");
-                await WaitForQuietAsync($"unary c={concurrency} grpcio", processes);
-                var theirResult = await grpcio.RunUnaryAsync(concurrency, options.Warmup, options.Duration, new CpuWindow(processes));
-                Progress($"unary c={concurrency}: grpcio {theirResult.CallsPerSecond:N0} calls/s p50 {theirResult.P50Micros:N0} µs");
-                unary.Add((concurrency, ourResult, theirResult));
+                var unary = new List<(int Concurrency, Dictionary<string, UnaryResult> Results)>();
+                foreach (var concurrency in options.Only is null or "unary" ? options.Concurrency : [])
+                {
+                    var results = new Dictionary<string, UnaryResult>();
+                    foreach (var side in sides)
+                    {
+                        await WaitForQuietAsync($"unary c={concurrency} {side.Name}", processes);
+                        var result = await side.RunUnaryAsync(concurrency, options.Warmup, options.Duration, new CpuWindow(processes));
+                        Progress($"unary c={concurrency}: {side.Name} {result.CallsPerSecond:N0} calls/s p50 {result.P50Micros:N0} µs");
+                        results[side.Name] = result;
+                    }
+                    unary.Add((concurrency, results));
+                }
+
+                var upload = options.Only is null or "upload"
+                    ? await UploadAllAsync(sides, _temporaryRoot, processes)
+                    : null;
+                Console.WriteLine();
+                PrintTable(sides, unary, upload);
+                PrintGoals(unary, upload);
             }
-
-            (UploadResult Ours, UploadResult Grpcio)? upload = options.Only is null or "upload"
-                ? await UploadBothAsync(ours, grpcio, _temporaryRoot, processes)
-                : null;
-            Console.WriteLine();
-            PrintTable(unary, upload);
-            PrintGoals(unary, upload);
+            finally
+            {
+                foreach (var side in sides)
+                {
+                    ((IDisposable)side).Dispose();
+                }
+            }
         }
         finally
         {
@@ -110,7 +131,10 @@ internal sealed class GrpcBenchmark(GrpcBenchmarkOptions options)
         Console.WriteLine($"run time {clock.Elapsed.TotalSeconds:F0} s (this process, after the build)");
     }
 
-    private async Task<(UploadResult Ours, UploadResult Grpcio)> UploadBothAsync(OursSide ours, GrpcioSide grpcio, string root,
+    /// <summary>The sides' names, as the table prints them.</summary>
+    internal const string Legacy = "legacy", Dotnet = "grpc-dotnet", Grpcio = "grpcio";
+
+    private async Task<Dictionary<string, UploadResult>> UploadAllAsync(IReadOnlyList<IGrpcSide> sides, string root,
         Dictionary<string, Func<TimeSpan>> processes)
     {
         var chunkSize = options.ChunkKibibytes * 1024;
@@ -155,9 +179,12 @@ internal sealed class GrpcBenchmark(GrpcBenchmarkOptions options)
             return result;
         }
 
-        var ourResult = await OneSideAsync(ours);
-        var theirResult = await OneSideAsync(grpcio);
-        return (ourResult, theirResult);
+        var results = new Dictionary<string, UploadResult>();
+        foreach (var side in sides)
+        {
+            results[side.Name] = await OneSideAsync(side);
+        }
+        return results;
     }
 
     /// <summary>
@@ -218,23 +245,35 @@ internal sealed class GrpcBenchmark(GrpcBenchmarkOptions options)
         return lastBuild;
     }
 
-    private void PrintSetup(OursSide ours, GrpcioSide grpcio, string agentDll)
+    private void PrintSetup(IReadOnlyList<IGrpcSide> sides, string agentDll)
     {
-        Console.WriteLine("gRPC transport benchmark: Platform.Grpc vs python grpcio (C-core), same run, all on 127.0.0.1");
-        Console.WriteLine($"  machine  {Environment.ProcessorCount} CPUs, {RuntimeInformation.OSDescription}");
-        Console.WriteLine($"  ours     client: this process ({RuntimeInformation.FrameworkDescription}, {(GCSettings.IsServerGC ? "server" : "workstation")} GC), "
-            + "one GrpcChannel, typed HostService/FileService clients");
-        Console.WriteLine($"           server: the agent process, {agentDll} (pid {ours.ServerPid}, {GcOf(agentDll)} GC from its runtimeconfig), h2c 127.0.0.1:{ours.Port}");
-        if (_agentWarning is not null)
+        Console.WriteLine($"gRPC benchmark: {string.Join(" vs ", sides.Select(s => s.Name))}, same run, all on 127.0.0.1");
+        Console.WriteLine($"  machine      {Environment.ProcessorCount} CPUs, {RuntimeInformation.OSDescription}");
+        foreach (var side in sides)
         {
-            Console.WriteLine($"           WARNING: {_agentWarning}");
+            switch (side)
+            {
+                case AgentSide agent:
+                    var dll = agent.Name == Legacy ? options.LegacyAgentDll! : agentDll;
+                    Console.WriteLine($"  {agent.Name,-12} client: this process ({RuntimeInformation.FrameworkDescription}, {(GCSettings.IsServerGC ? "server" : "workstation")} GC), "
+                        + (agent.Name == Legacy ? "the former Platform.Grpc channel and call invoker" : "PlatformChannel + call-log interceptor, typed HostService/FileService clients"));
+                    Console.WriteLine($"  {"",-12} server: the agent process, {dll} (pid {agent.ServerPid}, {GcOf(dll)} GC), h2c 127.0.0.1:{agent.Port}, "
+                        + $"{AgentSide.CallLogCategory} at Warning");
+                    if (agent.Name == Dotnet && _agentWarning is not null)
+                    {
+                        Console.WriteLine($"  {"",-12} WARNING: {_agentWarning}");
+                    }
+                    break;
+                case GrpcioSide grpcio:
+                    Console.WriteLine($"  {grpcio.Name,-12} {grpcio.Versions}; grpc.aio client process (one channel) and grpc.aio server process, 127.0.0.1:{grpcio.Port}");
+                    break;
+            }
         }
-        Console.WriteLine($"  grpcio   {grpcio.Versions}; grpc.aio client process (one channel) and grpc.aio server process, 127.0.0.1:{grpcio.Port}");
-        Console.WriteLine($"  unary    GetAgentInfo (same AgentInfo bytes on both servers); concurrency c = c calls in flight at once from one client");
-        Console.WriteLine($"           process over one channel (tasks: .NET Task.Run / asyncio tasks); {options.Warmup.TotalSeconds:0.#} s warm-up, "
+        Console.WriteLine($"  unary        GetAgentInfo (same AgentInfo bytes on every server); concurrency c = c calls in flight at once from one client");
+        Console.WriteLine($"               process over one channel (tasks: .NET Task.Run / asyncio tasks); {options.Warmup.TotalSeconds:0.#} s warm-up, "
             + $"then {options.Duration.TotalSeconds:0.#} s measured");
-        Console.WriteLine($"  upload   UploadFile, {Size((long)options.UploadMebibytes * 1024 * 1024)} in {options.ChunkKibibytes} KiB data messages after the header "
-            + $"({options.UploadWarmupMebibytes} MiB warm-up first); both servers write a file and compute its md5, no fsync; clients compute no md5");
+        Console.WriteLine($"  upload       UploadFile, {Size((long)options.UploadMebibytes * 1024 * 1024)} in {options.ChunkKibibytes} KiB data messages after the header "
+            + $"({options.UploadWarmupMebibytes} MiB warm-up first); every server writes a file and computes its md5, no fsync; clients compute no md5");
         Console.WriteLine();
     }
 
@@ -252,51 +291,53 @@ internal sealed class GrpcBenchmark(GrpcBenchmarkOptions options)
             ? "server" : "workstation";
     }
 
-    private static void PrintTable(List<(int Concurrency, UnaryResult Ours, UnaryResult Grpcio)> unary, (UploadResult Ours, UploadResult Grpcio)? upload)
+    private static void PrintTable(IReadOnlyList<IGrpcSide> sides, List<(int Concurrency, Dictionary<string, UnaryResult> Results)> unary,
+        Dictionary<string, UploadResult>? upload)
     {
+        var names = sides.Select(s => s.Name).ToList();
+        var others = names.Where(n => n != Dotnet).ToList();
         List<string[]> rows;
         if (unary.Count > 0)
         {
-            rows = [["scenario", "ours p50", "ours p99", "ours calls/s", "grpcio p50", "grpcio p99", "grpcio calls/s", "ratio"]];
-            foreach (var (concurrency, ours, grpcio) in unary)
+            rows = [["scenario", .. names.SelectMany(n => new[] { $"{n} p50", $"{n} p99", $"{n} calls/s" }), .. others.Select(o => $"vs {o}")]];
+            foreach (var (concurrency, results) in unary)
             {
-                rows.Add([$"unary c={concurrency}", Micros(ours.P50Micros), Micros(ours.P99Micros), Number(ours.CallsPerSecond),
-                    Micros(grpcio.P50Micros), Micros(grpcio.P99Micros), Number(grpcio.CallsPerSecond), Ratio(ours.CallsPerSecond / grpcio.CallsPerSecond)]);
+                rows.Add([$"unary c={concurrency}",
+                    .. names.SelectMany(n => new[] { Micros(results[n].P50Micros), Micros(results[n].P99Micros), Number(results[n].CallsPerSecond) }),
+                    .. others.Select(o => Ratio(results[Dotnet].CallsPerSecond / results[o].CallsPerSecond))]);
             }
             PrintRows(rows, rightAlignedFrom: 1);
-            Console.WriteLine("  ratio = our calls/s ÷ grpcio's; latencies are per call, measured by each client; µs = microseconds");
+            Console.WriteLine($"  vs X = {Dotnet} calls/s ÷ X's; latencies are per call, measured by each client; µs = microseconds");
             Console.WriteLine();
         }
 
-        if (upload is var (ourUpload, theirUpload))
+        if (upload is not null)
         {
-            rows =
-            [
-                ["upload", "ours MB/s", "grpcio MB/s", "ratio", "ours s", "grpcio s", "ours CPU client/server", "grpcio CPU client/server", "others"],
-                [$"{Size(ourUpload.Bytes)} stream", Number(ourUpload.MegabytesPerSecond), Number(theirUpload.MegabytesPerSecond),
-                    Ratio(ourUpload.MegabytesPerSecond / theirUpload.MegabytesPerSecond),
-                    $"{ourUpload.Seconds:F2}", $"{theirUpload.Seconds:F2}",
-                    $"{ourUpload.ClientCpu.TotalSeconds:F2} s / {ourUpload.ServerCpu.TotalSeconds:F2} s",
-                    $"{theirUpload.ClientCpu.TotalSeconds:F2} s / {theirUpload.ServerCpu.TotalSeconds:F2} s",
-                    $"{Percent(ourUpload.Others)} / {Percent(theirUpload.Others)}"],
-            ];
+            rows = [["upload", .. names.Select(n => $"{n} MB/s"), .. others.Select(o => $"vs {o}"), .. names.Select(n => $"{n} s"),
+                .. names.Select(n => $"{n} CPU client/server"), "others"]];
+            rows.Add([$"{Size(upload[Dotnet].Bytes)} stream",
+                .. names.Select(n => Number(upload[n].MegabytesPerSecond)),
+                .. others.Select(o => Ratio(upload[Dotnet].MegabytesPerSecond / upload[o].MegabytesPerSecond)),
+                .. names.Select(n => $"{upload[n].Seconds:F2}"),
+                .. names.Select(n => $"{upload[n].ClientCpu.TotalSeconds:F2} s / {upload[n].ServerCpu.TotalSeconds:F2} s"),
+                string.Join(" / ", names.Select(n => Percent(upload[n].Others)))]);
             PrintRows(rows, rightAlignedFrom: 1);
             Console.WriteLine("  MB = 10^6 bytes; time from the call's start to its response; CPU = user+system of each process during the upload;");
-            Console.WriteLine("  ratio = our MB/s ÷ grpcio's; others = share of the CPUs used by processes outside this run (ours / grpcio)");
-            Console.WriteLine($"  ceiling: MD5 alone (IncrementalHash, one thread, this process) runs at {Number(_md5MegabytesPerSecond)} MB/s here; both servers hash every byte");
+            Console.WriteLine($"  vs X = {Dotnet} MB/s ÷ X's; others = share of the CPUs used by processes outside this run (per side, in column order)");
+            Console.WriteLine($"  ceiling: MD5 alone (IncrementalHash, one thread, this process) runs at {Number(_md5MegabytesPerSecond)} MB/s here; every server hashes every byte");
             Console.WriteLine();
         }
 
         if (unary.Count > 0)
         {
-            rows = [["CPU per call", "ours client", "ours server", "ours busy", "others", "conns", "grpcio client", "grpcio server", "grpcio busy", "others", "conns"]];
-            foreach (var (concurrency, ours, grpcio) in unary)
+            rows = [["CPU per call", .. names.SelectMany(n => new[] { $"{n} client", $"{n} server", $"{n} busy", "others", "conns" })]];
+            foreach (var (concurrency, results) in unary)
             {
-                rows.Add([$"unary c={concurrency}",
-                    $"{ours.CpuMicrosPerCall("client"):F1} µs", $"{ours.CpuMicrosPerCall("server"):F1} µs", Percent(ours.Cpu.MachineBusy), Percent(ours.Cpu.Others),
-                    ours.Connections.ToString(CultureInfo.InvariantCulture),
-                    $"{grpcio.CpuMicrosPerCall("client"):F1} µs", $"{grpcio.CpuMicrosPerCall("server"):F1} µs", Percent(grpcio.Cpu.MachineBusy), Percent(grpcio.Cpu.Others),
-                    grpcio.Connections.ToString(CultureInfo.InvariantCulture)]);
+                rows.Add([$"unary c={concurrency}", .. names.SelectMany(n => new[]
+                {
+                    $"{results[n].CpuMicrosPerCall("client"):F1} µs", $"{results[n].CpuMicrosPerCall("server"):F1} µs",
+                    Percent(results[n].Cpu.MachineBusy), Percent(results[n].Cpu.Others), results[n].Connections.ToString(CultureInfo.InvariantCulture),
+                })]);
             }
             PrintRows(rows, rightAlignedFrom: 1);
             Console.WriteLine($"  user+system CPU of each process in the measured window ÷ calls; busy = share of all {Environment.ProcessorCount} CPUs in use;");
@@ -304,30 +345,32 @@ internal sealed class GrpcBenchmark(GrpcBenchmarkOptions options)
         }
     }
 
-    private static void PrintGoals(List<(int Concurrency, UnaryResult Ours, UnaryResult Grpcio)> unary, (UploadResult Ours, UploadResult Grpcio)? upload)
+    private static void PrintGoals(List<(int Concurrency, Dictionary<string, UnaryResult> Results)> unary, Dictionary<string, UploadResult>? upload)
     {
         Console.WriteLine();
         List<string[]> rows = [["goal", "scenario", "result", "measured"]];
-        foreach (var (concurrency, ours, grpcio) in unary)
+        foreach (var (concurrency, results) in unary)
         {
+            var (ours, grpcio) = (results[Dotnet], results[Grpcio]);
             var ratio = ours.P50Micros / grpcio.P50Micros;
-            rows.Add(["our p50 ≤ grpcio's", $"unary c={concurrency}", ratio <= P50Goal ? "PASS" : "MISS",
-                $"ours/grpcio p50 = {Ratio(ratio)} ({Micros(ours.P50Micros)} vs {Micros(grpcio.P50Micros)})"]);
+            rows.Add([$"{Dotnet} p50 ≤ grpcio's", $"unary c={concurrency}", ratio <= P50Goal ? "PASS" : "MISS",
+                $"{Dotnet}/grpcio p50 = {Ratio(ratio)} ({Micros(ours.P50Micros)} vs {Micros(grpcio.P50Micros)})"]);
         }
-        foreach (var (concurrency, ours, grpcio) in unary)
+        foreach (var (concurrency, results) in unary)
         {
+            var (ours, grpcio) = (results[Dotnet], results[Grpcio]);
             var ratio = ours.CallsPerSecond / grpcio.CallsPerSecond;
-            rows.Add(["our calls/s ≥ 2× grpcio's", $"unary c={concurrency}", ratio >= ThroughputGoal ? "PASS" : "MISS",
-                $"ours/grpcio calls/s = {Ratio(ratio)} ({Number(ours.CallsPerSecond)} vs {Number(grpcio.CallsPerSecond)})"]);
+            rows.Add([$"{Dotnet} calls/s ≥ 2× grpcio's", $"unary c={concurrency}", ratio >= ThroughputGoal ? "PASS" : "MISS",
+                $"{Dotnet}/grpcio calls/s = {Ratio(ratio)} ({Number(ours.CallsPerSecond)} vs {Number(grpcio.CallsPerSecond)})"]);
         }
-        var others = unary.SelectMany(u => new[] { u.Ours.Cpu.Others, u.Grpcio.Cpu.Others }).ToList();
-        if (upload is var (ourUpload, theirUpload))
+        var others = unary.SelectMany(u => u.Results.Values.Select(r => r.Cpu.Others)).ToList();
+        if (upload is not null)
         {
-            rows.Add(["upload ≥ 500 MB/s", $"{Size(ourUpload.Bytes)} stream", ourUpload.MegabytesPerSecond >= UploadGoalMegabytesPerSecond ? "PASS" : "MISS",
-                $"{Number(ourUpload.MegabytesPerSecond)} MB/s = {Ratio(ourUpload.MegabytesPerSecond / UploadGoalMegabytesPerSecond)} the goal "
-                + $"(grpcio {Number(theirUpload.MegabytesPerSecond)} MB/s; ours/grpcio = {Ratio(ourUpload.MegabytesPerSecond / theirUpload.MegabytesPerSecond)})"]);
-            others.Add(ourUpload.Others);
-            others.Add(theirUpload.Others);
+            var (ours, grpcio) = (upload[Dotnet], upload[Grpcio]);
+            rows.Add([$"upload ≥ 500 MB/s", $"{Size(ours.Bytes)} stream", ours.MegabytesPerSecond >= UploadGoalMegabytesPerSecond ? "PASS" : "MISS",
+                $"{Number(ours.MegabytesPerSecond)} MB/s = {Ratio(ours.MegabytesPerSecond / UploadGoalMegabytesPerSecond)} the goal "
+                + $"(grpcio {Number(grpcio.MegabytesPerSecond)} MB/s; {Dotnet}/grpcio = {Ratio(ours.MegabytesPerSecond / grpcio.MegabytesPerSecond)})"]);
+            others.AddRange(upload.Values.Select(u => u.Others));
         }
         PrintRows(rows, rightAlignedFrom: int.MaxValue);
         if (others.Count > 0 && others.Max() > 0.10)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Platform.Contracts.Agent.V1;
-using Platform.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Platform.Tests.Integration.Grpc;
 using Platform.Tests.Integration.Storage;
 
@@ -73,7 +74,7 @@ public abstract class AgentRbdTestBase : RbdTestBase
     /// <summary>The field violations of an INVALID_ARGUMENT's google.rpc.BadRequest, as "field" names.</summary>
     private protected static IReadOnlyList<string> ViolatedFields(RpcException error)
     {
-        var details = error.GetRichStatus() ?? throw new AssertionException($"no rich status in {error.Status}");
+        var details = error.GetRpcStatus() ?? throw new AssertionException($"no rich status in {error.Status}");
         var badRequest = details.Details.Single(d => d.Is(Google.Rpc.BadRequest.Descriptor)).Unpack<Google.Rpc.BadRequest>();
         return badRequest.FieldViolations.Select(v => v.Field).Order(StringComparer.Ordinal).ToList();
     }

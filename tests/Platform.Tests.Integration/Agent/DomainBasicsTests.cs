@@ -1,5 +1,6 @@
 using Platform.Contracts.Agent.V1;
-using Platform.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Platform.Tests.Integration.Grpc;
 
 namespace Platform.Tests.Integration.Agent;
@@ -68,7 +69,7 @@ public class DomainBasicsTests : DomainTestBase
 
         var error = Assert.ThrowsAsync<RpcException>(async () => await Domains.DefineAndStartDomainAsync(request, deadline: Deadline()));
 
-        var fields = error!.GetRichStatus()!.Details
+        var fields = error!.GetRpcStatus()!.Details
             .Where(d => d.Is(Google.Rpc.BadRequest.Descriptor))
             .SelectMany(d => d.Unpack<Google.Rpc.BadRequest>().FieldViolations)
             .Select(v => v.Field).ToList();

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Platform.Contracts.Agent.V1;
-using Platform.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace Platform.Tests.Integration.Agent;
 

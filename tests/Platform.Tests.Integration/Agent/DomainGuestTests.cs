@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Platform.Contracts.Agent.V1;
-using Platform.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using DomainEvent = Platform.Contracts.Agent.V1.DomainEvent;
 
 namespace Platform.Tests.Integration.Agent;

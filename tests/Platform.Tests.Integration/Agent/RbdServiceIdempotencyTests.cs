@@ -1,6 +1,7 @@
 using Platform.Agent.Storage.Commands;
 using Platform.Contracts.Agent.V1;
-using Platform.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace Platform.Tests.Integration.Agent;
 

@@ -1,5 +1,6 @@
 using Platform.Contracts.Agent.V1;
-using Platform.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace Platform.Tests.Integration.Agent;
 
@@ -60,7 +61,7 @@ public class RbdServiceTests : AgentRbdTestBase
 
         Assert.That(error.StatusCode, Is.EqualTo(StatusCode.FailedPrecondition));
         Assert.That(error.Status.Detail, Does.Contain($"volumes/{childName}").And.Contain("clone"));
-        var failure = error.GetRichStatus()!.Details.Single().Unpack<Google.Rpc.PreconditionFailure>();
+        var failure = error.GetRpcStatus()!.Details.Single().Unpack<Google.Rpc.PreconditionFailure>();
         Assert.That(failure.Violations.Select(v => (v.Type, v.Subject)), Is.EqualTo(new[] { ("HAS_CLONES", $"volumes/{childName}") }));
         Assert.That(await RbdListAsync("images"), Does.Contain(parentName));
         Assert.That(await RbdSnapshotsAsync($"images/{parentName}"), Is.EqualTo(snapshotsBefore), "the clone snapshot is still there and protected");

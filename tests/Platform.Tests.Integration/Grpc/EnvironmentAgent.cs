@@ -1,5 +1,7 @@
 using System.Net.Security;
-using Platform.Grpc;
+using Grpc.Net.Client;
+using Platform.Rpc.Client;
+using Platform.Rpc.Tls;
 using Platform.Tests.Integration.Infrastructure;
 
 namespace Platform.Tests.Integration.Grpc;
@@ -27,12 +29,16 @@ internal sealed record EnvironmentAgent(Uri GrpcUrl, string CertificateAuthority
     public string[] PeerArguments(string? target = null) =>
         ["--target", target ?? Target, "--ca", CertificateAuthority, "--cert", ClientCertificate.CertificatePath, "--key", ClientCertificate.KeyPath];
 
-    public GrpcChannel CreateChannel() => GrpcChannel.ForAddress(GrpcUrl, new GrpcClientTlsOptions
+    /// <summary>A channel as the controller opens one: the operator certificate, the platform CA pinned.</summary>
+    public GrpcChannel CreateChannel() => PlatformChannel.ForAddress(GrpcUrl.ToString(), new PlatformChannelOptions { Tls = Credentials.Value });
+
+    // One load for every channel of the run (loaded the way the daemons load Agents:Tls); never disposed.
+    private Lazy<ClientTlsCredentials> Credentials { get; } = new(() => new GrpcClientTlsOptions
     {
         CertificateAuthority = CertificateAuthority,
         CertificatePath = ClientCertificate.CertificatePath,
         KeyPath = ClientCertificate.KeyPath,
-    }.CreateChannelOptions());
+    }.LoadCredentials()!);
 
     /// <summary>TLS settings for a hand-made HTTP/2 client: the operator certificate, the platform CA pinned.</summary>
     public SslClientAuthenticationOptions SslOptions()

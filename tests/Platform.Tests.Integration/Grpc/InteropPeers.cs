@@ -1,3 +1,4 @@
+using Grpc.Core;
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
@@ -13,6 +14,12 @@ namespace Platform.Tests.Integration.Grpc;
 /// </summary>
 internal static class InteropPeers
 {
+    /// <summary>
+    /// Call headers asking grpc-dotnet to gzip this call's request messages (its documented
+    /// per-call switch; the channel's compression providers include gzip).
+    /// </summary>
+    public static Metadata CompressRequests => new() { { "grpc-internal-encoding-request", "gzip" } };
+
     /// <summary>Debian's interpreter, which has python3-grpcio; the python3 on PATH may be another build without it.</summary>
     public static string Python { get; } = Environment.GetEnvironmentVariable("PLATFORM_INTEROP_PYTHON") ?? "/usr/bin/python3";
 

@@ -158,7 +158,7 @@ public class InteropPythonClientTests
         Assert.Multiple(() =>
         {
             Assert.That(seen.Text("code"), Is.EqualTo("RESOURCE_EXHAUSTED"), () => seen.ToString());
-            Assert.That(seen.Text("details"), Does.Contain("4194304"), "the limit is named");
+            Assert.That(seen.Text("details"), Does.Contain("maximum configured message size"), "the refusal says why");
         });
     }
 

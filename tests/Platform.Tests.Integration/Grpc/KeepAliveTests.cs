@@ -1,5 +1,6 @@
 using Google.Protobuf;
-using Platform.Grpc;
+using Grpc.Core;
+using Platform.Rpc.Client;
 using Platform.Tests.Integration.Grpc.Testing;
 
 namespace Platform.Tests.Integration.Grpc;
@@ -13,7 +14,7 @@ public class KeepAliveTests
     {
         await using var server = await TransportTestServer.StartAsync();
         await using var relay = InteropByteCounter.InFrontOf(server.Address.ToString());
-        using var channel = GrpcChannel.ForAddress(relay.Rewrite(server.Address.ToString()), new GrpcChannelOptions
+        using var channel = PlatformChannel.ForAddress(relay.Rewrite(server.Address.ToString()), new PlatformChannelOptions
         {
             KeepAlivePingDelay = enabled ? TimeSpan.FromSeconds(1) : null,
             KeepAlivePingTimeout = TimeSpan.FromSeconds(5),

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using Google.Protobuf;
-using Platform.Grpc;
+using Grpc.Core;
+using Platform.Rpc.Errors;
+using Grpc.Net.Client;
 using Platform.Tests.Integration.Grpc.Testing;
 
 namespace Platform.Tests.Integration.Grpc;
@@ -28,7 +30,7 @@ internal sealed class TransportTestService : TransportTest.TransportTestBase
 
     public override Task<EchoResponse> Fail(FailRequest request, ServerCallContext context) =>
         throw (request.Code == (int)StatusCode.InvalidArgument
-            ? RichStatus.InvalidArgument([RichStatus.Violation(request.Field, request.Message)])
+            ? RichErrors.InvalidArgument([RichErrors.Violation(request.Field, request.Message)])
             : new RpcException(new Status((StatusCode)request.Code, request.Message)));
 
     public override async Task<EchoResponse> Wait(WaitRequest request, ServerCallContext context)

@@ -1,12 +1,18 @@
 using System.Diagnostics;
 using Google.Protobuf;
-using Platform.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.Extensions.Logging;
+using Platform.Rpc.Client;
 using Platform.Tests.Integration.Infrastructure;
 using Platform.Tests.Integration.Grpc.Testing;
 
 namespace Platform.Tests.Integration.Grpc;
 
-/// <summary>The transport end to end in this process: our client against our server on real Kestrel and HttpClient.</summary>
+/// <summary>
+/// The daemons' gRPC set-up end to end in this process: a PlatformChannel client against an
+/// AddPlatformGrpcServer server (grpc-dotnet on real Kestrel and HttpClient).
+/// </summary>
 public class TransportTests
 {
     private TransportTestServer _server = null!;
@@ -16,7 +22,7 @@ public class TransportTests
     [SetUp]
     public async Task StartServer()
     {
-        _server = await TransportTestServer.StartAsync(options => options.CompressResponses = true);
+        _server = await TransportTestServer.StartAsync(options => options.ResponseCompressionAlgorithm = "gzip");
         _channel = _server.Channel();
         _client = new TransportTest.TransportTestClient(_channel);
     }
@@ -31,7 +37,7 @@ public class TransportTests
     [Test]
     public async Task Unary_call_carries_metadata_both_ways()
     {
-        var headers = new Metadata().Add("echo-text", "hello").Add("echo-blob-bin", [0, 1, 2, 255]).Add("other", "not echoed");
+        var headers = new Metadata { { "echo-text", "hello" }, { "echo-blob-bin", [0, 1, 2, 255] }, { "other", "not echoed" } };
 
         using var call = _client.EchoAsync(new EchoRequest { Payload = ByteString.CopyFromUtf8("ping") }, headers);
         var response = await call;
@@ -49,19 +55,48 @@ public class TransportTests
     }
 
     [Test]
-    public async Task Gzip_in_both_directions_round_trips_large_messages()
+    public async Task Gzip_in_both_directions_round_trips_large_messages_compressed_on_the_wire()
     {
-        using var channel = _server.Channel(new GrpcChannelOptions { CompressRequests = true });
+        await using var relay = InteropByteCounter.InFrontOf(_server.Address.ToString());
+        using var channel = PlatformChannel.ForAddress(relay.Rewrite(_server.Address.ToString()), new PlatformChannelOptions());
         var client = new TransportTest.TransportTestClient(channel);
         var payload = ByteString.CopyFrom(Enumerable.Range(0, 1_000_000).Select(i => (byte)(i % 7)).ToArray());
 
-        using var call = client.EchoAsync(new EchoRequest { Payload = payload });
+        using var call = client.EchoAsync(new EchoRequest { Payload = payload }, InteropPeers.CompressRequests);
         var response = await call;
 
-        Assert.Multiple(async () =>
+        Assert.Multiple(() =>
         {
             Assert.That(response.Payload, Is.EqualTo(payload));
-            Assert.That((await call.ResponseHeadersAsync).Get("grpc-encoding"), Is.Null, "grpc-encoding is protocol, not metadata");
+            Assert.That(relay.BytesToServer, Is.LessThan(payload.Length / 10), "the request went out gzip-compressed");
+            Assert.That(relay.BytesToClient, Is.LessThan(payload.Length / 10), "the response came back gzip-compressed");
+        });
+    }
+
+    [Test]
+    public async Task Every_call_is_logged_on_both_sides_with_status_operation_id_and_one_trace_id()
+    {
+        var clientLog = new CapturedLog();
+        using var loggers = LoggerFactory.Create(logging => logging.AddProvider(clientLog));
+        var client = new TransportTest.TransportTestClient(_channel.CreateLoggedInvoker(loggers));
+        var operationId = $"op-{Guid.NewGuid():N}";
+        using var activity = new Activity("test-call").SetIdFormat(ActivityIdFormat.W3C).Start();
+        var traceId = activity.TraceId.ToHexString();
+
+        await client.EchoAsync(new EchoRequest { OperationId = operationId });
+        Assert.ThrowsAsync<RpcException>(async () => await client.FailAsync(new FailRequest { Code = (int)StatusCode.NotFound, Message = "no such thing" }));
+
+        static IReadOnlyList<string> CallLines(CapturedLog log) =>
+            [.. log.Lines.Where(l => l.Category == "Platform.Rpc.CallLog").Select(l => l.Text)];
+        await Eventually.HoldsAsync(() => Task.FromResult(CallLines(_server.Log).Count >= 2), TimeSpan.FromSeconds(5), "the server logged both calls");
+        var served = CallLines(_server.Log);
+        var called = CallLines(clientLog);
+        Assert.Multiple(() =>
+        {
+            Assert.That(served, Has.One.Contains("/platform.testing.v1.TransportTest/Echo OK").And.Contains($"operation {operationId}").And.Contains($"trace {traceId}"));
+            Assert.That(served, Has.One.Contains("/platform.testing.v1.TransportTest/Fail NotFound").And.Contains("no such thing").And.Contains($"trace {traceId}"));
+            Assert.That(called, Has.One.Contains("/platform.testing.v1.TransportTest/Echo at").And.Contains(": OK in").And.Contains($"operation {operationId}").And.Contains($"trace {traceId}"));
+            Assert.That(called, Has.One.Contains("/platform.testing.v1.TransportTest/Fail at").And.Contains(": NotFound in").And.Contains($"trace {traceId}"));
         });
     }
 
@@ -72,7 +107,7 @@ public class TransportTests
             await _client.FailAsync(new FailRequest { Code = (int)StatusCode.InvalidArgument, Field = "image_name", Message = "不是一个可接受的文件类型 100%" }));
 
         var failure = error ?? throw new AssertionException("no RpcException");
-        var details = failure.GetRichStatus();
+        var details = failure.GetRpcStatus();
         Assert.Multiple(() =>
         {
             Assert.That(failure.StatusCode, Is.EqualTo(StatusCode.InvalidArgument));
@@ -174,7 +209,7 @@ public class TransportTests
     [Test]
     public void Response_over_the_client_limit_is_resource_exhausted()
     {
-        using var channel = _server.Channel(new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 });
+        using var channel = _server.Channel(new PlatformChannelOptions { MaxReceiveMessageSize = 64 * 1024 });
         var client = new TransportTest.TransportTestClient(channel);
 
         var error = Assert.ThrowsAsync<RpcException>(async () => await client.EchoAsync(new EchoRequest { ResponseSize = 100_000 }));

@@ -1,7 +1,8 @@
 using Platform.Controller.Agents;
 using Platform.Controller.Api;
 using Platform.Controller.Tasks;
-using Platform.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace Platform.Tests.Unit.Controller;
 

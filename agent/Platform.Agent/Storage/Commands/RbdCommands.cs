@@ -2,7 +2,8 @@ using System.Security.Cryptography;
 using System.Text;
 using Platform.Agent.Storage.Rbd;
 using Platform.Contracts.Agent.V1;
-using Platform.Grpc;
+using Grpc.Core;
+using Platform.Rpc.Errors;
 using RbdImage = Platform.Contracts.Agent.V1.RbdImage;
 
 namespace Platform.Agent.Storage.Commands;
@@ -134,7 +135,7 @@ internal sealed partial class RbdCommands(CephConnection ceph, ILogger<RbdComman
             var parent = await parentPool.GetImageInfoAsync(request.ParentName, cancellationToken);
             if (request.SizeBytes != 0 && request.SizeBytes < parent.Size)
             {
-                throw RichStatus.InvalidArgument([RichStatus.Violation("size_bytes", $"{request.SizeBytes} is smaller than the parent's {parent.Size} bytes: a clone can only grow (0 keeps the parent's size)")]);
+                throw RichErrors.InvalidArgument([RichErrors.Violation("size_bytes", $"{request.SizeBytes} is smaller than the parent's {parent.Size} bytes: a clone can only grow (0 keeps the parent's size)")]);
             }
             // Checked before the snapshot is made, so that cloning onto a taken name leaves none behind on the parent.
             clone = await pool.FindImageAsync(request.Name, cancellationToken);

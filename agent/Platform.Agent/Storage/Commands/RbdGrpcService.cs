@@ -1,6 +1,6 @@
 using Platform.Agent.Operations;
 using Platform.Contracts.Agent.V1;
-using Platform.Grpc;
+using Grpc.Core;
 using RbdImage = Platform.Contracts.Agent.V1.RbdImage;
 
 namespace Platform.Agent.Storage.Commands;

@@ -2,7 +2,8 @@ using Google.Rpc;
 using Microsoft.Extensions.Options;
 using Platform.Agent.Storage.Rbd;
 using Platform.Contracts.Agent.V1;
-using Platform.Grpc;
+using Grpc.Core;
+using Platform.Rpc.Errors;
 
 namespace Platform.Agent.Storage.Commands;
 
@@ -65,7 +66,7 @@ internal sealed class RbdRequestValidator(IOptions<StorageOptions> options)
         Size(request.SizeBytes, "size_bytes", optional: true, violations);
         if (request.ParentPool == request.Pool && request.ParentName == request.Name && request.Name.Length > 0)
         {
-            violations.Add(RichStatus.Violation("name", "must differ from the parent image"));
+            violations.Add(RichErrors.Violation("name", "must differ from the parent image"));
         }
         ThrowIfAny(violations);
     }
@@ -82,11 +83,11 @@ internal sealed class RbdRequestValidator(IOptions<StorageOptions> options)
     {
         if (string.IsNullOrWhiteSpace(operationId))
         {
-            violations.Add(RichStatus.Violation("operation_id", "is required: every mutating command carries one, so that a repeat is answered without doing the work twice"));
+            violations.Add(RichErrors.Violation("operation_id", "is required: every mutating command carries one, so that a repeat is answered without doing the work twice"));
         }
         else if (operationId.Length > MaxOperationIdLength || operationId.Any(char.IsControl))
         {
-            violations.Add(RichStatus.Violation("operation_id", $"must be at most {MaxOperationIdLength} characters, without control characters"));
+            violations.Add(RichErrors.Violation("operation_id", $"must be at most {MaxOperationIdLength} characters, without control characters"));
         }
     }
 
@@ -95,7 +96,7 @@ internal sealed class RbdRequestValidator(IOptions<StorageOptions> options)
         Pool(pool, poolField, violations);
         if (!RbdNames.IsValid(name))
         {
-            violations.Add(RichStatus.Violation(nameField, name.Length == 0
+            violations.Add(RichErrors.Violation(nameField, name.Length == 0
                 ? "is required"
                 : $"'{Shown(name)}' is not a valid image name: use 1-{RbdNames.MaxLength} ASCII letters, digits, '.', '_' or '-', starting with a letter or digit"));
         }
@@ -106,7 +107,7 @@ internal sealed class RbdRequestValidator(IOptions<StorageOptions> options)
         var storage = options.Value;
         if (pool != storage.ImagesPool && pool != storage.VolumesPool)
         {
-            violations.Add(RichStatus.Violation(field, $"{(pool.Length == 0 ? "is required" : $"'{Shown(pool)}' is not one of this agent's pools")}: use '{storage.ImagesPool}' or '{storage.VolumesPool}'"));
+            violations.Add(RichErrors.Violation(field, $"{(pool.Length == 0 ? "is required" : $"'{Shown(pool)}' is not one of this agent's pools")}: use '{storage.ImagesPool}' or '{storage.VolumesPool}'"));
         }
     }
 
@@ -118,7 +119,7 @@ internal sealed class RbdRequestValidator(IOptions<StorageOptions> options)
         }
         if (size == 0 || size > RbdSizes.MaxImageSize)
         {
-            violations.Add(RichStatus.Violation(field, $"must be between 1 byte and {RbdSizes.MaxImageSize} bytes ({RbdSizes.Format(RbdSizes.MaxImageSize)}){(optional ? ", or 0 for the parent's size" : "")}; got {size}"));
+            violations.Add(RichErrors.Violation(field, $"must be between 1 byte and {RbdSizes.MaxImageSize} bytes ({RbdSizes.Format(RbdSizes.MaxImageSize)}){(optional ? ", or 0 for the parent's size" : "")}; got {size}"));
         }
     }
 
@@ -129,7 +130,7 @@ internal sealed class RbdRequestValidator(IOptions<StorageOptions> options)
     {
         if (violations.Count > 0)
         {
-            throw RichStatus.InvalidArgument(violations);
+            throw RichErrors.InvalidArgument(violations);
         }
     }
 }

@@ -1,8 +1,9 @@
 using Google.Rpc;
 using Platform.Agent.Storage.Rbd;
-using Platform.Grpc;
-using Status = Platform.Grpc.Status;
-using StatusCode = Platform.Grpc.StatusCode;
+using Grpc.Core;
+using Platform.Rpc.Errors;
+using Status = Grpc.Core.Status;
+using StatusCode = Grpc.Core.StatusCode;
 
 namespace Platform.Agent.Storage.Commands;
 
@@ -75,6 +76,6 @@ internal static class RbdStatusMapping
         {
             failure.Violations.Add(new PreconditionFailure.Types.Violation { Type = "IN_USE", Subject = watcher.ToString(), Description = $"{inUse.ObjectName} is open by {watcher}" });
         }
-        return RichStatus.Error(StatusCode.FailedPrecondition, inUse.Message, failure);
+        return RichErrors.Error(StatusCode.FailedPrecondition, inUse.Message, failure);
     }
 }

@@ -4,7 +4,9 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Platform.Grpc;
+using Grpc.Core;
+using Platform.Rpc.Server;
+using Grpc.Net.Client;
 
 namespace Platform.Tests.Integration.Agent.Registration;
 
@@ -46,12 +48,11 @@ internal sealed class RegistryTestServer : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
-        builder.Services.AddGrpcServer();
+        builder.Services.AddPlatformGrpcServer();
         builder.Services.AddSingleton(Registry);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, Port, listen => listen.Protocols = HttpProtocols.Http2));
         var app = builder.Build();
         app.MapGrpcService<TestHostRegistry>();
-        app.MapGrpcUnimplemented();
         await app.StartAsync();
         _app = app;
     }

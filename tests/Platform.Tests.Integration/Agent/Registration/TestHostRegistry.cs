@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Platform.Contracts.Controller.V1;
-using Platform.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace Platform.Tests.Integration.Agent.Registration;
 

@@ -3,7 +3,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Platform.Agent.Operations;
 using Platform.Contracts.Agent.V1;
-using Platform.Grpc;
+using Grpc.Core;
+using Platform.Rpc.Errors;
+using Grpc.Net.Client;
 
 namespace Platform.Tests.Unit.Agent.Operations;
 
@@ -49,7 +51,7 @@ public class OperationJournalTests
         Task<RbdImage> Refuse(CancellationToken _)
         {
             runs++;
-            throw RichStatus.Error(StatusCode.FailedPrecondition, "images/base has clones", new Google.Rpc.PreconditionFailure());
+            throw RichErrors.Error(StatusCode.FailedPrecondition, "images/base has clones", new Google.Rpc.PreconditionFailure());
         }
 
         var first = Assert.ThrowsAsync<RpcException>(() => journal.RunAsync("op-err", Create, Request("base"), CancellationToken.None, Refuse))!;
@@ -58,7 +60,7 @@ public class OperationJournalTests
         Assert.That(runs, Is.EqualTo(1));
         Assert.That(second.StatusCode, Is.EqualTo(StatusCode.FailedPrecondition));
         Assert.That(second.Status.Detail, Is.EqualTo(first.Status.Detail));
-        Assert.That(second.GetRichStatus(), Is.EqualTo(first.GetRichStatus()).And.Not.Null);
+        Assert.That(second.GetRpcStatus(), Is.EqualTo(first.GetRpcStatus()).And.Not.Null);
     }
 
     [Test]

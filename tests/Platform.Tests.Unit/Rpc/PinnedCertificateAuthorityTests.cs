@@ -1,9 +1,9 @@
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Platform.Grpc;
+using Platform.Rpc.Tls;
 
-namespace Platform.Tests.Unit.Grpc;
+namespace Platform.Tests.Unit.Rpc;
 
 /// <summary>Chaining to the pinned CA is not enough: a certificate that names its uses must be issued for the role it plays.</summary>
 public class PinnedCertificateAuthorityTests

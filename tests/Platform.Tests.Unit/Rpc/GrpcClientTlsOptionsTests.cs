@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Platform.Grpc;
+using Platform.Rpc.Tls;
 
-namespace Platform.Tests.Unit.Grpc;
+namespace Platform.Tests.Unit.Rpc;
 
 public class GrpcClientTlsOptionsTests
 {
@@ -38,7 +38,7 @@ public class GrpcClientTlsOptionsTests
         {
             Assert.That(options.Enabled, Is.False);
             Assert.That(options.Problems("Agents:Tls"), Is.Empty);
-            Assert.That(options.CreateChannelOptions().TrustedCertificateAuthority, Is.Null);
+            Assert.That(options.LoadCredentials(), Is.Null);
         });
     }
 
@@ -47,13 +47,13 @@ public class GrpcClientTlsOptionsTests
     {
         var options = new GrpcClientTlsOptions { CertificateAuthority = _authority, CertificatePath = _certificate, KeyPath = _key };
 
-        var channel = options.CreateChannelOptions();
+        using var credentials = options.LoadCredentials();
 
         Assert.Multiple(() =>
         {
             Assert.That(options.Problems("Agents:Tls"), Is.Empty);
-            Assert.That(channel.TrustedCertificateAuthority?.Certificate.Subject, Is.EqualTo("CN=tls-options-test"));
-            Assert.That(channel.ClientCertificate?.HasPrivateKey, Is.True);
+            Assert.That(credentials?.Authority.Certificate.Subject, Is.EqualTo("CN=tls-options-test"));
+            Assert.That(credentials?.Certificate?.HasPrivateKey, Is.True);
         });
     }
 

@@ -2,33 +2,29 @@ using System.Diagnostics;
 using Google.Protobuf;
 using Platform.Benchmarks.Infrastructure;
 using Platform.Contracts.Agent.V1;
-using Platform.Grpc;
 
 namespace Platform.Benchmarks.Grpc;
 
 /// <summary>
-/// Platform.Grpc end to end: this process is the client (one GrpcChannel, typed clients, as
-/// the controller uses them), the server is the agent itself (Platform.Agent.dll) in its own
+/// A .NET side end to end: this process is the client (one channel, typed calls, as the
+/// controller makes them), the server is the agent itself (Platform.Agent.dll) in its own
 /// process, with its own configuration (h2c endpoint, transfer directory).
 /// </summary>
-internal sealed class OursSide : IGrpcSide, IDisposable
+internal sealed class AgentSide : IGrpcSide, IDisposable
 {
     private readonly ChildProcess _agent;
-    private readonly GrpcChannel _channel;
-    private readonly HostService.HostServiceClient _host;
-    private readonly FileService.FileServiceClient _files;
+    private readonly IAgentBenchClient _client;
 
-    private OursSide(ChildProcess agent, int port, string transferDirectory)
+    private AgentSide(string name, ChildProcess agent, int port, string transferDirectory, IAgentBenchClient client)
     {
+        Name = name;
         _agent = agent;
         Port = port;
         TransferDirectory = transferDirectory;
-        _channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}");
-        _host = new HostService.HostServiceClient(_channel);
-        _files = new FileService.FileServiceClient(_channel);
+        _client = client;
     }
 
-    public string Name => "ours";
+    public string Name { get; }
 
     public Func<TimeSpan> ClientCpu => () => ProcessCpu.Of(Environment.ProcessId);
 
@@ -42,8 +38,12 @@ internal sealed class OursSide : IGrpcSide, IDisposable
 
     public AgentInfo? Info { get; private set; }
 
-    /// <summary>Starts the agent with libvirt and Ceph pointed at nothing (health says 503; gRPC serves) and waits for GetAgentInfo to answer.</summary>
-    public static async Task<OursSide> StartAsync(string agentDll, string directory, IReadOnlyDictionary<string, string>? overrides = null)
+    /// <summary>
+    /// Starts the agent with libvirt and Ceph pointed at nothing (health says 503; gRPC serves),
+    /// connects <paramref name="connect"/>'s client to its port, and waits for GetAgentInfo to answer.
+    /// </summary>
+    public static async Task<AgentSide> StartAsync(string name, string agentDll, string directory, Func<int, IAgentBenchClient> connect,
+        IReadOnlyDictionary<string, string>? overrides = null)
     {
         var config = Directory.CreateDirectory(Path.Combine(directory, "config")).FullName;
         var transfer = Directory.CreateDirectory(Path.Combine(directory, "transfer")).FullName;
@@ -58,6 +58,8 @@ internal sealed class OursSide : IGrpcSide, IDisposable
             ["PLATFORM_Transfer__Directory"] = transfer,
             ["PLATFORM_Compute__LibvirtUri"] = $"qemu:///system?socket={directory}/no-libvirtd",
             ["PLATFORM_Storage__CephConf"] = $"{directory}/no-ceph.conf",
+            // The agent's per-call log line: off, as grpcio's server logs nothing either.
+            [$"PLATFORM_Serilog__MinimumLevel__Override__{CallLogCategory}"] = "Warning",
         };
         // Experiments: PLATFORM_BENCH_AGENT_ENV_X=V sets X=V for the agent only (e.g. DOTNET_ knobs).
         const string AgentEnvironmentPrefix = "PLATFORM_BENCH_AGENT_ENV_";
@@ -69,8 +71,8 @@ internal sealed class OursSide : IGrpcSide, IDisposable
         {
             environment[key] = value;
         }
-        var agent = ChildProcess.Start("agent", "dotnet", [agentDll], environment);
-        var side = new OursSide(agent, grpcPort, transfer);
+        var agent = ChildProcess.Start($"{name} agent", "dotnet", [agentDll], environment);
+        var side = new AgentSide(name, agent, grpcPort, transfer, connect(grpcPort));
         try
         {
             var deadline = Stopwatch.StartNew();
@@ -82,10 +84,10 @@ internal sealed class OursSide : IGrpcSide, IDisposable
                 }
                 try
                 {
-                    side.Info = await side._host.GetAgentInfoAsync(new GetAgentInfoRequest(), deadline: DateTime.UtcNow.AddSeconds(2));
+                    side.Info = await side._client.GetAgentInfoAsync(DateTime.UtcNow.AddSeconds(2));
                     return side;
                 }
-                catch (RpcException) when (deadline.Elapsed < TimeSpan.FromSeconds(30))
+                catch (Exception e) when (side._client.IsCallFailure(e) && deadline.Elapsed < TimeSpan.FromSeconds(30))
                 {
                     await Task.Delay(100);
                 }
@@ -100,7 +102,6 @@ internal sealed class OursSide : IGrpcSide, IDisposable
 
     public async Task<UnaryResult> RunUnaryAsync(int concurrency, TimeSpan warmup, TimeSpan duration, CpuWindow cpu)
     {
-        var request = new GetAgentInfoRequest();
         var start = Stopwatch.GetTimestamp();
         var from = start + (long)(warmup.TotalSeconds * Stopwatch.Frequency);
         var to = from + (long)(duration.TotalSeconds * Stopwatch.Frequency);
@@ -116,7 +117,7 @@ internal sealed class OursSide : IGrpcSide, IDisposable
                 {
                     return latencies;
                 }
-                await _host.GetAgentInfoAsync(request);
+                await _client.GetAgentInfoAsync(null);
                 var end = Stopwatch.GetTimestamp();
                 if (end >= from && end <= to)
                 {
@@ -146,14 +147,7 @@ internal sealed class OursSide : IGrpcSide, IDisposable
         var clientCpu = ClientCpu();
         var serverCpu = ServerCpu();
         var begin = Stopwatch.GetTimestamp();
-        using var call = _files.UploadFile();
-        await call.RequestStream.WriteAsync(header);
-        for (var i = 0; i < chunks; i++)
-        {
-            await call.RequestStream.WriteAsync(data);
-        }
-        await call.RequestStream.CompleteAsync();
-        var response = await call;
+        var response = await _client.UploadAsync(header, data, chunks);
         var seconds = Stopwatch.GetElapsedTime(begin).TotalSeconds;
         return new UploadResult((long)response.SizeBytes, seconds, response.Md5,
             ClientCpu() - clientCpu, ServerCpu() - serverCpu);
@@ -161,9 +155,12 @@ internal sealed class OursSide : IGrpcSide, IDisposable
 
     public void DeleteUploaded(string name) => File.Delete(Path.Combine(TransferDirectory, name));
 
+    /// <summary>The agent's call-log category (Platform.Rpc), turned down for the measurement.</summary>
+    public const string CallLogCategory = "Platform.Rpc.CallLog";
+
     public void Dispose()
     {
-        _channel.Dispose();
+        _client.Dispose();
         _agent.Dispose();
     }
 }
