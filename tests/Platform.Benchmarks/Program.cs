@@ -44,8 +44,6 @@ internal sealed record GrpcBenchmarkOptions
     public string? Only { get; init; }
     /// <summary>A built agent to use; null publishes agent/Platform.Agent of this repository for the run.</summary>
     public string? AgentDll { get; init; }
-    /// <summary>An agent built on the former Platform.Grpc transport: adds it as a third side.</summary>
-    public string? LegacyAgentDll { get; init; }
     public required string RepositoryRoot { get; init; }
     public required string Python { get; init; }
     public required string PythonScript { get; init; }
@@ -81,7 +79,6 @@ internal sealed record GrpcBenchmarkOptions
                 "--chunk-kib" => options with { ChunkKibibytes = Int() },
                 "--upload-warmup-mib" => options with { UploadWarmupMebibytes = Int() },
                 "--agent" => options with { AgentDll = Path.GetFullPath(Value()) },
-                "--legacy-agent" => options with { LegacyAgentDll = Path.GetFullPath(Value()) },
                 "--python" => options with { Python = Value() },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };

@@ -11,8 +11,8 @@ namespace Platform.Benchmarks.Grpc;
 /// <summary>
 /// grpc-dotnet (the agent as it ships, called as the controller calls it) against python grpcio
 /// (C-core) in one run, everything on 127.0.0.1: unary GetAgentInfo round trips at several
-/// concurrencies, and one large streamed UploadFile. With --legacy-agent, the project's former
-/// transport is a third side. Sides take turns per scenario so that all see the same machine.
+/// concurrencies, and one large streamed UploadFile. Sides take turns per scenario so that both
+/// see the same machine.
 /// </summary>
 internal sealed class GrpcBenchmark(GrpcBenchmarkOptions options)
 {
@@ -28,8 +28,6 @@ internal sealed class GrpcBenchmark(GrpcBenchmarkOptions options)
           --agent PATH            a built Platform.Agent.dll to serve our side (env
                                   PLATFORM_BENCH_AGENT_DLL); default: publish agent/Platform.Agent
                                   of this repository (Release) into the run's temporary directory
-          --legacy-agent PATH     an agent built on the former Platform.Grpc transport: measured
-                                  as a third side with that transport's client
           --quiet-wait SECONDS    before each measurement, wait up to this long for other work on
                                   the machine to fall under 15% of the CPUs (default 5; 0: don't)
           --only unary|upload     run one kind of scenario
@@ -77,11 +75,6 @@ internal sealed class GrpcBenchmark(GrpcBenchmarkOptions options)
             var sides = new List<IGrpcSide>();
             try
             {
-                if (options.LegacyAgentDll is { } legacyDll)
-                {
-                    sides.Add(await AgentSide.StartAsync(Legacy, legacyDll, Directory.CreateDirectory(Path.Combine(_temporaryRoot, "legacy")).FullName,
-                        port => new LegacyTransportClient(port)));
-                }
                 var dotnet = await AgentSide.StartAsync(Dotnet, agentDll, Directory.CreateDirectory(Path.Combine(_temporaryRoot, "agent")).FullName,
                     port => new GrpcDotnetClient(port));
                 sides.Add(dotnet);
@@ -132,7 +125,7 @@ internal sealed class GrpcBenchmark(GrpcBenchmarkOptions options)
     }
 
     /// <summary>The sides' names, as the table prints them.</summary>
-    internal const string Legacy = "legacy", Dotnet = "grpc-dotnet", Grpcio = "grpcio";
+    internal const string Dotnet = "grpc-dotnet", Grpcio = "grpcio";
 
     private async Task<Dictionary<string, UploadResult>> UploadAllAsync(IReadOnlyList<IGrpcSide> sides, string root,
         Dictionary<string, Func<TimeSpan>> processes)
@@ -254,12 +247,11 @@ internal sealed class GrpcBenchmark(GrpcBenchmarkOptions options)
             switch (side)
             {
                 case AgentSide agent:
-                    var dll = agent.Name == Legacy ? options.LegacyAgentDll! : agentDll;
                     Console.WriteLine($"  {agent.Name,-12} client: this process ({RuntimeInformation.FrameworkDescription}, {(GCSettings.IsServerGC ? "server" : "workstation")} GC), "
-                        + (agent.Name == Legacy ? "the former Platform.Grpc channel and call invoker" : "PlatformChannel + call-log interceptor, typed HostService/FileService clients"));
-                    Console.WriteLine($"  {"",-12} server: the agent process, {dll} (pid {agent.ServerPid}, {GcOf(dll)} GC), h2c 127.0.0.1:{agent.Port}, "
+                        + "PlatformChannel + call-log interceptor, typed HostService/FileService clients");
+                    Console.WriteLine($"  {"",-12} server: the agent process, {agentDll} (pid {agent.ServerPid}, {GcOf(agentDll)} GC), h2c 127.0.0.1:{agent.Port}, "
                         + $"{AgentSide.CallLogCategory} at Warning");
-                    if (agent.Name == Dotnet && _agentWarning is not null)
+                    if (_agentWarning is not null)
                     {
                         Console.WriteLine($"  {"",-12} WARNING: {_agentWarning}");
                     }

@@ -13,7 +13,7 @@ using ServingStatus = global::Grpc.Health.V1.HealthCheckResponse.Types.ServingSt
 namespace Platform.Tests.Integration.Grpc;
 
 /// <summary>
-/// The platform's own runtime (Platform.Grpc, generated typed clients) as the client of a
+/// The platform's gRPC client (grpc-dotnet, Grpc.Tools typed clients) as the client of a
 /// grpcio server (tests/interop/python/agent_server.py) that speaks the agent's contract:
 /// all four call shapes, rich errors in grpc-status-details-bin, deadlines and metadata.
 /// </summary>
@@ -354,7 +354,7 @@ public class InteropCSharpClientTests
         // grpc-core servers accept a client PING without data only every 5 minutes
         // (grpc.http2.min_ping_interval_without_data_ms); past two early ones
         // (grpc.http2.max_ping_strikes) they send GOAWAY "too_many_pings", which ends every
-        // stream of the connection. Platform.Grpc's channel does not ping unless asked to.
+        // stream of the connection. PlatformChannel does not ping unless asked to (KeepAlivePingDelay).
         using var channel = GrpcChannel.ForAddress(Server.Address);
         var client = new HostService.HostServiceClient(channel);
         using var ping = client.Ping();
