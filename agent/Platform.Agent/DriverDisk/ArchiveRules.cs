@@ -35,7 +35,7 @@ internal static class ArchiveRules
         if (!DriverFolders.Accepts(folder, listing.Type))
         {
             return (null, DriverDiskError.Field(DriverDiskErrorKind.UnacceptableType, "archive",
-                $"is a {listing.Type} archive by its content; {DriverFolders.RelativePath(folder)} takes {string.Join(" or ", DriverFolders.AcceptedTypes(folder))}"));
+                $"has the content type {listing.Type} (whatever its name says); {DriverFolders.RelativePath(folder)} takes {string.Join(" or ", DriverFolders.AcceptedTypes(folder))}"));
         }
 
         var problems = new List<DriverDiskErrorDetail>();
