@@ -555,6 +555,7 @@ internal sealed partial class DriverDiskEngine : IAsyncDisposable
     private async Task RecordMountLostAsync(MountedDisk mounted, string problem, CancellationToken stopping)
     {
         await _gate.WaitAsync(stopping).ConfigureAwait(false);
+        _running = "clean-up of the failed mount";
         try
         {
             if (_dead || !ReferenceEquals(_mounted, mounted))
@@ -571,6 +572,7 @@ internal sealed partial class DriverDiskEngine : IAsyncDisposable
         }
         finally
         {
+            _running = null;
             _gate.Release();
         }
     }
