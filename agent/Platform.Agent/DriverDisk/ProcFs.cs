@@ -28,8 +28,8 @@ internal static class ProcFs
         foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             var fields = line.Split(' ');
-            var separator = Array.IndexOf(fields, "-", 6);
-            if (fields.Length < 7 || separator < 0 || separator + 2 >= fields.Length)
+            var separator = fields.Length < 7 ? -1 : Array.IndexOf(fields, "-", 6);
+            if (separator < 0 || separator + 2 >= fields.Length)
             {
                 continue;
             }
