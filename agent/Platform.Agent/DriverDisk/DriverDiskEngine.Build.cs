@@ -26,6 +26,10 @@ internal sealed partial class DriverDiskEngine
             {
                 return DriverDiskError.Of(DriverDiskErrorKind.AlreadyInitialized, $"the driver disk exists (version {_state?.Version ?? 0})");
             }
+            if (_mountLost is { } blocked)
+            {
+                return DriverDiskError.Of(DriverDiskErrorKind.WrongState, $"the driver disk is in error: {blocked}", new DriverDiskErrorDetail("status", DriverDiskStatus.Error.ToString()));
+            }
             Sweep(null);
             const long version = 1;
             var switched = false;

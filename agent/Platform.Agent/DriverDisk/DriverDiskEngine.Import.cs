@@ -128,7 +128,9 @@ internal sealed partial class DriverDiskEngine
                 LogImportRepeated(_logger, relative, targetName);
                 return new DriverImport(folder, targetName, record.Files, record.Bytes, record.ArchiveType, Repeated: true);
             }
-            return DriverDiskError.Field(DriverDiskErrorKind.AlreadyExists, "target_name", $"'{existing}' exists in {relative}");
+            var taken = DriverDiskError.Field(DriverDiskErrorKind.AlreadyExists, "target_name", $"'{existing}' exists in {relative}");
+            LogImportRefused(_logger, relative, targetName, taken.ToString());
+            return taken;
         }
 
         // 1. The listing: type by content, every entry, limits. Nothing is written before this passes.

@@ -46,6 +46,10 @@ internal sealed partial class DriverDiskEngine
 
     private async Task RecoverLockedAsync()
     {
+        // The persisted state first, so that GetState reports it (with "recovery" running) meanwhile.
+        var state = TryLoad();
+        _state = state;
+
         // Never two writers on one image: whatever an earlier agent left mounted or running goes first.
         try
         {
@@ -59,16 +63,12 @@ internal sealed partial class DriverDiskEngine
         {
             _mountLost = $"what an earlier agent left mounted cannot be cleaned up: {e.Message}";
             LogRecoveryBlocked(_logger, e.Message);
-            _state = TryLoad();
             return;
         }
-
-        var state = TryLoad();
         if (_loadError is not null)
         {
             return;
         }
-        _state = state;
         var action = RecoveryPlan.Decide(state);
         LogRecovery(_logger, action, state?.Version ?? 0, state?.Pending?.Kind, state?.Pending?.Step);
         switch (action)

@@ -207,7 +207,7 @@ internal sealed partial class DriverDiskEngine : IAsyncDisposable
         var state = _state;
         var mounted = _mounted;
         var mountLost = _mountLost;
-        var status = state?.Status ?? (_loadError is null ? DriverDiskStatus.Uninitialized : DriverDiskStatus.Error);
+        var status = state?.Status ?? (_loadError is null && mountLost is null ? DriverDiskStatus.Uninitialized : DriverDiskStatus.Error);
         if (mountLost is not null && status == DriverDiskStatus.Normal)
         {
             status = DriverDiskStatus.Error;

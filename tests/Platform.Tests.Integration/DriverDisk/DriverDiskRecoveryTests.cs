@@ -194,6 +194,32 @@ public class DriverDiskRecoveryTests : DriverDiskTestBase
         Assert.That(Directory.EnumerateDirectories(Path.Combine(engine.MountPoint, "pri")).Select(Path.GetFileName), Is.EqualTo(new[] { "A" }));
     }
 
+    [Test]
+    public async Task An_unreadable_state_is_an_error_and_restore_rebuilds_from_the_backup()
+    {
+        var archives = new DriverArchives(Scratch);
+        var engine = await InitializedEngineAsync(sizeBytes: 1L << 30);
+        await ImportAsync(engine, archives.Zip(new Dictionary<string, byte[]> { ["a.inf"] = [1] }, "a.zip"), "a.zip", DriverFolder.Printer, "A");
+        (await engine.SaveAsync()).Unwrap();
+        await engine.ShutdownAsync(CancellationToken.None);
+        await engine.DisposeAsync();
+        await File.WriteAllTextAsync(Path.Combine(StateDirectory, "state.json"), "{ torn");
+
+        var restarted = NewEngine();
+        await restarted.RecoverAsync();
+        var state = await restarted.GetStateAsync();
+        Assert.That(state, Has.Property(nameof(DriverDiskState.Status)).EqualTo(DriverDiskStatus.Error).And.Property(nameof(DriverDiskState.Mounted)).False);
+        Assert.That(state.Error, Does.Contain("cannot be read"));
+        ExpectError(await restarted.ImportAsync("a.zip", DriverFolder.Printer, "B"), DriverDiskErrorKind.WrongState, "an import without a readable state");
+        ExpectError(await restarted.InitializeAsync(0), DriverDiskErrorKind.AlreadyInitialized, "initialize over an existing disk");
+
+        var restored = (await restarted.RestoreAsync()).Unwrap();
+        Assert.That(restored, Has.Property(nameof(DriverDiskState.Status)).EqualTo(DriverDiskStatus.Normal).And.Property(nameof(DriverDiskState.Mounted)).True);
+        Assert.That(restored.Version, Is.GreaterThan(2), "a version no terminal has seen");
+        Assert.That(DiskViews.Tree(Path.Combine(restarted.MountPoint, "pri")), Is.EqualTo(DiskViews.Tree(Path.Combine(BackupDirectory, "pri"))));
+        await AssertNoLeftoversAsync(restarted);
+    }
+
     private string JsonStatus() => File.ReadAllText(Path.Combine(StateDirectory, "state.json"));
 
     /// <summary>The disk directory and the transfer area hold exactly what the state names.</summary>
