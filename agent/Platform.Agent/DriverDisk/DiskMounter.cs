@@ -24,6 +24,9 @@ internal sealed partial class DiskMounter(DriverDiskOptions options, ILogger log
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>Programs the engine runs to completion; found running for a dead agent, they are killed.</summary>
+    private static readonly HashSet<string> OrphanTools = new(StringComparer.Ordinal) { "qemu-img", "7zz", "mkntfs" };
+
     /// <summary>ntfs-3g options: Windows name rules enforced, large writes (≈15× faster), no atime writes.</summary>
     private const string NtfsOptions = "windows_names,big_writes,noatime";
 
@@ -135,7 +138,8 @@ internal sealed partial class DiskMounter(DriverDiskOptions options, ILogger log
 
     /// <summary>
     /// Tears down whatever an earlier agent left mounted or running under <paramref name="root"/>:
-    /// NTFS mounts (unmounted, then their ntfs-3g awaited), FUSE exports, storage daemons. Never
+    /// its tools (killed), NTFS mounts (unmounted, then their ntfs-3g awaited), FUSE exports,
+    /// storage daemons. Never
     /// two writers on one image: nothing is mounted again before this is done. Throws when a mount
     /// is busy (someone uses it) or a process will not stop.
     /// </summary>
@@ -147,6 +151,19 @@ internal sealed partial class DiskMounter(DriverDiskOptions options, ILogger log
         bool Under(string path) => path.StartsWith(prefix, StringComparison.Ordinal);
         bool Mentions(IReadOnlyList<string> arguments) => arguments.Skip(1).Any(a => a.Contains(prefix, StringComparison.Ordinal) || a.Contains(encodedPrefix, StringComparison.Ordinal));
         var cleaned = new List<string>();
+
+        // 0. Tools an earlier agent was running (an extraction into the mount, a convert reading
+        //    the overlay): they only ever write temporary files, and would hold the mount busy or
+        //    the image locked.
+        foreach (var tool in ProcFs.FindProcesses(a => OrphanTools.Contains(Path.GetFileName(a[0])) && Mentions(a)))
+        {
+            _ = LinuxNative.Signal(tool.Pid, LinuxNative.SigKill);
+            if (!await ExitedAsync(tool, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false))
+            {
+                throw new ToolFailedException($"{tool.Program} (pid {tool.Pid}) survived SIGKILL");
+            }
+            cleaned.Add($"{tool.Program} pid {tool.Pid} killed");
+        }
 
         // 1. NTFS file systems (their source is a file, not /dev/fuse), deepest first.
         foreach (var mount in ProcFs.ReadMounts().Where(m => Under(m.MountPoint) && m.Source != "/dev/fuse").OrderByDescending(m => m.MountPoint.Length))

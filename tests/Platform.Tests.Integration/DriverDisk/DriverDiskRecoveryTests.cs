@@ -195,6 +195,29 @@ public class DriverDiskRecoveryTests : DriverDiskTestBase
     }
 
     [Test]
+    public async Task Tools_a_dead_agent_left_running_are_stopped_before_the_disk_is_mounted_again()
+    {
+        var hook = new StepHook();
+        var engine = await InitializedEngineAsync(hook: hook, sizeBytes: 1L << 30);
+        hook.AbortAt = DriverDiskStep.SaveCheck;
+        Assert.That(async () => await engine.SaveAsync(), Throws.InstanceOf<DriverDiskAbortedException>());
+        // Stands in for a qemu-img the dead agent started: it keeps the overlay open and never ends.
+        var fakeTool = Path.Combine(Scratch, "qemu-img");
+        File.Copy("/usr/bin/tail", fakeTool);
+        var startInfo = new System.Diagnostics.ProcessStartInfo(fakeTool) { RedirectStandardOutput = true };
+        foreach (var argument in (string[])["-f", Path.Combine(StateDirectory, "disk", "active-2.qcow2")])
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+        using var orphan = System.Diagnostics.Process.Start(startInfo)!;
+
+        var restarted = NewEngine();
+        await restarted.RecoverAsync();
+        Assert.That(orphan.WaitForExit(TimeSpan.FromSeconds(30)), Is.True, "the tool was stopped");
+        Assert.That(await restarted.GetStateAsync(), Has.Property(nameof(DriverDiskState.Status)).EqualTo(DriverDiskStatus.Normal).And.Property(nameof(DriverDiskState.Mounted)).True);
+    }
+
+    [Test]
     public async Task An_unreadable_state_is_an_error_and_restore_rebuilds_from_the_backup()
     {
         var archives = new DriverArchives(Scratch);
