@@ -60,21 +60,21 @@ internal sealed partial class DriverDiskEngine
             await _mounter.CleanStaleAsync(_runDirectory, none).ConfigureAwait(false);
             _mountLost = null;
 
-            state = state is null ? null : PersistStep(state, step = DriverDiskStep.RestoreBuild);
             step = DriverDiskStep.RestoreBuild;
+            state = state is null ? null : PersistStep(state, step);
             await StepAsync(step, progress, none).ConfigureAwait(false);
             baseRecord = await BuildBaseAsync(size, to, fromVersion: 0, none).ConfigureAwait(false);
             await _qemuImg.CreateOverlayAsync(DiskPath(ActiveFileName(to + 1)), baseRecord.File, none).ConfigureAwait(false);
             FileTools.Sync(DiskPath(ActiveFileName(to + 1)));
             LinuxNative.SyncDirectory(_diskDirectory);
 
-            state = state is null ? null : PersistStep(state, step = DriverDiskStep.RestorePublish);
             step = DriverDiskStep.RestorePublish;
+            state = state is null ? null : PersistStep(state, step);
             await StepAsync(step, progress, none).ConfigureAwait(false);
             Publish(DiskPath(baseRecord.File), baseRecord.Published);
 
-            state = state is null ? null : PersistStep(state, step = DriverDiskStep.RestoreSwitch);
             step = DriverDiskStep.RestoreSwitch;
+            state = state is null ? null : PersistStep(state, step);
             await StepAsync(step, progress, none).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not DriverDiskAbortedException)
