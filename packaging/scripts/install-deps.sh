@@ -11,8 +11,9 @@ PACKAGES=(
     qemu-system-x86 qemu-utils qemu-block-extra
     # storage: a one-node Ceph and the client libraries the agent binds to
     ceph-mon ceph-osd ceph-common librbd1 librados2
-    # driver disk
-    ntfs-3g 7zip
+    # driver disk: ntfs-3g (+ mkntfs), 7-Zip (7zz), qemu-storage-daemon's FUSE export
+    # (qemu-system-common) with fusermount3 (fuse3); genisoimage makes the tests' ISO images
+    ntfs-3g 7zip qemu-system-common fuse3 genisoimage
     # the tiny test guest: busybox init, a FAT disk made bootable by syslinux
     busybox-static syslinux syslinux-common dosfstools mtools cpio xz-utils
     # gRPC interop peers and the official reflection/health protos
