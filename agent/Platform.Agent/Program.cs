@@ -1,4 +1,5 @@
 using Platform.Agent.Compute;
+using Platform.Agent.DriverDisk;
 using Platform.Agent.Grpc;
 using Platform.Agent.Registration;
 using Platform.Agent.Storage;
@@ -12,6 +13,7 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ar
 builder.AddPlatformDefaults(Component, args);
 builder.AddCompute();
 builder.AddStorage();
+builder.AddDriverDisk();
 builder.AddAgentGrpc();
 builder.AddHostRegistration();
 

@@ -38,6 +38,8 @@ write_config() {
   "Grpc": { "ClientCertificateAuthority": $(pl_json_string "$PKI/ca.crt") },
   "Transfer": { "Directory": $(pl_json_string "$PLATFORM_STATE/agent/transfer") },
   "Operations": { "JournalPath": $(pl_json_string "$PLATFORM_STATE/agent/operations.journal") },
+  "DriverDisk": { "StateDirectory": $(pl_json_string "$PLATFORM_STATE/agent/driver-disk"),
+                  "BackupDirectory": $(pl_json_string "$PLATFORM_STATE/agent/driver-backup") },
   "Compute": { "LibvirtUri": $(pl_json_string "$PLATFORM_LIBVIRT_URI"), "Bridge": $(pl_json_string "$PLATFORM_BRIDGE") },
   "Storage": { "CephConf": $(pl_json_string "$PLATFORM_CEPH_CONF"), "CephUser": $(pl_json_string "$PLATFORM_CEPH_USER") },
   "Registration": { "ControllerUrl": $(pl_json_string "$CONTROLLER_GRPC"), "HostIp": "127.0.0.1",

@@ -1,4 +1,5 @@
 using Platform.Agent.Compute;
+using Platform.Agent.DriverDisk;
 using Platform.Agent.Host;
 using Platform.Agent.Storage;
 using Platform.Agent.Storage.Commands;
@@ -27,6 +28,7 @@ internal static class AgentGrpcExtensions
             [FileService.Descriptor.FullName] = [],
             [DomainService.Descriptor.FullName] = [LibvirtSocketHealthCheck.Name],
             [RbdService.Descriptor.FullName] = [CephMonitorHealthCheck.Name],
+            [DriverDiskService.Descriptor.FullName] = [],
             [global::Grpc.Health.V1.Health.Descriptor.FullName] = [],
         };
         builder.Services.AddPlatformGrpcServer(server =>
@@ -53,6 +55,7 @@ internal static class AgentGrpcExtensions
         app.MapGrpcService<FileTransferService>();
         app.MapGrpcService<RbdGrpcService>();
         app.MapGrpcService<DomainGrpcService>();
+        app.MapGrpcService<DriverDiskGrpcService>();
         app.MapPlatformGrpcStandardServices();
         return app;
     }

@@ -118,6 +118,11 @@ internal sealed partial class FileTransferService(TransferArea area, ILogger<Fil
         {
             violations.Add(RichErrors.Violation("header.name", nameProblem));
         }
+        else if (header.Name.StartsWith(DriverDisk.DriverDiskEngine.PublishPrefix, StringComparison.Ordinal))
+        {
+            // The driver disk publishes (and replaces, and deletes) its files under this prefix.
+            violations.Add(RichErrors.Violation("header.name", $"must not start with '{DriverDisk.DriverDiskEngine.PublishPrefix}': those names belong to the driver disk"));
+        }
         if (header.Md5.Length > 0 && (header.Md5.Length != 32 || !header.Md5.All(Uri.IsHexDigit)))
         {
             violations.Add(RichErrors.Violation("header.md5", "must be 32 hex digits"));

@@ -79,7 +79,8 @@ internal sealed class RbdRequestValidator(IOptions<StorageOptions> options)
         ThrowIfAny(violations);
     }
 
-    private static void OperationId(string operationId, List<BadRequest.Types.FieldViolation> violations)
+    /// <summary>The operation id every mutating command carries (RbdService, DriverDiskService).</summary>
+    internal static void OperationId(string operationId, List<BadRequest.Types.FieldViolation> violations)
     {
         if (string.IsNullOrWhiteSpace(operationId))
         {
