@@ -61,6 +61,12 @@ internal sealed partial class DriverDiskEngine : IAsyncDisposable
     private volatile string? _mountLost;
     private volatile MountedDisk? _mounted;
     private volatile string? _running;
+
+    // The step the running command is taking (state shows it: "save: SaveCommit").
+    private volatile string? _runningStep;
+
+    // Free bytes of the NTFS file system when no command was running (see Snapshot).
+    private long _lastDiskFree;
     private volatile bool _dead;
     private volatile bool _stopped;
 
@@ -116,7 +122,7 @@ internal sealed partial class DriverDiskEngine : IAsyncDisposable
     public Task<DriverDiskState> GetStateAsync(CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(Snapshot());
+        return Task.FromResult(Snapshot(fromOutside: true));
     }
 
     /// <summary>The base and the deltas (oldest first, the expired left out) a terminal needs to reach the current version.</summary>
@@ -202,7 +208,11 @@ internal sealed partial class DriverDiskEngine : IAsyncDisposable
         _lifetime.Dispose();
     }
 
-    private DriverDiskState Snapshot()
+    /// <summary>
+    /// The state now. <paramref name="fromOutside"/>: asked by a caller while a command may be
+    /// running (GetState), not by the command itself as its result.
+    /// </summary>
+    private DriverDiskState Snapshot(bool fromOutside = false)
     {
         var state = _state;
         var mounted = _mounted;
@@ -214,9 +224,14 @@ internal sealed partial class DriverDiskEngine : IAsyncDisposable
         }
         var error = status == DriverDiskStatus.Error ? state?.Error ?? mountLost ?? _loadError : null;
         var hostFree = FreeBytes(Directory.Exists(_root) ? _root : "/");
-        var diskFree = mounted is null || mountLost is not null ? 0 : FreeBytes(mounted.MountPoint);
+        // statvfs of the NTFS mount waits for ntfs-3g, which a running command may be flushing or
+        // unmounting: a caller from outside then gets the free space last seen instead of waiting.
+        var diskFree = mounted is null || mountLost is not null ? 0
+            : fromOutside && _running is not null ? _lastDiskFree
+            : _lastDiskFree = FreeBytes(mounted.MountPoint);
         var free = mounted is null ? hostFree : Math.Min(hostFree, diskFree);
-        return new DriverDiskState(status, error, state?.Version ?? 0, mounted is not null && mountLost is null, free, diskFree, hostFree, _running, mounted?.MountPoint);
+        var running = _running is { } command ? (_runningStep is { } step ? $"{command}: {step}" : command) : null;
+        return new DriverDiskState(status, error, state?.Version ?? 0, mounted is not null && mountLost is null, free, diskFree, hostFree, running, mounted?.MountPoint);
     }
 
     private static long FreeBytes(string path)
@@ -251,6 +266,7 @@ internal sealed partial class DriverDiskEngine : IAsyncDisposable
             return DriverDiskError.Of(DriverDiskErrorKind.Busy, $"the driver disk is busy: {running} is running", new DriverDiskErrorDetail("running", running));
         }
         _running = what;
+        _runningStep = null;
         try
         {
             return await work().ConfigureAwait(false);
@@ -274,6 +290,7 @@ internal sealed partial class DriverDiskEngine : IAsyncDisposable
     private async Task StepAsync(DriverDiskStep step, IProgress<DriverDiskProgress>? progress, CancellationToken cancellationToken)
     {
         var (percent, message) = Describe(step);
+        _runningStep = step.ToString();
         switch (step)
         {
             case >= DriverDiskStep.ImportExtract and <= DriverDiskStep.RemoveDelete:

@@ -58,6 +58,8 @@ internal sealed class AgentSide : IGrpcSide, IDisposable
             ["PLATFORM_Transfer__Directory"] = transfer,
             ["PLATFORM_Compute__LibvirtUri"] = $"qemu:///system?socket={directory}/no-libvirtd",
             ["PLATFORM_Storage__CephConf"] = $"{directory}/no-ceph.conf",
+            ["PLATFORM_DriverDisk__StateDirectory"] = Path.Combine(directory, "driver-disk"),
+            ["PLATFORM_DriverDisk__BackupDirectory"] = Path.Combine(directory, "driver-backup"),
             // The agent's per-call log line: off, as grpcio's server logs nothing either.
             [$"PLATFORM_Serilog__MinimumLevel__Override__{CallLogCategory}"] = "Warning",
         };

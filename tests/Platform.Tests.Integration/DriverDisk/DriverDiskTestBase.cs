@@ -19,7 +19,8 @@ namespace Platform.Tests.Integration.DriverDisk;
 public abstract partial class DriverDiskTestBase
 {
     private static readonly string[] Tools = ["7zz", "qemu-img", "qemu-storage-daemon", "ntfs-3g", "mkntfs", "genisoimage", "umount"];
-    private static readonly Lazy<string?> ToolProblem = new(FindToolProblem);
+    /// <summary>Why the driver disk cannot be tested here (not root, no FUSE, a tool missing), or null.</summary>
+    internal static readonly Lazy<string?> ToolProblem = new(FindToolProblem);
 
     private readonly List<DriverDiskEngine> _engines = [];
 

@@ -75,6 +75,9 @@ internal sealed class AgentProcess : IAsyncDisposable
             ["PLATFORM_Transfer__Directory"] = Path.Combine(directory, "transfer"),
             // Its own operation journal: the journal file is locked by the agent that has it open.
             ["PLATFORM_Operations__JournalPath"] = Path.Combine(directory, "operations.journal"),
+            // Its own driver disk: the state directory is locked by the agent that has it.
+            ["PLATFORM_DriverDisk__StateDirectory"] = Path.Combine(directory, "driver-disk"),
+            ["PLATFORM_DriverDisk__BackupDirectory"] = Path.Combine(directory, "driver-backup"),
             ["PLATFORM_Compute__LibvirtUri"] = $"qemu:///system?socket={directory}/no-libvirtd",
             ["PLATFORM_Storage__CephConf"] = $"{directory}/no-ceph.conf",
         };
