@@ -1,3 +1,4 @@
+using Platform.Agent.Linux;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 

@@ -1,3 +1,4 @@
+using Platform.Agent.Linux;
 using System.Text;
 
 namespace Platform.Agent.DriverDisk;

@@ -1,3 +1,4 @@
+using Platform.Agent.Linux;
 using Platform.Agent.Transfer;
 
 namespace Platform.Agent.DriverDisk;

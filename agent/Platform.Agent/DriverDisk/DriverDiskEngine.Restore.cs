@@ -1,3 +1,4 @@
+using Platform.Agent.Linux;
 namespace Platform.Agent.DriverDisk;
 
 internal sealed partial class DriverDiskEngine

@@ -1,3 +1,4 @@
+using Platform.Agent.Linux;
 using Microsoft.Extensions.Options;
 using Platform.Agent.Transfer;
 

@@ -1,3 +1,4 @@
+using Platform.Agent.Linux;
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 

@@ -1,3 +1,4 @@
+using Platform.Agent.Linux;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
@@ -107,37 +108,6 @@ internal static partial class OperationJournalFile
         }
     }
 
-    /// <summary>
-    /// fsync of the directory, so that a created or renamed file's name is durable too (a file's
-    /// own fsync does not cover its directory entry). .NET has no API for it.
-    /// </summary>
-    private static void SyncDirectory(string path)
-    {
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        var descriptor = OpenDirectory(directory, 0 /* O_RDONLY */);
-        if (descriptor < 0)
-        {
-            throw new IOException($"cannot open {directory} to sync it: {Marshal.GetLastPInvokeErrorMessage()}");
-        }
-        try
-        {
-            if (Fsync(descriptor) < 0)
-            {
-                throw new IOException($"fsync of {directory} failed: {Marshal.GetLastPInvokeErrorMessage()}");
-            }
-        }
-        finally
-        {
-            _ = Close(descriptor);
-        }
-    }
-
-    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int OpenDirectory(string path, int flags);
-
-    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
-    private static partial int Fsync(int descriptor);
-
-    [LibraryImport("libc", EntryPoint = "close")]
-    private static partial int Close(int descriptor);
+    /// <summary>fsync of the directory holding <paramref name="path"/>: a created or renamed name is durable only then.</summary>
+    private static void SyncDirectory(string path) => LinuxNative.SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
 }

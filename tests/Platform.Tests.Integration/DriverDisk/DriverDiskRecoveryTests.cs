@@ -1,3 +1,4 @@
+using Platform.Agent.Linux;
 using Platform.Agent.DriverDisk;
 using Platform.Tests.Integration.Infrastructure;
 

@@ -1,8 +1,8 @@
 using System.Runtime.InteropServices;
 
-namespace Platform.Agent.DriverDisk;
+namespace Platform.Agent.Linux;
 
-/// <summary>The few system calls the driver disk needs and .NET does not offer.</summary>
+/// <summary>The few system calls the agent needs and .NET does not offer (the driver disk, the operation journal).</summary>
 internal static partial class LinuxNative
 {
     public const int SigKill = 9;
