@@ -7,6 +7,7 @@ using Platform.Benchmarks.Infrastructure;
 //   dotnet run -c Release --project tests/Platform.Benchmarks -- grpc [options]
 //   dotnet run -c Release --project tests/Platform.Benchmarks -- agent [options]
 //   dotnet run -c Release --project tests/Platform.Benchmarks -- controller [options]
+//   dotnet run -c Release --project tests/Platform.Benchmarks -- driver-disk [options]
 
 if (args.Length > 0 && args[0] == "agent")
 {
@@ -18,9 +19,14 @@ if (args.Length > 0 && args[0] == "controller")
     return await Platform.Benchmarks.Controller.ControllerBenchmark.MainAsync(args[1..], typeof(GrpcBenchmark).Assembly);
 }
 
+if (args.Length > 0 && args[0] == "driver-disk")
+{
+    return await Platform.Benchmarks.DriverDisk.DriverDiskBenchmark.MainAsync(args[1..], typeof(GrpcBenchmark).Assembly);
+}
+
 if (args.Length == 0 || args[0] is "-h" or "--help" || args[0] != "grpc")
 {
-    Console.Error.WriteLine($"{GrpcBenchmark.Usage}\n{Platform.Benchmarks.Agent.AgentBenchmark.Usage}\n{Platform.Benchmarks.Controller.ControllerBenchmark.Usage}");
+    Console.Error.WriteLine($"{GrpcBenchmark.Usage}\n{Platform.Benchmarks.Agent.AgentBenchmark.Usage}\n{Platform.Benchmarks.Controller.ControllerBenchmark.Usage}\n{Platform.Benchmarks.DriverDisk.DriverDiskBenchmark.Usage}");
     return args.Length > 0 && args[0] is "-h" or "--help" ? 0 : 2;
 }
 

@@ -143,8 +143,8 @@ def scenario_host_info(channel, args, seen):
 
 
 def scenario_unimplemented(channel, args, seen):
-    """An RPC of the contract the agent does not serve yet: the driver-disk state."""
-    call = channel.unary_unary("/platform.agent.v1.DriverDiskService/GetDriverDiskState",
+    """A method the agent's HostService does not have (a newer client's, say)."""
+    call = channel.unary_unary(path(HOST_SERVICE, "GetHostInfoV2"),
                                request_serializer=lambda _: b"",
                                response_deserializer=lambda data: data)
     call(None, timeout=args.deadline_ms / 1000)
