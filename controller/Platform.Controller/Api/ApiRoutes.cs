@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Routing.Matching;
 using Microsoft.AspNetCore.Routing.Patterns;
 
@@ -20,12 +21,22 @@ internal static class ApiRoutes
         return value.Length > 1 && value.EndsWith('/') ? value[..^1] : value;
     }
 
-    /// <summary>Whether the route is one of the facade's fixed paths (no parameters or catch-alls).</summary>
+    // Endpoints are built once; their spelled paths are computed once (null: not a fixed /api path).
+    private static readonly ConditionalWeakTable<RouteEndpoint, string?> Spelled = new();
+
+    /// <summary>Whether the route is one of the facade's fixed paths (no parameters or catch-alls), and its path as mapped.</summary>
     public static bool IsLiteralApiRoute(RouteEndpoint endpoint, out string path)
     {
-        path = "/" + string.Join('/', endpoint.RoutePattern.PathSegments.Select(s => s.IsSimple && s.Parts[0] is RoutePatternLiteralPart literal ? literal.Content : null));
-        return endpoint.RoutePattern.Parameters.Count == 0
-            && path.StartsWith(Prefix + "/", StringComparison.OrdinalIgnoreCase);
+        path = Spelled.GetValue(endpoint, static e =>
+        {
+            if (e.RoutePattern.Parameters.Count > 0)
+            {
+                return null;
+            }
+            var spelled = "/" + string.Join('/', e.RoutePattern.PathSegments.Select(s => ((RoutePatternLiteralPart)s.Parts[0]).Content));
+            return spelled.StartsWith(Prefix + "/", StringComparison.OrdinalIgnoreCase) ? spelled : null;
+        }) ?? "";
+        return path.Length > 0;
     }
 }
 
