@@ -18,6 +18,8 @@ internal enum ApiErrorCode
     NetworkNotFound = 40406,
     RbdImageNotFound = 40407,
 
+    MethodNotAllowed = 40500,
+
     ImageInUse = 40901,
     VolumeInUse = 40902,
     NicInUse = 40903,

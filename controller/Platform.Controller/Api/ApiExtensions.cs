@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Routing.Matching;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 using Platform.Controller.Inventory;
 
@@ -15,15 +17,29 @@ internal static class ApiExtensions
             json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
             json.SerializerOptions.DictionaryKeyPolicy = JsonNamingPolicy.SnakeCaseLower;
         });
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, CaseSensitiveApiRoutes>());
+        builder.Services.AddSingleton<ApiRouteTable>();
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
         builder.Services.AddProblemDetails();
         return builder;
     }
 
-    /// <summary>Unknown /api paths answer the envelope too, with their own code.</summary>
+    /// <summary>
+    /// Every /api request no endpoint took answers the envelope: a known path asked with another
+    /// method 405 (with Allow), anything else, in any spelling of /api, 404.
+    /// </summary>
     public static void MapApiFallback(this IEndpointRouteBuilder app) =>
-        app.MapFallback("/api/{**path}", (HttpRequest request) =>
-            ApiEnvelope.Fail(new ApiError(ApiErrorCode.RouteNotFound, $"no such endpoint: {request.Method} {request.Path}")));
+        app.MapFallback(ApiRoutes.Prefix + "/{**path}", (HttpContext context, ApiRouteTable routes) =>
+        {
+            var request = context.Request;
+            var methods = routes.MethodsOf(request.Path);
+            if (methods.Count == 0)
+            {
+                return ApiEnvelope.Fail(new ApiError(ApiErrorCode.RouteNotFound, $"no such endpoint: {request.Method} {request.Path} (paths are case-sensitive)"));
+            }
+            context.Response.Headers.Allow = string.Join(", ", methods);
+            return ApiEnvelope.Fail(new ApiError(ApiErrorCode.MethodNotAllowed, $"{request.Path} does not take {request.Method}; use {string.Join(" or ", methods)}"));
+        });
 }
 
 /// <summary>
@@ -34,7 +50,7 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
-        if (!context.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal))
+        if (!context.Request.Path.StartsWithSegments(ApiRoutes.Prefix, StringComparison.OrdinalIgnoreCase))
         {
             return false;
         }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Primitives;
+using Platform.Contracts.Limits;
 
 namespace Platform.Controller.Api;
 
@@ -123,6 +124,41 @@ internal sealed class ApiRequest
         return id;
     }
 
+    /// <summary>
+    /// An image id: the platform's own <c>ami-xxxxxxxx</c> or the name a registered RBD image
+    /// already had (<c>ami-AB112345</c>, <c>win10-golden</c>): any name <see cref="RbdLimits"/> allows.
+    /// </summary>
+    public string? ImageId(string name, bool required = true)
+    {
+        if (!TryGetScalar(name, required, out var node))
+        {
+            return null;
+        }
+        var id = node.GetValueKind() == JsonValueKind.String ? node.GetValue<string>() : null;
+        if (!RbdLimits.IsValidName(id))
+        {
+            AddError(name, $"must be an image id such as ami-0a1b2c3d or the name of a registered RBD image ({RbdLimits.NameRule})");
+            return null;
+        }
+        return id;
+    }
+
+    /// <summary>
+    /// The name the caller sent a field under: <paramref name="name"/>, or <paramref name="alias"/>
+    /// (an older spelling) when only that is present, so that errors name what the caller sent.
+    /// Both present with different values is an error.
+    /// </summary>
+    public string Named(string name, string alias)
+    {
+        var hasName = _values.TryGetValue(name, out var value) && value is not null;
+        var hasAlias = _values.TryGetValue(alias, out var aliased) && aliased is not null;
+        if (hasName && hasAlias && !JsonNode.DeepEquals(value, aliased))
+        {
+            AddError(name, $"is given twice, also as {alias} with another value; give one of them");
+        }
+        return !hasName && hasAlias ? alias : name;
+    }
+
     /// <summary>An integer within [min, max]; form values and numeric strings are accepted.</summary>
     public long? Integer(string name, long min, long max, bool required = false)
     {
@@ -177,18 +213,23 @@ internal sealed class ApiRequest
         return null;
     }
 
-    /// <summary>One of a fixed set of values (compared case-insensitively, answered in the set's spelling).</summary>
-    public string? Choice(string name, IReadOnlyList<string> allowed, bool required = false)
+    /// <summary>
+    /// One of a fixed set of values (compared case-insensitively, answered in the set's spelling);
+    /// <paramref name="aliases"/> maps other accepted spellings to a value of the set.
+    /// </summary>
+    public string? Choice(string name, IReadOnlyList<string> allowed, bool required = false, IReadOnlyDictionary<string, string>? aliases = null)
     {
         if (!TryGetScalar(name, required, out var node))
         {
             return null;
         }
         var text = node.GetValueKind() == JsonValueKind.String ? node.GetValue<string>() : null;
-        var match = allowed.FirstOrDefault(a => string.Equals(a, text, StringComparison.OrdinalIgnoreCase));
+        var match = allowed.FirstOrDefault(a => string.Equals(a, text, StringComparison.OrdinalIgnoreCase))
+            ?? aliases?.FirstOrDefault(a => string.Equals(a.Key, text, StringComparison.OrdinalIgnoreCase)).Value;
         if (match is null)
         {
-            AddError(name, $"must be one of {string.Join(", ", allowed)}");
+            var also = aliases is { Count: > 0 } ? $" ({string.Join(", ", aliases.Select(a => $"{a.Key} is read as {a.Value}"))})" : "";
+            AddError(name, $"must be one of {string.Join(", ", allowed)}{also}");
         }
         return match;
     }

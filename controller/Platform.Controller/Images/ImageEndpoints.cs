@@ -6,10 +6,6 @@ namespace Platform.Controller.Images;
 /// <summary>/api/v1/images/* and /api/v1/unregister_images/list.</summary>
 internal static class ImageEndpoints
 {
-    // 2^46 bytes (64 TiB): larger than any disk this platform hands out.
-    private const long MaxImageBytes = 1L << 46;
-    private const long MinImageBytes = 1L << 20;
-
     public static void MapImageEndpoints(this IEndpointRouteBuilder app)
     {
         var images = app.MapGroup("/api/v1/images");
@@ -38,7 +34,7 @@ internal static class ImageEndpoints
     private static async Task<IResult> Inspect(HttpRequest http, ImageUseCases useCases, CancellationToken ct) =>
         await ApiCall.RunAsync(http, async request =>
         {
-            var imageId = request.Id("image_id", ResourceIds.Image);
+            var imageId = request.ImageId("image_id");
             if (!request.IsValid)
             {
                 return request.ValidationError;
@@ -51,8 +47,8 @@ internal static class ImageEndpoints
         await ApiCall.RunAsync(http, async request =>
         {
             var name = request.Text("image_name", TextRule.Name, required: true);
-            var size = request.Integer("image_size", MinImageBytes, MaxImageBytes, required: true);
-            var osType = request.Choice("os_type", OsTypes.All, required: true);
+            var size = request.Integer("image_size", SizeLimits.MinImageBytes, SizeLimits.MaxImageBytes, required: true);
+            var osType = OsTypes.Read(request, required: true);
             var describe = request.Text("describe", TextRule.Description) ?? "";
             if (!request.IsValid)
             {
@@ -65,9 +61,9 @@ internal static class ImageEndpoints
     private static async Task<IResult> Register(HttpRequest http, ImageUseCases useCases, CancellationToken ct) =>
         await ApiCall.RunAsync(http, async request =>
         {
-            var imageId = request.Id("image_id", ResourceIds.Image);
+            var imageId = request.ImageId("image_id");
             var name = request.Text("image_name", TextRule.Name, required: true);
-            var osType = request.Choice("os_type", OsTypes.All, required: true);
+            var osType = OsTypes.Read(request, required: true);
             var describe = request.Text("describe", TextRule.Description) ?? "";
             // The seed sends image_size too; the size of record is the RBD image's own.
             request.Integer("image_size", 0, long.MaxValue);
@@ -82,10 +78,10 @@ internal static class ImageEndpoints
     private static async Task<IResult> Update(HttpRequest http, ImageUseCases useCases, CancellationToken ct) =>
         await ApiCall.RunAsync(http, async request =>
         {
-            var imageId = request.Id("image_id", ResourceIds.Image);
+            var imageId = request.ImageId("image_id");
             var name = request.Text("image_name", TextRule.Name);
             var describe = request.Text("describe", TextRule.Description);
-            var osType = request.Choice("os_type", OsTypes.All);
+            var osType = OsTypes.Read(request);
             if (request.IsValid && name is null && describe is null && osType is null)
             {
                 request.AddError("image_name", "give at least one of image_name, describe, os_type");
@@ -101,7 +97,7 @@ internal static class ImageEndpoints
     private static async Task<IResult> Delete(HttpRequest http, ImageUseCases useCases, CancellationToken ct) =>
         await ApiCall.RunAsync(http, async request =>
         {
-            var imageId = request.Id("image_id", ResourceIds.Image);
+            var imageId = request.ImageId("image_id");
             var deleteFile = request.Boolean("del_file") ?? false;
             if (!request.IsValid)
             {
@@ -124,13 +120,22 @@ internal static class ImageEndpoints
             {
                 return error;
             }
-            var all = unregistered.Value!;
-            return new PageOf<UnregisteredImage>(all.Count, paging.PageNum, paging.PageSize, all.Skip(paging.Offset).Take(paging.PageSize).ToList());
+            var (offered, refused) = unregistered.Value!;
+            return new UnregisteredPage(offered.Count, paging.PageNum, paging.PageSize, offered.Skip(paging.Offset).Take(paging.PageSize).ToList(), refused);
         }, ct);
 }
 
-/// <summary>An image as the console sees it.</summary>
-internal sealed record ImageView(string ImageId, string ImageName, long ImageSize, string OsType, string Describe, string Status, string? Error, long CreateTime)
+/// <summary>An image as the console sees it; image_location is where qemu-img finds it (<c>rbd:images/ID</c>).</summary>
+internal sealed record ImageView(
+    string ImageId, string ImageName, string ImageLocation, long ImageSize, string OsType, string Describe, string Status, string? Error, long CreateTime)
 {
-    public static ImageView From(ImageRecord r) => new(r.ImageId, r.ImageName, r.ImageSize, r.OsType, r.Describe, r.Status, r.Error, r.CreateTime);
+    public static ImageView From(ImageRecord r) =>
+        new(r.ImageId, r.ImageName, ImageLocations.Of(r.ImageId), r.ImageSize, r.OsType, r.Describe, r.Status, r.Error, r.CreateTime);
 }
+
+/// <summary>
+/// A page of unregister_images/list: items are what images/register accepts; not_registrable
+/// lists the pool's other images (all of them, not paged) with the reason.
+/// </summary>
+internal sealed record UnregisteredPage(
+    long Total, int PageNum, int PageSize, IReadOnlyList<UnregisteredImage> Items, IReadOnlyList<UnregistrableImage> NotRegistrable);

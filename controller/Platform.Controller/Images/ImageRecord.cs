@@ -1,3 +1,6 @@
+using Platform.Controller.Agents;
+using Platform.Controller.Api;
+
 namespace Platform.Controller.Images;
 
 internal sealed record ImageRecord(
@@ -19,5 +22,18 @@ internal static class ImageStatus
 
 internal static class OsTypes
 {
+    public const string Field = "os_type";
+
     public static readonly IReadOnlyList<string> All = ["Linux", "Windows"];
+
+    /// <summary>The seed spells it "Window" (操作系统(Linux或者Window)); it is stored as Windows.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Aliases = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["Window"] = "Windows" };
+
+    public static string? Read(ApiRequest request, bool required = false) => request.Choice(Field, All, required, Aliases);
+}
+
+/// <summary>Where an image's data is, as the seed's qemu-img command names it: <c>rbd:images/ami-AB112345</c>.</summary>
+internal static class ImageLocations
+{
+    public static string Of(string imageId) => $"rbd:{StorageAgents.ImagesPool}/{imageId}";
 }

@@ -4,6 +4,7 @@ using Platform.Controller.Api;
 using Platform.Controller.Audit;
 using Platform.Controller.Tasks;
 using Grpc.Core;
+using Platform.Contracts.Limits;
 
 namespace Platform.Controller.Images;
 
@@ -12,6 +13,9 @@ internal sealed record CreateImage(string Name, long SizeBytes, string OsType, s
 internal sealed record RegisterImage(string ImageId, string Name, string OsType, string Describe);
 
 internal sealed record UnregisteredImage(string ImageId);
+
+/// <summary>An RBD image of pool images that images/register would refuse, and why.</summary>
+internal sealed record UnregistrableImage(string ImageId, string Reason);
 
 internal sealed partial class ImageUseCases(ImageStore images, StorageAgents storage, ILogger<ImageUseCases> logger)
 {
@@ -58,8 +62,11 @@ internal sealed partial class ImageUseCases(ImageStore images, StorageAgents sto
         return (await images.GetAsync(imageId, ct))!;
     }
 
-    /// <summary>RBD images in pool images that the inventory does not know.</summary>
-    public async Task<ApiResult<IReadOnlyList<UnregisteredImage>>> ListUnregisteredAsync(CancellationToken ct)
+    /// <summary>
+    /// RBD images in pool images that the inventory does not know: those images/register accepts,
+    /// and apart from them those whose names it refuses, with the reason.
+    /// </summary>
+    public async Task<ApiResult<(IReadOnlyList<UnregisteredImage> Offered, IReadOnlyList<UnregistrableImage> Refused)>> ListUnregisteredAsync(CancellationToken ct)
     {
         var agent = await storage.AnyAsync(ct);
         if (agent.Error is { } noHost)
@@ -73,10 +80,14 @@ internal sealed partial class ImageUseCases(ImageStore images, StorageAgents sto
         }
         catch (AgentException e)
         {
-            return e.ToApiError();
+            return TaskFailures.From(e).ToApiError();
         }
         var known = await images.AllIdsAsync(ct);
-        return pool.Names.Where(name => !known.Contains(name)).Order(StringComparer.Ordinal).Select(name => new UnregisteredImage(name)).ToList();
+        var unknown = pool.Names.Where(name => !known.Contains(name)).Order(StringComparer.Ordinal).ToList();
+        IReadOnlyList<UnregisteredImage> offered = unknown.Where(RbdLimits.IsValidName).Select(name => new UnregisteredImage(name)).ToList();
+        IReadOnlyList<UnregistrableImage> refused = unknown.Where(name => !RbdLimits.IsValidName(name))
+            .Select(name => new UnregistrableImage(name, $"the name {RbdLimits.NameProblem(name)}; rename it (rbd mv) to register it")).ToList();
+        return (offered, refused);
     }
 
     /// <summary>Records an RBD image that already exists in pool images; its size is read from RBD.</summary>
@@ -102,7 +113,7 @@ internal sealed partial class ImageUseCases(ImageStore images, StorageAgents sto
         }
         catch (AgentException e)
         {
-            return e.ToApiError();
+            return TaskFailures.From(e).ToApiError();
         }
         var audit = new AuditEvent(AuditActions.ImageRegister, request.ImageId, caller, new { image_name = request.Name, image_size = rbd.SizeBytes, os_type = request.OsType });
         if (!await images.TryInsertAsync(request.ImageId, request.Name, (long)rbd.SizeBytes, request.OsType, request.Describe, ImageStatus.Available, audit, AuditOutcomes.Succeeded, ct))
@@ -162,7 +173,7 @@ internal sealed partial class ImageUseCases(ImageStore images, StorageAgents sto
             }
             catch (AgentException e)
             {
-                return e.ToApiError();
+                return TaskFailures.From(e).ToApiError();
             }
         }
         await deletion.CommitAsync(new AuditEvent(AuditActions.ImageDelete, imageId, caller, new { del_file = deleteFile }), ct);

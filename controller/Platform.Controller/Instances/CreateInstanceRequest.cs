@@ -1,4 +1,5 @@
 using Platform.Controller.Api;
+using Platform.Controller.Networks;
 
 namespace Platform.Controller.Instances;
 
@@ -12,10 +13,10 @@ internal static class CreateInstanceRequest
     public static CreateInstance? Read(ApiRequest request)
     {
         var name = request.Text("instance_name", TextRule.Name, required: true);
-        var imageId = request.Id("image_id", ResourceIds.Image);
+        var imageId = request.ImageId("image_id");
         var cpu = request.Integer("cpu", 1, 64, required: true);
         var memory = request.Integer("memory", 64, 1_048_576, required: true);
-        var bootSize = request.Integer("boot_volume_size", 1, 65_536);
+        var bootSize = request.Integer("boot_volume_size", SizeLimits.MinVolumeGiB, SizeLimits.MaxVolumeGiB);
         var describe = request.Text("describe", TextRule.Description) ?? "";
 
         var newVolumes = new List<NewDataVolume>();
@@ -24,7 +25,7 @@ internal static class CreateInstanceRequest
         {
             var item = request.Nested("data_volumes", i, volumeItems[i]);
             var volumeName = item.Text("volume_name", TextRule.Name, required: true);
-            var size = item.Integer("volume_size", 1, 65_536, required: true);
+            var size = item.Integer("volume_size", SizeLimits.MinVolumeGiB, SizeLimits.MaxVolumeGiB, required: true);
             var volumeDescribe = item.Text("describe", TextRule.Description) ?? "";
             if (volumeName is not null && size is not null)
             {
@@ -42,14 +43,14 @@ internal static class CreateInstanceRequest
         for (var i = 0; i < nicItems.Count; i++)
         {
             var item = request.Nested("nics", i, nicItems[i]);
-            var nicName = item.Text("nic_name", TextRule.Name, required: true);
+            var nicName = item.Text(item.Named(NicFields.Name, NicFields.NameAlias), TextRule.Name, required: true);
             var nicDescribe = item.Text("describe", TextRule.Description) ?? "";
             if (nicName is not null)
             {
                 newNics.Add(new NewNicRequest(nicName, nicDescribe));
             }
         }
-        var existingNics = request.Ids("nic_ids", ResourceIds.Nic, MaxNics);
+        var existingNics = request.Ids(request.Named(NicFields.Ids, NicFields.IdsAlias), ResourceIds.Nic, MaxNics);
         if (nicItems.Count + existingNics.Count > MaxNics)
         {
             request.AddError("nics", $"an instance has at most {MaxNics} network interfaces in all");

@@ -19,7 +19,6 @@ internal sealed partial class InstanceCreation(
     NpgsqlDataSource dataSource, Scheduler scheduler, TaskRunner runner, IOptions<NetworkOptions> network, ILogger<InstanceCreation> logger)
 {
     public const string TaskKind = "instance.create";
-    private const long Gib = 1L << 30;
 
     public async Task<ApiResult<InstanceCreated>> CreateAsync(CreateInstance request, Caller caller, CancellationToken ct)
     {
@@ -37,7 +36,11 @@ internal sealed partial class InstanceCreation(
             return ApiError.WrongState("image", request.ImageId, imageStatus, "available");
         }
         var imageBytes = await InstanceCreationStore.ImageSizeAsync(connection, transaction, request.ImageId, ct);
-        var minimumBootGib = (int)Math.Max(1, (imageBytes + Gib - 1) / Gib);
+        var minimumBootGib = (int)Math.Min(SizeLimits.VolumeGiBFor(imageBytes), int.MaxValue);
+        if (minimumBootGib > SizeLimits.MaxVolumeGiB)
+        {
+            return ApiError.Validation([new FieldError("image_id", $"image {request.ImageId} ({minimumBootGib} GiB) is larger than the largest boot volume ({SizeLimits.MaxVolumeGiB} GiB)")]);
+        }
         if (request.BootVolumeGib is { } asked && asked < minimumBootGib)
         {
             return ApiError.Validation([new FieldError("boot_volume_size", $"must be at least {minimumBootGib} GiB, the size of image {request.ImageId}")]);

@@ -44,7 +44,7 @@ internal static class InstanceEndpoints
             var instanceId = request.Id("instance_id", ResourceIds.Instance, required: false);
             var status = request.Choice("status", Statuses);
             var hostIp = request.Text("host_ip", TextRule.Description);
-            var imageId = request.Id("image_id", ResourceIds.Image, required: false);
+            var imageId = request.ImageId("image_id", required: false);
             var ip = request.Text("ip", TextRule.Description);
             foreach (var (field, value) in new[] { ("host_ip", hostIp), ("ip", ip) })
             {

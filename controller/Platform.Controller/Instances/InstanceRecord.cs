@@ -26,11 +26,13 @@ internal static class InstanceStatus
     public const string Error = "error";
 }
 
-/// <summary>A volume as an instance lists it.</summary>
-internal sealed record InstanceVolume(string VolumeId, string VolumeName, int VolumeSize, string? Device, bool IsBoot, string Status, string? InstanceId);
+/// <summary>A volume as an instance lists it: every column of the seed's detail query (volume_name, volume_size, instance_id, describe, create_time) and more.</summary>
+internal sealed record InstanceVolume(
+    string VolumeId, string VolumeName, int VolumeSize, string? Device, bool IsBoot, string Status, string? InstanceId, string Describe, long CreateTime);
 
-/// <summary>A network interface as an instance lists it.</summary>
-internal sealed record InstanceNic(string NicId, string NicName, string Mac, string Ip, string Bridge, string Status, string? InstanceId);
+/// <summary>A network interface as an instance lists it, with the seed's names (network_interface_name, instance_id, ip, mac, status, create_time).</summary>
+internal sealed record InstanceNic(
+    string NetworkInterfaceId, string NetworkInterfaceName, string Mac, string Ip, string Bridge, string Status, string? InstanceId, long CreateTime);
 
 /// <summary>An instance as the console sees it (list, search, detail).</summary>
 internal sealed record InstanceView(

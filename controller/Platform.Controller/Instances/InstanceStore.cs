@@ -13,10 +13,14 @@ internal sealed class InstanceStore(NpgsqlDataSource dataSource)
         i.cpu, i.memory, i.describe, extract(epoch FROM i.create_time)::bigint AS create_time
         """;
 
-    private const string VolumeColumns = "volume_id, volume_name, volume_size, device, is_boot, status, instance_id";
+    private const string VolumeColumns =
+        "volume_id, volume_name, volume_size, device, is_boot, status, instance_id, describe, extract(epoch FROM create_time)::bigint AS create_time";
 
     private const string NicColumns =
-        "n.nic_id, n.nic_name, n.mac::text AS mac, host(n.ip) AS ip, w.bridge, n.status, n.instance_id";
+        """
+        n.nic_id AS network_interface_id, n.nic_name AS network_interface_name, n.mac::text AS mac, host(n.ip) AS ip, w.bridge, n.status, n.instance_id,
+        extract(epoch FROM n.create_time)::bigint AS create_time
+        """;
 
     public async Task<InstanceRecord?> GetAsync(string instanceId, CancellationToken ct)
     {

@@ -41,7 +41,7 @@ internal static partial class NetworkEndpoints
         await ApiCall.RunAsync(http, async request =>
         {
             var name = request.Text("filter_name", TextRule.Description);
-            var nicId = request.Id("nic_id", ResourceIds.Nic, required: false);
+            var nicId = request.Id(request.Named(NicFields.Id, NicFields.IdAlias), ResourceIds.Nic, required: false);
             var mac = request.Text("mac", TextRule.Description);
             if (mac is not null && !IsMac(mac))
             {
@@ -73,7 +73,7 @@ internal static partial class NetworkEndpoints
     private static async Task<IResult> Create(HttpRequest http, NicUseCases useCases, CancellationToken ct) =>
         await ApiCall.RunAsync(http, async request =>
         {
-            var name = request.Text("nic_name", TextRule.Name, required: true);
+            var name = request.Text(request.Named(NicFields.Name, NicFields.NameAlias), TextRule.Name, required: true);
             var describe = request.Text("describe", TextRule.Description) ?? "";
             if (!request.IsValid)
             {
@@ -85,7 +85,7 @@ internal static partial class NetworkEndpoints
     private static async Task<IResult> Attach(HttpRequest http, NicUseCases useCases, CancellationToken ct) =>
         await ApiCall.RunAsync(http, async request =>
         {
-            var nicId = request.Id("nic_id", ResourceIds.Nic);
+            var nicId = request.Id(request.Named(NicFields.Id, NicFields.IdAlias), ResourceIds.Nic);
             var instanceId = request.Id("instance_id", ResourceIds.Instance);
             if (!request.IsValid)
             {
@@ -97,7 +97,7 @@ internal static partial class NetworkEndpoints
     private static async Task<IResult> Detach(HttpRequest http, NicUseCases useCases, CancellationToken ct) =>
         await ApiCall.RunAsync(http, async request =>
         {
-            var nicId = request.Id("nic_id", ResourceIds.Nic);
+            var nicId = request.Id(request.Named(NicFields.Id, NicFields.IdAlias), ResourceIds.Nic);
             var instanceId = request.Id("instance_id", ResourceIds.Instance);
             if (!request.IsValid)
             {
@@ -109,7 +109,7 @@ internal static partial class NetworkEndpoints
     private static async Task<IResult> Delete(HttpRequest http, NicUseCases useCases, CancellationToken ct) =>
         await ApiCall.RunAsync(http, async request =>
         {
-            var nicId = request.Id("nic_id", ResourceIds.Nic);
+            var nicId = request.Id(request.Named(NicFields.Id, NicFields.IdAlias), ResourceIds.Nic);
             if (!request.IsValid)
             {
                 return request.ValidationError;
@@ -124,10 +124,10 @@ internal static partial class NetworkEndpoints
     private static partial Regex MacPattern();
 }
 
-/// <summary>A NIC as the console sees it; task_id is set on the answer of attach/detach.</summary>
+/// <summary>A NIC as the console sees it, with the seed's field names; task_id is set on the answer of attach/detach.</summary>
 internal sealed record NicView(
-    string NicId,
-    string NicName,
+    string NetworkInterfaceId,
+    string NetworkInterfaceName,
     string Mac,
     string Ip,
     string Status,

@@ -29,7 +29,7 @@ internal sealed partial class NicUseCases(NicStore nics, TaskRunner runner, IOpt
         try
         {
             var nic = await nics.CreateAsync(new NewNic(network.Value.Id, nicId, name, describe, null, NicStatus.Idle),
-                new AuditEvent(AuditActions.NetworkCreate, nicId, caller, new { nic_name = name, network_id = network.Value.Id }), ct);
+                new AuditEvent(AuditActions.NetworkCreate, nicId, caller, new { network_interface_name = name, network_id = network.Value.Id }), ct);
             LogCreated(nic.NicId, nic.Mac, nic.Ip);
             return new NicOutcome(nic, null);
         }

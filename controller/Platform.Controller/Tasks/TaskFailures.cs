@@ -4,18 +4,43 @@ using Grpc.Core;
 
 namespace Platform.Controller.Tasks;
 
-/// <summary>How agent answers become task failures, and how a request waits for its task's outcome.</summary>
+/// <summary>
+/// How agent answers become failures — the one table for tasks and for requests that call an
+/// agent themselves, so a status answers the same code on both paths — and how a request waits
+/// for its task's outcome.
+/// </summary>
 internal static class TaskFailures
 {
-    /// <param name="detaching">FAILED_PRECONDITION on a detach means the guest kept the device.</param>
-    public static TaskFailure From(AgentException e, bool detaching = false) => e.Status switch
+    /// <summary>
+    /// The kind of failure of each agent status; any other status is <see cref="TaskFailureKind.AgentFailed"/>.
+    /// NOT_FOUND is a refusal: the inventory names something the host does not have (reconciliation
+    /// will record it), not a fault of the agent.
+    /// </summary>
+    private static readonly Dictionary<StatusCode, TaskFailureKind> ByStatus = new()
     {
-        StatusCode.FailedPrecondition when detaching => new(TaskFailureKind.DeviceStillAttached, e.Detail),
-        StatusCode.DeadlineExceeded => new(TaskFailureKind.AgentTimeout, $"the host's agent did not finish in time: {e.Detail}"),
-        StatusCode.Unavailable => new(TaskFailureKind.AgentUnavailable, $"the host's agent is unreachable: {e.Detail}"),
-        StatusCode.FailedPrecondition or StatusCode.AlreadyExists or StatusCode.Aborted or StatusCode.NotFound => new(TaskFailureKind.Refused, e.Detail),
-        _ => new(TaskFailureKind.AgentFailed, e.Message),
+        [StatusCode.DeadlineExceeded] = TaskFailureKind.AgentTimeout,
+        [StatusCode.Unavailable] = TaskFailureKind.AgentUnavailable,
+        [StatusCode.FailedPrecondition] = TaskFailureKind.Refused,
+        [StatusCode.AlreadyExists] = TaskFailureKind.Refused,
+        [StatusCode.Aborted] = TaskFailureKind.Refused,
+        [StatusCode.NotFound] = TaskFailureKind.Refused,
     };
+
+    /// <summary>The kind an agent status maps to (the REST code is that kind's, see <see cref="TaskFailureKinds"/>).</summary>
+    public static TaskFailureKind KindOf(StatusCode status) => ByStatus.GetValueOrDefault(status, TaskFailureKind.AgentFailed);
+
+    /// <param name="detaching">FAILED_PRECONDITION on a detach means the guest kept the device.</param>
+    public static TaskFailure From(AgentException e, bool detaching = false)
+    {
+        var kind = detaching && e.Status == StatusCode.FailedPrecondition ? TaskFailureKind.DeviceStillAttached : KindOf(e.Status);
+        return new TaskFailure(kind, kind switch
+        {
+            TaskFailureKind.AgentTimeout => $"the host's agent did not finish in time: {e.Detail}",
+            TaskFailureKind.AgentUnavailable => $"the host's agent is unreachable: {e.Detail}",
+            TaskFailureKind.AgentFailed => e.Message,
+            _ => e.Detail,
+        });
+    }
 
     /// <summary>The outcome of a call whose result is unknown: the device may or may not have changed.</summary>
     public static bool IsAmbiguous(AgentException e) =>

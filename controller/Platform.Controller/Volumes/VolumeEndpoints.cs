@@ -6,9 +6,6 @@ namespace Platform.Controller.Volumes;
 /// <summary>/api/v1/volume/*.</summary>
 internal static class VolumeEndpoints
 {
-    // The schema's bound on volumes.volume_size (GiB): 64 TiB.
-    private const long MaxSizeGiB = 65536;
-
     public static void MapVolumeEndpoints(this IEndpointRouteBuilder app)
     {
         var volumes = app.MapGroup("/api/v1/volume");
@@ -37,9 +34,9 @@ internal static class VolumeEndpoints
         await ApiCall.RunAsync(http, async request =>
         {
             var name = request.Text("volume_name", TextRule.Name, required: true);
-            var size = request.Integer("volume_size", 1, MaxSizeGiB, required: true);
+            var size = request.Integer("volume_size", SizeLimits.MinVolumeGiB, SizeLimits.MaxVolumeGiB, required: true);
             var describe = request.Text("describe", TextRule.Description) ?? "";
-            var imageId = request.Has("image_id") ? request.Id("image_id", ResourceIds.Image) : null;
+            var imageId = request.ImageId("image_id", required: false);
             if (!request.IsValid)
             {
                 return request.ValidationError;

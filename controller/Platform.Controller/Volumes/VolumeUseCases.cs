@@ -35,7 +35,11 @@ internal sealed partial class VolumeUseCases(
                 return ApiError.WrongState("image", imageId, image.Status, "available");
             }
             // A clone is never smaller than its parent: the agent grows clones, it does not shrink them.
-            var minimumGiB = (image.ImageSize + (1L << 30) - 1) >> 30;
+            var minimumGiB = SizeLimits.VolumeGiBFor(image.ImageSize);
+            if (minimumGiB > SizeLimits.MaxVolumeGiB)
+            {
+                return ApiError.Validation([new FieldError("image_id", $"image {imageId} ({minimumGiB} GiB) is larger than the largest volume ({SizeLimits.MaxVolumeGiB} GiB)")]);
+            }
             if (request.SizeGiB < minimumGiB)
             {
                 return ApiError.Validation([new FieldError("volume_size", $"must be at least {minimumGiB} (the size of image {imageId} in GiB)")]);

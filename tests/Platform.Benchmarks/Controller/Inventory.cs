@@ -110,8 +110,8 @@ internal static class Inventory
 
     public const string Devices =
         """
-        SELECT volume_id, volume_name, volume_size, device, is_boot, status, instance_id FROM volumes WHERE instance_id = ANY(@ids) ORDER BY is_boot DESC, device, volume_id;
-        SELECT n.nic_id, n.nic_name, n.mac::text AS mac, host(n.ip) AS ip, w.bridge, n.status, n.instance_id FROM network_interfaces n JOIN networks w ON w.network_id = n.network_id WHERE n.instance_id = ANY(@ids) ORDER BY n.create_time, n.nic_id;
+        SELECT volume_id, volume_name, volume_size, device, is_boot, status, instance_id, describe, extract(epoch FROM create_time)::bigint AS create_time FROM volumes WHERE instance_id = ANY(@ids) ORDER BY is_boot DESC, device, volume_id;
+        SELECT n.nic_id AS network_interface_id, n.nic_name AS network_interface_name, n.mac::text AS mac, host(n.ip) AS ip, w.bridge, n.status, n.instance_id, extract(epoch FROM n.create_time)::bigint AS create_time FROM network_interfaces n JOIN networks w ON w.network_id = n.network_id WHERE n.instance_id = ANY(@ids) ORDER BY n.create_time, n.nic_id;
         """;
 
     /// <summary>What InstanceQueries.SearchAsync does against the database: the page statement, then the page's devices in one round trip.</summary>

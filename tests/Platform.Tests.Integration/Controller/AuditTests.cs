@@ -30,7 +30,7 @@ public sealed class AuditTests : ControllerTestBase
         var createTask = volume.GetProperty("task_id").GetString()!;
         var deleteTask = (await Api.PostAsync("/api/v1/volume/delete", new { volume_id = volumeId })).Ok().GetProperty("task_id").GetString()!;
 
-        var nicId = (await Api.PostAsync("/api/v1/network/create", new { nic_name = Unique("audited") })).Ok().GetProperty("nic_id").GetString()!;
+        var nicId = (await Api.PostAsync("/api/v1/network/create", new { nic_name = Unique("audited") })).Ok().GetProperty("network_interface_id").GetString()!;
         (await Api.PostAsync("/api/v1/network/delete", new { nic_id = nicId })).Ok();
 
         var volumeEvents = await EventsAsync(("resource_id", volumeId));
@@ -74,7 +74,7 @@ public sealed class AuditTests : ControllerTestBase
     {
         var volumeId = (await Api.PostAsync("/api/v1/volume/create", new { volume_name = Unique("idle"), volume_size = 1 })).Ok().GetProperty("volume_id").GetString()!;
         OnCleanUp(() => RemoveRbdImageAsync("volumes", volumeId));
-        var nicId = (await Api.PostAsync("/api/v1/network/create", new { nic_name = Unique("idle") })).Ok().GetProperty("nic_id").GetString()!;
+        var nicId = (await Api.PostAsync("/api/v1/network/create", new { nic_name = Unique("idle") })).Ok().GetProperty("network_interface_id").GetString()!;
         var running = await InsertInstanceAsync("running");
         var before = await InventorySnapshotAsync();
         var listed = (await Api.GetAsync("/api/v1/audit/list")).Ok().GetProperty("total").GetInt64();

@@ -111,6 +111,16 @@ public abstract class ControllerTestBase
             ["PLATFORM_Registration__HostIp"] = "127.0.0.1",
         };
 
+    /// <summary>Stops the fixture's own agent (for good): its host goes down once its heartbeats are missed.</summary>
+    internal async Task StopHostAgentAsync()
+    {
+        if (_agent is { } agent)
+        {
+            _agent = null;
+            await agent.DisposeAsync();
+        }
+    }
+
     /// <summary>SIGKILL the controller, as a crash would, and start a new one on the same database and ports.</summary>
     internal async Task KillAndRestartControllerAsync()
     {

@@ -20,7 +20,7 @@ public sealed class InstanceFailureTests : ControllerTestBase
         var imageId = await BlankImageAsync();
         var existingVolume = (await Api.PostAsync("/api/v1/volume/create", new { volume_name = Unique("kept"), volume_size = 1 })).Ok().GetProperty("volume_id").GetString()!;
         OnCleanUp(() => RemoveRbdImageAsync("volumes", existingVolume));
-        var existingNic = (await Api.PostAsync("/api/v1/network/create", new { nic_name = Unique("kept") })).Ok().GetProperty("nic_id").GetString()!;
+        var existingNic = (await Api.PostAsync("/api/v1/network/create", new { nic_name = Unique("kept") })).Ok().GetProperty("network_interface_id").GetString()!;
         // The image's RBD data goes away behind the controller's back: the clone step fails.
         await Rbd("rm", "--no-progress", $"images/{imageId}");
 

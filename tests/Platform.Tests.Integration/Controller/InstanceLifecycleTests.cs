@@ -55,7 +55,7 @@ public sealed class InstanceLifecycleTests : ControllerTestBase
         Assert.That(nics, Has.Count.EqualTo(1));
         var bootVolume = volumes.Single(v => v.GetProperty("is_boot").GetBoolean()).GetProperty("volume_id").GetString()!;
         var dataVolume = volumes.Single(v => !v.GetProperty("is_boot").GetBoolean()).GetProperty("volume_id").GetString()!;
-        var nicId = nics[0].GetProperty("nic_id").GetString()!;
+        var nicId = nics[0].GetProperty("network_interface_id").GetString()!;
         var mac = nics[0].GetProperty("mac").GetString()!;
 
         // Independently: libvirt runs it with both disks and the NIC; the boot volume is a clone of the image.

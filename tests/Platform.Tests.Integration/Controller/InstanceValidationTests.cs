@@ -15,10 +15,10 @@ public sealed class InstanceValidationTests : ControllerTestBase
     public static IEnumerable<TestCaseData> InvalidCreates()
     {
         yield return new TestCaseData(new { }, new[] { "instance_name", "image_id", "cpu", "memory" }).SetName("create: nothing given");
-        yield return new TestCaseData(new { instance_name = "<script>alert(1)</script>", image_id = "ami-1", cpu = "two", memory = -5 },
+        yield return new TestCaseData(new { instance_name = "<script>alert(1)</script>", image_id = "ami 1", cpu = "two", memory = -5 },
             new[] { "instance_name", "image_id", "cpu", "memory" }).SetName("create: markup name, bad id, wrong types");
-        yield return new TestCaseData(new { instance_name = "x; rm -rf / #", image_id = "ami-0000000G", cpu = 1, memory = 128 },
-            new[] { "instance_name", "image_id" }).SetName("create: shell metacharacters, non-hex id");
+        yield return new TestCaseData(new { instance_name = "x; rm -rf / #", image_id = "../ami-0000000G", cpu = 1, memory = 128 },
+            new[] { "instance_name", "image_id" }).SetName("create: shell metacharacters, path as id");
         yield return new TestCaseData(new { instance_name = Huge, image_id = "ami-00000000", cpu = 1_000_000, memory = long.MaxValue, boot_volume_size = 1 << 30 },
             new[] { "instance_name", "cpu", "memory", "boot_volume_size" }).SetName("create: huge values");
         yield return new TestCaseData(new { instance_name = "ok", image_id = "ami-00000000", cpu = 1, memory = 128, data_volumes = "not an array" },

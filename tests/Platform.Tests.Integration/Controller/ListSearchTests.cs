@@ -109,9 +109,9 @@ public sealed class ListSearchTests : ControllerTestBase
         Assert.That(list.GetProperty("items")[0].GetProperty("volume_id").GetString(), Is.EqualTo(volume));
 
         var nicName = Unique("Nic");
-        var nic = (await Api.PostAsync("/api/v1/network/create", new { nic_name = nicName })).Ok().GetProperty("nic_id").GetString();
+        var nic = (await Api.PostAsync("/api/v1/network/create", new { nic_name = nicName })).Ok().GetProperty("network_interface_id").GetString();
         var nics = (await Api.GetAsync("/api/v1/network/search", ("filter_name", nicName.ToUpperInvariant()[1..]))).Ok();
-        Assert.That(nics.GetProperty("items").EnumerateArray().Select(n => n.GetProperty("nic_id").GetString()), Is.EqualTo(new[] { nic }));
+        Assert.That(nics.GetProperty("items").EnumerateArray().Select(n => n.GetProperty("network_interface_id").GetString()), Is.EqualTo(new[] { nic }));
     }
 
     private async Task<string> NamedInstanceAsync(string name, string status)

@@ -7,6 +7,9 @@ namespace Platform.Tests.Integration.Controller;
 /// <summary>An /api/v1 answer: HTTP status and the envelope's code, message and data.</summary>
 internal sealed record ApiResponse(HttpStatusCode Status, int Code, string Message, JsonElement Data, string Body)
 {
+    /// <summary>The Allow header of a 405, comma-separated.</summary>
+    public string? Allow { get; init; }
+
     public override string ToString() => $"{(int)Status} {Body}";
 
     /// <summary>The data of a successful answer; fails the test with the body otherwise.</summary>
@@ -45,6 +48,10 @@ internal sealed class RestClient(string baseUrl) : IDisposable
     public Task<ApiResponse> PostFormAsync(string path, params (string Name, string Value)[] fields) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(fields.Select(f => KeyValuePair.Create(f.Name, f.Value))) });
 
+    /// <summary>Any method on any path (spelled as given), with an optional JSON body.</summary>
+    public Task<ApiResponse> SendAsync(HttpMethod method, string path, object? body = null) =>
+        SendAsync(new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) });
+
     private async Task<ApiResponse> SendAsync(HttpRequestMessage request)
     {
         using (request)
@@ -63,7 +70,10 @@ internal sealed class RestClient(string baseUrl) : IDisposable
             }
             Assert.That(root.TryGetProperty("code", out var code) && root.TryGetProperty("message", out _), Is.True, $"not an envelope: {body}");
             return new ApiResponse(response.StatusCode, code.GetInt32(), root.GetProperty("message").GetString() ?? "",
-                root.TryGetProperty("data", out var data) ? data.Clone() : default, body);
+                root.TryGetProperty("data", out var data) ? data.Clone() : default, body)
+            {
+                Allow = response.Content.Headers.Allow.Count > 0 ? string.Join(", ", response.Content.Headers.Allow) : null,
+            };
         }
     }
 

@@ -2,6 +2,7 @@ using Google.Rpc;
 using Microsoft.Extensions.Options;
 using Platform.Agent.Storage.Rbd;
 using Platform.Contracts.Agent.V1;
+using Platform.Contracts.Limits;
 using Grpc.Core;
 using Platform.Rpc.Errors;
 
@@ -99,7 +100,7 @@ internal sealed class RbdRequestValidator(IOptions<StorageOptions> options)
         {
             violations.Add(RichErrors.Violation(nameField, name.Length == 0
                 ? "is required"
-                : $"'{Shown(name)}' is not a valid image name: use 1-{RbdNames.MaxLength} ASCII letters, digits, '.', '_' or '-', starting with a letter or digit"));
+                : $"'{Shown(name)}' is not a valid image name: use {RbdLimits.NameRule}"));
         }
     }
 

@@ -24,13 +24,13 @@ public sealed class NicApiTests : ControllerTestBase
         var before = await InventorySnapshotAsync();
         var cases = new (string Path, object Body, string[] Fields)[]
         {
-            ("/api/v1/network/create", new { }, ["nic_name"]),
+            ("/api/v1/network/create", new { }, ["network_interface_name"]),
             ("/api/v1/network/create", new { nic_name = "eth0; rm -rf /", describe = 5 }, ["nic_name", "describe"]),
             ("/api/v1/network/create", new { nic_name = "' OR 1=1 --" }, ["nic_name"]),
             ("/api/v1/network/create", new { nic_name = new string('n', 65) }, ["nic_name"]),
             ("/api/v1/network/create", new { nic_name = " padded" }, ["nic_name"]),
             ("/api/v1/network/attach", new { nic_id = "nic-1", instance_id = "vol-00000000" }, ["nic_id", "instance_id"]),
-            ("/api/v1/network/detach", new { }, ["nic_id", "instance_id"]),
+            ("/api/v1/network/detach", new { }, ["network_interface_id", "instance_id"]),
             ("/api/v1/network/delete", new { nic_id = "NIC-00000000" }, ["nic_id"]),
         };
         foreach (var (path, body, fields) in cases)
@@ -56,11 +56,11 @@ public sealed class NicApiTests : ControllerTestBase
         var attach = await Api.PostAsync("/api/v1/network/attach", new { nic_id = missing, instance_id = "i-00000000" });
         Assert.That((attach.Status, attach.Code), Is.EqualTo((HttpStatusCode.NotFound, 40403)), attach.ToString());
         var nic = await CreateNicAsync(Unique("eth"));
-        var noInstance = await Api.PostAsync("/api/v1/network/attach", new { nic_id = nic.GetProperty("nic_id").GetString(), instance_id = "i-00000000" });
+        var noInstance = await Api.PostAsync("/api/v1/network/attach", new { nic_id = nic.GetProperty("network_interface_id").GetString(), instance_id = "i-00000000" });
         Assert.That((noInstance.Status, noInstance.Code), Is.EqualTo((HttpStatusCode.NotFound, 40404)), noInstance.ToString());
-        var detach = await Api.PostAsync("/api/v1/network/detach", new { nic_id = nic.GetProperty("nic_id").GetString(), instance_id = "i-00000000" });
+        var detach = await Api.PostAsync("/api/v1/network/detach", new { nic_id = nic.GetProperty("network_interface_id").GetString(), instance_id = "i-00000000" });
         Assert.That((detach.Status, detach.Code), Is.EqualTo((HttpStatusCode.NotFound, 40404)), detach.ToString());
-        Assert.That(await ScalarAsync<string>("SELECT status FROM network_interfaces WHERE nic_id = @id", ("id", nic.GetProperty("nic_id").GetString()!)), Is.EqualTo("idle"));
+        Assert.That(await ScalarAsync<string>("SELECT status FROM network_interfaces WHERE nic_id = @id", ("id", nic.GetProperty("network_interface_id").GetString()!)), Is.EqualTo("idle"));
     }
 
     [Test]
@@ -79,7 +79,7 @@ public sealed class NicApiTests : ControllerTestBase
         }
         // The freed address is the lowest free one again.
         var freed = b.GetProperty("ip").GetString();
-        (await Api.PostAsync("/api/v1/network/delete", new { nic_id = b.GetProperty("nic_id").GetString() })).Ok();
+        (await Api.PostAsync("/api/v1/network/delete", new { nic_id = b.GetProperty("network_interface_id").GetString() })).Ok();
         var d = await CreateNicAsync(Unique("d"));
         Assert.That(d.GetProperty("ip").GetString(), Is.EqualTo(freed));
         // The range starts at 10.200.0.10 and never hands out the gateway.
@@ -115,7 +115,7 @@ public sealed class NicApiTests : ControllerTestBase
         Assert.That(page.GetProperty("page_num").GetInt32(), Is.EqualTo(2));
         Assert.That(page.GetProperty("items").GetArrayLength(), Is.EqualTo(1));
         var item = page.GetProperty("items")[0];
-        foreach (var field in new[] { "nic_id", "nic_name", "mac", "ip", "status", "instance_id", "instance_name", "attach_time", "create_time", "describe", "network_id" })
+        foreach (var field in new[] { "network_interface_id", "network_interface_name", "mac", "ip", "status", "instance_id", "instance_name", "attach_time", "create_time", "describe", "network_id" })
         {
             Assert.That(item.TryGetProperty(field, out _), Is.True, $"{field} in {item}");
         }
@@ -123,14 +123,14 @@ public sealed class NicApiTests : ControllerTestBase
         var target = nics[1];
         foreach (var (name, value) in new[]
         {
-            ("nic_id", target.GetProperty("nic_id").GetString()!),
+            ("nic_id", target.GetProperty("network_interface_id").GetString()!),
             ("mac", target.GetProperty("mac").GetString()!.ToUpperInvariant()),
             ("ip", target.GetProperty("ip").GetString()!),
         })
         {
             var found = (await Api.GetAsync("/api/v1/network/search", (name, value))).Ok();
             Assert.That(found.GetProperty("total").GetInt64(), Is.EqualTo(1), $"{name}={value}");
-            Assert.That(found.GetProperty("items")[0].GetProperty("nic_id").GetString(), Is.EqualTo(target.GetProperty("nic_id").GetString()));
+            Assert.That(found.GetProperty("items")[0].GetProperty("network_interface_id").GetString(), Is.EqualTo(target.GetProperty("network_interface_id").GetString()));
         }
         var idle = (await Api.GetAsync("/api/v1/network/search", ("status", "idle"), ("filter_name", tag))).Ok();
         Assert.That(idle.GetProperty("total").GetInt64(), Is.EqualTo(3));
@@ -143,7 +143,7 @@ public sealed class NicApiTests : ControllerTestBase
     {
         var instanceId = await InsertInstanceAsync("running");
         var nic = await CreateNicAsync(Unique("att"));
-        var nicId = nic.GetProperty("nic_id").GetString()!;
+        var nicId = nic.GetProperty("network_interface_id").GetString()!;
         await ExecuteAsync("UPDATE network_interfaces SET status = 'attached', instance_id = @i, attach_time = now() WHERE nic_id = @n", ("i", instanceId), ("n", nicId));
 
         var refused = await Api.PostAsync("/api/v1/network/delete", new { nic_id = nicId });
@@ -170,7 +170,7 @@ public sealed class NicApiTests : ControllerTestBase
     private async Task<JsonElement> CreateNicAsync(string name)
     {
         var nic = (await Api.PostAsync("/api/v1/network/create", new { nic_name = name, describe = "test" })).Ok();
-        Assert.That(Regex.IsMatch(nic.GetProperty("nic_id").GetString()!, "^nic-[0-9a-f]{8}$"), Is.True, nic.ToString());
+        Assert.That(Regex.IsMatch(nic.GetProperty("network_interface_id").GetString()!, "^nic-[0-9a-f]{8}$"), Is.True, nic.ToString());
         return nic;
     }
 }

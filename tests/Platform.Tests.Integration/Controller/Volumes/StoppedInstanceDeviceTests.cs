@@ -51,7 +51,7 @@ public sealed class StoppedInstanceDeviceTests : ControllerTestBase
 
         // A NIC, likewise.
         var nic = (await Api.PostAsync("/api/v1/network/create", new { nic_name = "cold nic" })).Ok();
-        var nicId = nic.GetProperty("nic_id").GetString()!;
+        var nicId = nic.GetProperty("network_interface_id").GetString()!;
         var mac = nic.GetProperty("mac").GetString()!;
         var attached = (await Api.PostAsync("/api/v1/network/attach", new { nic_id = nicId, instance_id = instanceId })).Ok();
         Assert.That(attached.GetProperty("status").GetString(), Is.EqualTo("attached"), attached.ToString());

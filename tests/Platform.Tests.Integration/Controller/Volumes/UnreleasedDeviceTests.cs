@@ -54,7 +54,7 @@ public sealed class UnreleasedDeviceTests : ControllerTestBase
         Assert.That((delete.Status, delete.Code), Is.EqualTo((HttpStatusCode.Conflict, 40902)), delete.ToString());
 
         var nic = (await Api.PostAsync("/api/v1/network/create", new { nic_name = "kept nic" })).Ok();
-        var nicId = nic.GetProperty("nic_id").GetString()!;
+        var nicId = nic.GetProperty("network_interface_id").GetString()!;
         (await Api.PostAsync("/api/v1/network/attach", new { nic_id = nicId, instance_id = instanceId })).Ok();
         var detach = await Api.PostAsync("/api/v1/network/detach", new { nic_id = nicId, instance_id = instanceId });
         Assert.That((detach.Status, detach.Code), Is.EqualTo((HttpStatusCode.Conflict, 40908)), detach.ToString());

@@ -25,13 +25,13 @@ public sealed class VolumeApiTests : ControllerTestBase
         {
             (new { }, ["volume_name", "volume_size"]),
             (new { volume_name = "ok", volume_size = "ten" }, ["volume_size"]),
-            (new { volume_name = "ok", volume_size = 65537 }, ["volume_size"]),
+            (new { volume_name = "ok", volume_size = 16385 }, ["volume_size"]),
             (new { volume_name = "ok", volume_size = 0 }, ["volume_size"]),
             (new { volume_name = "ok", volume_size = long.MaxValue }, ["volume_size"]),
             (new { volume_name = "ok", volume_size = 1.5 }, ["volume_size"]),
             (new { volume_name = "a'; DROP TABLE volumes; --", volume_size = 1 }, ["volume_name"]),
             (new { volume_name = "<script>alert(1)</script>", volume_size = 1, describe = "x\u0000y" }, ["volume_name", "describe"]),
-            (new { volume_name = "$(reboot)", volume_size = 1, image_id = "ami-XYZ" }, ["volume_name", "image_id"]),
+            (new { volume_name = "$(reboot)", volume_size = 1, image_id = "ami XYZ" }, ["volume_name", "image_id"]),
             (new { volume_name = new string('v', 65), volume_size = 1, image_id = 42 }, ["volume_name", "image_id"]),
             (new { volume_name = 7, volume_size = new[] { 1 } }, ["volume_name", "volume_size"]),
         };
