@@ -94,9 +94,11 @@ public static class PlatformChannel
     }
 
     /// <summary>
-    /// A refused TLS handshake (an untrusted certificate, none where one is required) is a
-    /// connection that could not be established: UNAVAILABLE, as grpc-core reports it.
-    /// grpc-dotnet calls it INTERNAL unless the failure carries an IOException, so it gets one.
+    /// A request HttpClient could not get through — a refused TLS handshake (an untrusted
+    /// certificate, none where one is required), a server that closes the connection before the
+    /// HTTP/2 handshake ends (how a TLS 1.3 server refuses a client certificate), any other
+    /// transport failure — is UNAVAILABLE, as grpc-core reports transport failures. grpc-dotnet says INTERNAL unless the failure carries
+    /// an IOException, so it gets one.
     /// </summary>
     private sealed class HandshakeFailureHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
     {
@@ -106,11 +108,19 @@ public static class PlatformChannel
             {
                 return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
             }
-            catch (HttpRequestException e) when (e.InnerException is System.Security.Authentication.AuthenticationException handshake)
+            catch (HttpRequestException e) when (!Causes(e).Any(c => c is IOException))
             {
-                throw new HttpRequestException(HttpRequestError.SecureConnectionError,
-                    $"TLS handshake with {request.RequestUri?.GetLeftPart(UriPartial.Authority)} failed: {handshake.Message}",
-                    new IOException(handshake.Message, handshake));
+                throw new HttpRequestException(e.HttpRequestError,
+                    $"connection to {request.RequestUri?.GetLeftPart(UriPartial.Authority)} could not be established: {e.InnerException?.Message ?? e.Message}",
+                    new IOException(e.Message, e));
+            }
+        }
+
+        private static IEnumerable<Exception> Causes(Exception e)
+        {
+            for (var cause = e.InnerException; cause is not null; cause = cause.InnerException)
+            {
+                yield return cause;
             }
         }
     }
