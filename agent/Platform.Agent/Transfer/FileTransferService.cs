@@ -18,6 +18,12 @@ internal sealed partial class FileTransferService(TransferArea area, ILogger<Fil
         }
         var header = requestStream.Current.Header;
         Validate(header);
+        if (header.HasSizeBytes && header.SizeBytes > (ulong)area.MaxUploadBytes)
+        {
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, $"the announced {header.SizeBytes} bytes are more than the {area.MaxUploadBytes} an upload may have"));
+        }
+        // Without an announced size, the maximum is what stops an endless stream.
+        var limit = header.HasSizeBytes ? (long)header.SizeBytes : area.MaxUploadBytes;
 
         var target = area.PathOf(header.Name);
         var partial = area.PartialPathOf(header.Name);
@@ -38,9 +44,11 @@ internal sealed partial class FileTransferService(TransferArea area, ILogger<Fil
                         throw RichErrors.InvalidArgument([RichErrors.Violation("header", "only the first message of an upload may be a header")]);
                     }
                     received += part.Data.Length;
-                    if (received > (long)header.SizeBytes)
+                    if (received > limit)
                     {
-                        throw new RpcException(new Status(StatusCode.DataLoss, $"received more than the announced {header.SizeBytes} bytes"));
+                        throw header.HasSizeBytes
+                            ? new RpcException(new Status(StatusCode.DataLoss, $"received more than the announced {header.SizeBytes} bytes"))
+                            : new RpcException(new Status(StatusCode.ResourceExhausted, $"received more than the {area.MaxUploadBytes} bytes an upload may have"));
                     }
                     await hashing;
                     var chunk = part.Data;
@@ -50,7 +58,7 @@ internal sealed partial class FileTransferService(TransferArea area, ILogger<Fil
                 await hashing;
                 await file.FlushAsync(cancellation);
             }
-            if (received != (long)header.SizeBytes)
+            if (header.HasSizeBytes && received != (long)header.SizeBytes)
             {
                 throw new RpcException(new Status(StatusCode.DataLoss, $"received {received} of the announced {header.SizeBytes} bytes"));
             }
@@ -106,6 +114,23 @@ internal sealed partial class FileTransferService(TransferArea area, ILogger<Fil
         }
     }
 
+    /// <summary>
+    /// Deletes an upload (the controller deletes each once imported). The driver disk's published
+    /// names are refused: the engine replaces and deletes those itself, and terminals download them.
+    /// </summary>
+    public override Task<DeleteFileResponse> DeleteFile(DeleteFileRequest request, ServerCallContext context)
+    {
+        if (NameProblem(request.Name, "name") is { } violation)
+        {
+            throw RichErrors.InvalidArgument([violation]);
+        }
+        var path = area.PathOf(request.Name);
+        var existed = File.Exists(path);
+        File.Delete(path);
+        LogDeleted(logger, request.Name, existed);
+        return Task.FromResult(new DeleteFileResponse { Existed = existed });
+    }
+
     /// <summary>Every problem of an upload header at once, as INVALID_ARGUMENT with the field violations.</summary>
     private static void Validate(UploadFileHeader header)
     {
@@ -114,14 +139,9 @@ internal sealed partial class FileTransferService(TransferArea area, ILogger<Fil
         {
             violations.Add(RichErrors.Violation("header.operation_id", "is required"));
         }
-        if (TransferArea.NameProblem(header.Name) is { } nameProblem)
+        if (NameProblem(header.Name, "header.name") is { } nameViolation)
         {
-            violations.Add(RichErrors.Violation("header.name", nameProblem));
-        }
-        else if (header.Name.StartsWith(DriverDisk.DriverDiskEngine.PublishPrefix, StringComparison.Ordinal))
-        {
-            // The driver disk publishes (and replaces, and deletes) its files under this prefix.
-            violations.Add(RichErrors.Violation("header.name", $"must not start with '{DriverDisk.DriverDiskEngine.PublishPrefix}': those names belong to the driver disk"));
+            violations.Add(nameViolation);
         }
         if (header.Md5.Length > 0 && (header.Md5.Length != 32 || !header.Md5.All(Uri.IsHexDigit)))
         {
@@ -131,6 +151,19 @@ internal sealed partial class FileTransferService(TransferArea area, ILogger<Fil
         {
             throw RichErrors.InvalidArgument(violations);
         }
+    }
+
+    /// <summary>Why a client may not upload or delete <paramref name="name"/>, as a violation of <paramref name="field"/>; null when it may.</summary>
+    private static Google.Rpc.BadRequest.Types.FieldViolation? NameProblem(string name, string field)
+    {
+        if (TransferArea.NameProblem(name) is { } problem)
+        {
+            return RichErrors.Violation(field, problem);
+        }
+        // The driver disk publishes (and replaces, and deletes) its files under this prefix.
+        return name.StartsWith(DriverDisk.DriverDiskEngine.PublishPrefix, StringComparison.Ordinal)
+            ? RichErrors.Violation(field, $"must not start with '{DriverDisk.DriverDiskEngine.PublishPrefix}': those names belong to the driver disk")
+            : null;
     }
 
     /// <summary>
@@ -156,4 +189,7 @@ internal sealed partial class FileTransferService(TransferArea area, ILogger<Fil
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Received {Name} ({Bytes} bytes), operation {OperationId}")]
     private static partial void LogUploaded(ILogger logger, string name, long bytes, string operationId);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Deleted {Name} (existed: {Existed})")]
+    private static partial void LogDeleted(ILogger logger, string name, bool existed);
 }

@@ -10,12 +10,16 @@ internal sealed partial class TransferArea
     {
         Root = Path.GetFullPath(options.Value.Directory);
         ChunkSize = options.Value.ChunkSize;
+        MaxUploadBytes = options.Value.MaxUploadBytes;
         Directory.CreateDirectory(Root);
     }
 
     public string Root { get; }
 
     public int ChunkSize { get; }
+
+    /// <summary>The largest upload accepted (<see cref="TransferOptions.MaxUploadBytes"/>).</summary>
+    public long MaxUploadBytes { get; }
 
     /// <summary>Why <paramref name="name"/> cannot name a file here, or null when it can.</summary>
     public static string? NameProblem(string name) => name switch
