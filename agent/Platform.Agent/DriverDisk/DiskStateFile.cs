@@ -23,7 +23,8 @@ internal sealed record ImageRecord(
 }
 
 /// <summary>An imported driver: where from, and what it wrote (for repeated imports and listings).</summary>
-internal sealed record DriverRecord(string UploadSha256, long Files, long Bytes, string ArchiveType, DateTimeOffset ImportedAt);
+/// <param name="CopiedFrom">For a copy, the key ("pri/NAME") of the driver it was copied from: the same copy asked again is done already.</param>
+internal sealed record DriverRecord(string UploadSha256, long Files, long Bytes, string ArchiveType, DateTimeOffset ImportedAt, string? CopiedFrom = null);
 
 internal enum PendingKind
 {
@@ -31,9 +32,14 @@ internal enum PendingKind
     Remove,
     Save,
     Restore,
+    Copy,
+    WriteFile,
 }
 
 /// <summary>The command that was running when the state was written, and its step: what recovery finishes or undoes.</summary>
+/// <param name="Names">The drivers a removal deletes; for a file write, the one file name.</param>
+/// <param name="Staging">The staging folder of an import or copy; for a file write, the id in its temporary names.</param>
+/// <param name="Replaces">A file write replaces an existing file (kept as a link until the write is recorded).</param>
 internal sealed record PendingOperation(
     PendingKind Kind,
     DriverDiskStep Step,
@@ -41,7 +47,8 @@ internal sealed record PendingOperation(
     DriverFolder? Folder = null,
     string? Name = null,
     IReadOnlyList<string>? Names = null,
-    string? Staging = null);
+    string? Staging = null,
+    bool Replaces = false);
 
 /// <summary>
 /// Everything the engine needs to know about the disk after a restart, written atomically (temp

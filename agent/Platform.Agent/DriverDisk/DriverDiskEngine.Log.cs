@@ -89,6 +89,30 @@ internal sealed partial class DriverDiskEngine
     [LoggerMessage(EventId = 6107, Level = LogLevel.Information, Message = "voi_drive_file_manage: removed {Folder}/{Name} from the disk and the backup folder")]
     private static partial void LogRemoved(ILogger logger, string folder, string name);
 
+    [LoggerMessage(EventId = 6108, Level = LogLevel.Information, Message = "voi_drive_file_manage: copying {Folder}/{Source} to {Name}")]
+    private static partial void LogCopyStarted(ILogger logger, string folder, string source, string name);
+
+    [LoggerMessage(EventId = 6109, Level = LogLevel.Information, Message = "voi_drive_file_manage: copied {Folder}/{Source} to {Name}: {Files} files, {Bytes} bytes")]
+    private static partial void LogCopied(ILogger logger, string folder, string source, string name, long files, long bytes);
+
+    [LoggerMessage(EventId = 6110, Level = LogLevel.Warning, Message = "voi_drive_file_manage: copy of {Folder}/{Source} to {Name} refused: {Reason}")]
+    private static partial void LogCopyRefused(ILogger logger, string folder, string source, string name, string reason);
+
+    [LoggerMessage(EventId = 6111, Level = LogLevel.Error, Message = "voi_drive_file_manage: copy of {Folder}/{Source} to {Name} failed and was undone: {Reason}")]
+    private static partial void LogCopyFailed(ILogger logger, string folder, string source, string name, string reason);
+
+    [LoggerMessage(EventId = 6112, Level = LogLevel.Information, Message = "voi_drive_file_manage: {Folder}/{Name} was copied from {Source} before; nothing to do")]
+    private static partial void LogCopyRepeated(ILogger logger, string folder, string name, string source);
+
+    [LoggerMessage(EventId = 6113, Level = LogLevel.Information, Message = "voi_drive_file_manage: {Action} {Folder}/{Name}/{File} on the disk and in the backup folder: {Bytes} bytes, sha256 {Sha256}")]
+    private static partial void LogFileWritten(ILogger logger, string folder, string name, string file, long bytes, string sha256, string action);
+
+    [LoggerMessage(EventId = 6114, Level = LogLevel.Warning, Message = "voi_drive_file_manage: write of {Folder}/{Name}/{File} refused: {Reason}")]
+    private static partial void LogWriteRefused(ILogger logger, string folder, string name, string file, string reason);
+
+    [LoggerMessage(EventId = 6115, Level = LogLevel.Error, Message = "voi_drive_file_manage: write of {Folder}/{Name}/{File} failed and was undone: {Reason}")]
+    private static partial void LogWriteFailed(ILogger logger, string folder, string name, string file, string reason);
+
     [LoggerMessage(EventId = 6201, Level = LogLevel.Information, Message = "voi_drive_backups_manage: step {Step}: {Description}")]
     private static partial void LogBackupStep(ILogger logger, DriverDiskStep step, string description);
 

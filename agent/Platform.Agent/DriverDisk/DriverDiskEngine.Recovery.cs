@@ -95,6 +95,7 @@ internal sealed partial class DriverDiskEngine
 
             case RecoveryAction.RollBackImport:
             case RecoveryAction.FinishRemove:
+            case RecoveryAction.RollBackFileWrite:
                 // The backup side first: it does not need the mount.
                 FinishBackupSide(state!.Pending);
                 DeleteStaging(mount: false);
@@ -112,10 +113,17 @@ internal sealed partial class DriverDiskEngine
             return;
         }
         DeleteStaging(mount: true);
-        if (state!.Pending is { } pending)
+        if (state!.Pending is { Kind: PendingKind.WriteFile } write)
+        {
+            // The disk side of an unfinished file write: the disk's file follows the backup's.
+            SettleFileWriteOnDisk(write);
+            Persist(state with { Drivers = RemeasuredDrivers(state.Drivers, write.Folder!.Value, write.Name!), Pending = null });
+        }
+        else if (state.Pending is { } pending)
         {
             // The disk side of an unfinished import (undone) or removal (finished).
-            var names = pending.Kind == PendingKind.Import ? [pending.Name!] : pending.Names ?? [];
+            var undone = pending.Kind is PendingKind.Import or PendingKind.Copy;
+            var names = undone ? [pending.Name!] : pending.Names ?? [];
             var relative = DriverFolders.RelativePath(pending.Folder!.Value);
             foreach (var name in names)
             {
@@ -125,7 +133,7 @@ internal sealed partial class DriverDiskEngine
                 ? state.Drivers.Where(d => !names.Any(n => d.Key == DriverFolders.Key(pending.Folder.Value, n))).ToDictionary(StringComparer.Ordinal)
                 : state.Drivers;
             Persist(state with { Drivers = drivers, Pending = null });
-            LogRolledBack(_logger, pending.Kind == PendingKind.Import ? "import" : "removal (finished)", string.Join(", ", names.Select(n => $"{relative}/{n}")));
+            LogRolledBack(_logger, undone ? pending.Kind.ToString().ToLowerInvariant() : "removal (finished)", string.Join(", ", names.Select(n => $"{relative}/{n}")));
         }
     }
 

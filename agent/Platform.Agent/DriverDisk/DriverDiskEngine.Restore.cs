@@ -118,9 +118,12 @@ internal sealed partial class DriverDiskEngine
     {
         switch (pending)
         {
-            case { Kind: PendingKind.Import, Folder: { } folder, Name: { } name }:
+            case { Kind: PendingKind.Import or PendingKind.Copy, Folder: { } folder, Name: { } name }:
                 RemoveDrivers(folder, [name], fromMount: false);
-                LogRolledBack(_logger, "import", DriverFolders.Key(folder, name));
+                LogRolledBack(_logger, pending.Kind.ToString().ToLowerInvariant(), DriverFolders.Key(folder, name));
+                break;
+            case { Kind: PendingKind.WriteFile }:
+                SettleFileWriteInBackup(pending);
                 break;
             case { Kind: PendingKind.Remove, Folder: { } folder, Names: { } names }:
                 RemoveDrivers(folder, names, fromMount: false);

@@ -153,7 +153,7 @@ internal sealed partial class DriverDiskEngine : IAsyncDisposable
             var prefix = DriverFolders.RelativePath(candidate) + "/";
             foreach (var (key, record) in state.Drivers.Where(d => d.Key.StartsWith(prefix, StringComparison.Ordinal)).OrderBy(d => d.Key, StringComparer.Ordinal))
             {
-                entries.Add(new DriverEntry(candidate, key[prefix.Length..], record.Files, record.Bytes));
+                entries.Add(new DriverEntry(candidate, key[prefix.Length..], record.Files, record.Bytes, record.ArchiveType, record.UploadSha256, record.ImportedAt));
             }
         }
         return Task.FromResult<DriverDiskResult<IReadOnlyList<DriverEntry>>>(entries);
@@ -294,7 +294,7 @@ internal sealed partial class DriverDiskEngine : IAsyncDisposable
         _runningStep = step.ToString();
         switch (step)
         {
-            case >= DriverDiskStep.ImportExtract and <= DriverDiskStep.RemoveDelete:
+            case >= DriverDiskStep.ImportExtract and <= DriverDiskStep.WriteFileRecord:
                 LogFileStep(_logger, step, message);
                 break;
             case >= DriverDiskStep.RestoreUnmount:
@@ -323,6 +323,13 @@ internal sealed partial class DriverDiskEngine : IAsyncDisposable
         DriverDiskStep.ImportPlace => (90, "moving into place"),
         DriverDiskStep.ImportRecord => (95, "recording the driver"),
         DriverDiskStep.RemoveDelete => (10, "deleting from the disk and the backup folder"),
+        DriverDiskStep.CopyStage => (10, "copying into a staging folder on the disk"),
+        DriverDiskStep.CopyBackup => (60, "copying into the backup folder"),
+        DriverDiskStep.CopyPlace => (90, "moving into place"),
+        DriverDiskStep.CopyRecord => (95, "recording the copy"),
+        DriverDiskStep.WriteFileBackup => (10, "writing the file into the backup folder"),
+        DriverDiskStep.WriteFileDisk => (50, "writing the file onto the disk"),
+        DriverDiskStep.WriteFileRecord => (90, "recording the driver's new size"),
         DriverDiskStep.SaveUnmount => (5, "unmounting the overlay and waiting for its processes"),
         DriverDiskStep.SaveCheck => (10, "checking the overlay (qemu-img check)"),
         DriverDiskStep.SaveDelta => (15, "keeping the overlay as a delta for terminals"),

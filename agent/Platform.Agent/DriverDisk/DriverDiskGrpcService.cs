@@ -70,14 +70,50 @@ internal sealed class DriverDiskGrpcService(DriverDiskEngine engine, OperationJo
     public override async Task<Contract.DriverDiskManifest> GetDriverDiskManifest(Contract.GetDriverDiskManifestRequest request, ServerCallContext context) =>
         DriverDiskStatusMapping.ToContract(Unwrap(await engine.GetManifestAsync(context.CancellationToken)));
 
+    public override Task<Contract.CopyDriverResponse> CopyDriver(Contract.CopyDriverRequest request, ServerCallContext context)
+    {
+        Check(request.OperationId, request.Folder);
+        return MutateAsync(request.OperationId, request, context, async ct =>
+        {
+            var copy = Unwrap(await engine.CopyAsync((DriverFolder)request.Folder, request.SourceName, request.TargetName, ct));
+            return new Contract.CopyDriverResponse { Files = (ulong)copy.Files, SizeBytes = (ulong)copy.Bytes };
+        });
+    }
+
+    public override Task<Contract.WriteDriverFileResponse> WriteDriverFile(Contract.WriteDriverFileRequest request, ServerCallContext context)
+    {
+        Check(request.OperationId, request.Folder);
+        return MutateAsync(request.OperationId, request, context, async ct =>
+        {
+            var written = Unwrap(await engine.WriteFileAsync((DriverFolder)request.Folder, request.TargetName, request.FileName, request.Content.Memory, ct));
+            return new Contract.WriteDriverFileResponse { SizeBytes = (ulong)written.Bytes, Sha256 = written.Sha256 };
+        });
+    }
+
+    public override async Task<Contract.ListDriversResponse> ListDrivers(Contract.ListDriversRequest request, ServerCallContext context)
+    {
+        // UNSPECIFIED lists every folder; any other value must be a folder.
+        if (request.Folder != Contract.DriverFolder.Unspecified)
+        {
+            Check(operationId: null, request.Folder);
+        }
+        var folder = request.Folder == Contract.DriverFolder.Unspecified ? (DriverFolder?)null : (DriverFolder)request.Folder;
+        var drivers = Unwrap(await engine.ListDriversAsync(folder, context.CancellationToken));
+        return new Contract.ListDriversResponse { Drivers = { drivers.Select(DriverDiskStatusMapping.ToContract) } };
+    }
+
     private static T Unwrap<T>(DriverDiskResult<T> result)
         where T : class =>
         result.Error is { } error ? throw DriverDiskStatusMapping.ToRpcException(error) : result.Unwrap();
 
-    private static void Check(string operationId, Contract.DriverFolder? folder = null)
+    /// <summary>Every problem of the operation id (when the call has one) and the folder at once.</summary>
+    private static void Check(string? operationId, Contract.DriverFolder? folder = null)
     {
         var violations = new List<BadRequest.Types.FieldViolation>();
-        RbdRequestValidator.OperationId(operationId, violations);
+        if (operationId is not null)
+        {
+            RbdRequestValidator.OperationId(operationId, violations);
+        }
         if (folder is { } f && !Enum.IsDefined((DriverFolder)f))
         {
             violations.Add(RichErrors.Violation("folder", $"must be one of {string.Join(", ", Enum.GetValues<DriverFolder>().Select(v => $"{(Contract.DriverFolder)v} ({(int)v})"))}"));

@@ -130,7 +130,16 @@ internal sealed record DriverImport(DriverFolder Folder, string Name, long Files
 internal sealed record DriverRemoval(int Removed, IReadOnlyList<string> Missing);
 
 /// <summary>A driver of the disk (as the backup folder holds it).</summary>
-internal sealed record DriverEntry(DriverFolder Folder, string Name, long Files, long Bytes);
+/// <param name="ArchiveType">7-Zip's type of the imported archive; empty for a driver found in the backup without a record.</param>
+/// <param name="UploadSha256">sha256 of the upload it was imported from (a copy keeps its source's); empty as <paramref name="ArchiveType"/>.</param>
+/// <param name="ImportedAt">When it was imported or copied.</param>
+internal sealed record DriverEntry(DriverFolder Folder, string Name, long Files, long Bytes, string ArchiveType, string UploadSha256, DateTimeOffset ImportedAt);
+
+/// <summary>A copy that took place (or had already taken place: <paramref name="Repeated"/>).</summary>
+internal sealed record DriverCopy(DriverFolder Folder, string Source, string Name, long Files, long Bytes, bool Repeated);
+
+/// <summary>A file written into a driver's folder, under <paramref name="FileName"/> (the existing file's spelling when it replaced one).</summary>
+internal sealed record DriverFileWrite(DriverFolder Folder, string Name, string FileName, long Bytes, string Sha256);
 
 /// <summary>
 /// A file a terminal downloads (a name in the agent's transfer area, served by FileService).
@@ -173,6 +182,15 @@ internal enum DriverDiskStep
     ImportRecord,
 
     RemoveDelete,
+
+    CopyStage,
+    CopyBackup,
+    CopyPlace,
+    CopyRecord,
+
+    WriteFileBackup,
+    WriteFileDisk,
+    WriteFileRecord,
 
     SaveUnmount,
     SaveCheck,

@@ -59,6 +59,17 @@ internal static class DriverDiskStatusMapping
         return contract;
     }
 
+    public static Contract.DriverEntry ToContract(DriverEntry entry) => new()
+    {
+        Folder = (Contract.DriverFolder)entry.Folder,
+        Name = entry.Name,
+        Files = (ulong)Math.Max(0, entry.Files),
+        SizeBytes = (ulong)Math.Max(0, entry.Bytes),
+        ArchiveType = entry.ArchiveType,
+        Sha256 = entry.UploadSha256,
+        ImportedAt = entry.ImportedAt.ToUnixTimeSeconds(),
+    };
+
     private static Contract.DriverDiskFile ToContract(DriverDiskFile file) => new()
     {
         Name = file.Name,

@@ -92,6 +92,25 @@ internal static class NtfsNames
         return ComponentProblem(name);
     }
 
+    /// <summary>Why <paramref name="name"/> cannot name a file written directly into a driver's folder, or null when it can.</summary>
+    public static string? FileNameProblem(string? name)
+    {
+        if (string.IsNullOrEmpty(name))
+        {
+            return "is required";
+        }
+        if (name.Contains('/', StringComparison.Ordinal) || name.Contains('\\', StringComparison.Ordinal))
+        {
+            return "must be a plain file name, without '/' or '\\'";
+        }
+        if (name.StartsWith('.') || name.StartsWith(' '))
+        {
+            // Names starting with a dot are the engine's temporary files beside the one written.
+            return "must not start with a dot or a space";
+        }
+        return ComponentProblem(name);
+    }
+
     /// <summary>Windows resolves these to devices whatever follows the first dot ("NUL.txt", "con .inf").</summary>
     public static bool IsDeviceName(string name)
     {

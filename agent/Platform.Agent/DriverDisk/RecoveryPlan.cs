@@ -9,8 +9,14 @@ internal enum RecoveryAction
     /// <summary>No command was under way: remove unreferenced files, mount the active overlay.</summary>
     Mount,
 
-    /// <summary>An import did not finish: mount, remove its staging folders and its target from the disk and the backup.</summary>
+    /// <summary>An import or a copy did not finish: mount, remove its staging folders and its target from the disk and the backup.</summary>
     RollBackImport,
+
+    /// <summary>
+    /// A file write was not recorded: put the backup's file back as it was (the replaced one from
+    /// its link, or none), mount, make the disk's file what the backup's is.
+    /// </summary>
+    RollBackFileWrite,
 
     /// <summary>A removal did not finish: mount, remove the rest of its names from the disk and the backup.</summary>
     FinishRemove,
@@ -45,7 +51,12 @@ internal enum RecoveryAction
 ///                                |   overlay N+1, published links             |
 /// Pending = Import(folder, name) | staging folders, maybe the target in the   | RollBackImport: the caller got no success;
 ///                                |   backup and/or the disk                   |   the name did not exist before the import
+/// Pending = Copy(folder, name)   | as an import                               | RollBackImport, as an import
 /// Pending = Remove(folder, names)| some names gone from the disk or backup    | FinishRemove: remove the rest
+/// Pending = WriteFile(folder,    | temporary files beside the file, the       | RollBackFileWrite: the backup's old file
+///   name, file)                  |   replaced file as a link in a staging     |   (or none) again; the disk's file follows
+///                                |   folder, the backup's and/or disk's file  |   the backup's
+///                                |   replaced                                 |
 /// no Pending, no Error           | maybe old files after a switch (old base,  | Mount (delete unreferenced files first)
 ///                                |   old overlay, dropped deltas)             |
 /// </code>
@@ -66,7 +77,8 @@ internal static class RecoveryPlan
         return state.Pending?.Kind switch
         {
             null => RecoveryAction.Mount,
-            PendingKind.Import => RecoveryAction.RollBackImport,
+            PendingKind.Import or PendingKind.Copy => RecoveryAction.RollBackImport,
+            PendingKind.WriteFile => RecoveryAction.RollBackFileWrite,
             PendingKind.Remove => RecoveryAction.FinishRemove,
             PendingKind.Save => RecoveryAction.RollBackSave,
             PendingKind.Restore => RecoveryAction.RedoRestore,
