@@ -2,6 +2,7 @@ using Platform.Common.Health;
 using Platform.Common.Hosting;
 using Platform.Controller.Api;
 using Platform.Controller.Audit;
+using Platform.Controller.DriverCenter;
 using Platform.Controller.Grpc;
 using Platform.Controller.Hosts;
 using Platform.Controller.Images;
@@ -27,6 +28,7 @@ builder.AddInstances();
 builder.AddVolumes();
 builder.AddNetworks();
 builder.AddReconciliation();
+builder.AddDriverCenter();
 builder.AddControllerGrpc();
 
 var app = builder.Build();
@@ -41,6 +43,7 @@ app.MapTaskEndpoints();
 app.MapAuditEndpoints();
 app.MapHostEndpoints();
 app.MapDriftEndpoints();
+app.MapDriverCenterEndpoints();
 app.MapApiFallback();
 app.MapControllerGrpc();
 

@@ -231,7 +231,8 @@ internal sealed partial class DriverDiskEngine : IAsyncDisposable
             : fromOutside && _running is not null ? _lastDiskFree
             : _lastDiskFree = FreeBytes(mounted.MountPoint);
         var free = mounted is null ? hostFree : Math.Min(hostFree, diskFree);
-        var running = _running is { } command ? (_runningStep is { } step ? $"{command}: {step}" : command) : null;
+        // A command's own result is the state it leaves: it no longer runs once the caller reads it.
+        var running = fromOutside && _running is { } command ? (_runningStep is { } step ? $"{command}: {step}" : command) : null;
         return new DriverDiskState(status, error, state?.Version ?? 0, mounted is not null && mountLost is null, free, diskFree, hostFree, running, mounted?.MountPoint);
     }
 

@@ -40,10 +40,12 @@ internal sealed class AgentClients(IOptions<AgentOptions> options, TimeProvider 
 /// The typed calls the controller makes to one agent, each with its deadline tier; a failed
 /// call surfaces as an <see cref="AgentException"/> carrying the gRPC status.
 /// </summary>
-internal sealed class AgentClient(string endpoint, CallInvoker channel, AgentOptions options, TimeProvider clock)
+internal sealed partial class AgentClient(string endpoint, CallInvoker channel, AgentOptions options, TimeProvider clock)
 {
     private readonly RbdService.RbdServiceClient _rbd = new(channel);
     private readonly DomainService.DomainServiceClient _domains = new(channel);
+    private readonly DriverDiskService.DriverDiskServiceClient _driverDisk = new(channel);
+    private readonly FileService.FileServiceClient _files = new(channel);
 
     public string Endpoint => endpoint;
 
@@ -129,7 +131,7 @@ internal sealed class AgentClient(string endpoint, CallInvoker channel, AgentOpt
     private Task<T> MutateAsync<T>(string method, Func<CallOptions, AsyncUnaryCall<T>> call, CancellationToken ct) =>
         CallAsync(method, call, options.MutationTimeout, ct);
 
-    private async Task<T> CallAsync<T>(string method, Func<CallOptions, AsyncUnaryCall<T>> call, TimeSpan timeout, CancellationToken ct)
+    internal async Task<T> CallAsync<T>(string method, Func<CallOptions, AsyncUnaryCall<T>> call, TimeSpan timeout, CancellationToken ct)
     {
         var deadline = clock.GetUtcNow().UtcDateTime + timeout;
         try
@@ -139,8 +141,18 @@ internal sealed class AgentClient(string endpoint, CallInvoker channel, AgentOpt
         }
         catch (RpcException e) when (!(e.StatusCode == StatusCode.Cancelled && ct.IsCancellationRequested))
         {
-            throw new AgentException(endpoint, method.Replace("Async", "", StringComparison.Ordinal), e.StatusCode, e.Status.Detail,
-                deadlinePassedHere: e.StatusCode == StatusCode.DeadlineExceeded && clock.GetUtcNow().UtcDateTime >= deadline);
+            throw Failure(method, e, deadline);
         }
+    }
+
+    /// <summary>The call's failure with the rich details (reason, violations) the agent attached.</summary>
+    private AgentException Failure(string method, RpcException e, DateTime? deadline = null)
+    {
+        var status = e.GetRpcStatus();
+        var reason = status?.GetDetail<Google.Rpc.ErrorInfo>()?.Reason;
+        var violations = status?.GetDetail<Google.Rpc.BadRequest>()?.FieldViolations.Select(v => (v.Field, v.Description)).ToList();
+        return new AgentException(endpoint, method.Replace("Async", "", StringComparison.Ordinal), e.StatusCode, e.Status.Detail,
+            deadlinePassedHere: e.StatusCode == StatusCode.DeadlineExceeded && deadline is { } d && clock.GetUtcNow().UtcDateTime >= d,
+            reason, violations);
     }
 }

@@ -6,7 +6,8 @@ namespace Platform.Controller.Agents;
 /// An agent call that did not succeed: the gRPC status the agent (or the transport) answered.
 /// TaskFailures.From maps it to a failure kind and REST code, for tasks and requests alike.
 /// </summary>
-internal sealed class AgentException(string endpoint, string method, StatusCode status, string detail, bool deadlinePassedHere = false)
+internal sealed class AgentException(
+    string endpoint, string method, StatusCode status, string detail, bool deadlinePassedHere = false, string? reason = null, IReadOnlyList<(string Field, string Description)>? violations = null)
     : Exception($"{method} on {endpoint}: {status}: {detail}")
 {
     public StatusCode Status { get; } = status;
@@ -18,4 +19,10 @@ internal sealed class AgentException(string endpoint, string method, StatusCode 
     public bool DeadlinePassedHere { get; } = deadlinePassedHere;
 
     public string Detail { get; } = detail;
+
+    /// <summary>The google.rpc.ErrorInfo reason the agent attached (e.g. a DriverDiskErrorReason name), if any.</summary>
+    public string? Reason { get; } = reason;
+
+    /// <summary>The fields or entries the agent named as wrong (google.rpc.BadRequest).</summary>
+    public IReadOnlyList<(string Field, string Description)> Violations { get; } = violations ?? [];
 }

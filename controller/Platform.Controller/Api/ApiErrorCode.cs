@@ -9,6 +9,11 @@ internal enum ApiErrorCode
     MalformedRequest = 40000,
     ValidationFailed = 40001,
 
+    // The driver center's messages (seed 003 §5): each its own code, served with the seed's text.
+    UnacceptableFileType = 40010,
+    DriverUploadFailed = 40011,
+    NotPublicConfigFile = 40012,
+
     RouteNotFound = 40400,
     ImageNotFound = 40401,
     VolumeNotFound = 40402,
@@ -17,6 +22,9 @@ internal enum ApiErrorCode
     TaskNotFound = 40405,
     NetworkNotFound = 40406,
     RbdImageNotFound = 40407,
+    PrinterDriverNotFound = 40410,
+    SystemDriverNotFound = 40411,
+    TerminalNotFound = 40412,
 
     MethodNotAllowed = 40500,
 
@@ -28,6 +36,13 @@ internal enum ApiErrorCode
     AlreadyExists = 40906,
     NoAddressLeft = 40907,
     DeviceStillAttached = 40908,
+    DuplicateDriverName = 40910,
+    SaveDuringDistribution = 40911,
+    DriverCenterBusy = 40912,
+    DriverCenterAbnormal = 40913,
+    DistributionDuringMerge = 40914,
+
+    UploadTooLarge = 41300,
 
     Internal = 50000,
     AgentFailed = 50200,
@@ -35,6 +50,7 @@ internal enum ApiErrorCode
     AgentUnavailable = 50302,
     DatabaseUnavailable = 50303,
     AgentTimeout = 50401,
+    DriverCenterNoSpace = 50700,
 }
 
 internal static class ApiErrorCodeExtensions

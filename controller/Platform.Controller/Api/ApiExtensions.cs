@@ -25,21 +25,28 @@ internal static class ApiExtensions
     }
 
     /// <summary>
-    /// Every /api request no endpoint took answers the envelope: a known path asked with another
-    /// method 405 (with Allow), anything else, in any spelling of /api, 404.
+    /// Every /api and /thor request no endpoint took answers the envelope: a known path asked
+    /// with another method 405 (with Allow), anything else, in any spelling of the roots, 404.
     /// </summary>
-    public static void MapApiFallback(this IEndpointRouteBuilder app) =>
-        app.MapFallback(ApiRoutes.Prefix + "/{**path}", (HttpContext context, ApiRouteTable routes) =>
+    public static void MapApiFallback(this IEndpointRouteBuilder app)
+    {
+        foreach (var prefix in ApiRoutes.Prefixes)
         {
-            var request = context.Request;
-            var methods = routes.MethodsOf(request.Path);
-            if (methods.Count == 0)
-            {
-                return ApiEnvelope.Fail(new ApiError(ApiErrorCode.RouteNotFound, $"no such endpoint: {request.Method} {request.Path} (paths are case-sensitive)"));
-            }
-            context.Response.Headers.Allow = string.Join(", ", methods);
-            return ApiEnvelope.Fail(new ApiError(ApiErrorCode.MethodNotAllowed, $"{request.Path} does not take {request.Method}; use {string.Join(" or ", methods)}"));
-        });
+            app.MapFallback(prefix + "/{**path}", Answer);
+        }
+    }
+
+    private static IResult Answer(HttpContext context, ApiRouteTable routes)
+    {
+        var request = context.Request;
+        var methods = routes.MethodsOf(request.Path);
+        if (methods.Count == 0)
+        {
+            return ApiEnvelope.Fail(new ApiError(ApiErrorCode.RouteNotFound, $"no such endpoint: {request.Method} {request.Path} (paths are case-sensitive)"));
+        }
+        context.Response.Headers.Allow = string.Join(", ", methods);
+        return ApiEnvelope.Fail(new ApiError(ApiErrorCode.MethodNotAllowed, $"{request.Path} does not take {request.Method}; use {string.Join(" or ", methods)}"));
+    }
 }
 
 /// <summary>
@@ -50,7 +57,7 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
-        if (!context.Request.Path.StartsWithSegments(ApiRoutes.Prefix, StringComparison.OrdinalIgnoreCase))
+        if (!ApiRoutes.IsFacadePath(context.Request.Path))
         {
             return false;
         }

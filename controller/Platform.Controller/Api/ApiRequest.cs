@@ -10,7 +10,7 @@ namespace Platform.Controller.Api;
 /// (the body wins), with typed readers that collect every problem instead of stopping at the
 /// first: a handler reads all its fields, then checks <see cref="Errors"/> once.
 /// </summary>
-internal sealed class ApiRequest
+internal sealed partial class ApiRequest
 {
     // Every /api/v1 body is small; a larger one is a mistake or an attack.
     public const int MaxBodyBytes = 1 << 20;

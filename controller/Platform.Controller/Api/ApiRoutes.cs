@@ -6,13 +6,18 @@ using Microsoft.AspNetCore.Routing.Patterns;
 namespace Platform.Controller.Api;
 
 /// <summary>
-/// The /api paths as the REST facade spells them. ASP.NET Core matches routes ignoring case;
-/// the facade does not (<c>/API/V1/images/list</c> and <c>/api/v1/Images/List</c> are unknown
-/// paths), and a known path asked with another method is told which methods it takes (405).
+/// The /api and /thor paths as the REST facade spells them. ASP.NET Core matches routes
+/// ignoring case; the facade does not (<c>/API/V1/images/list</c> and <c>/api/v1/Images/List</c>
+/// are unknown paths), and a known path asked with another method is told which methods it takes (405).
 /// </summary>
 internal static class ApiRoutes
 {
-    public const string Prefix = "/api";
+    /// <summary>The facade's roots: the IaaS API (seed 000) and the driver center (seed 003).</summary>
+    public static readonly IReadOnlyList<string> Prefixes = ["/api", "/thor"];
+
+    /// <summary>Whether the request is for the facade (in any spelling of its roots).</summary>
+    public static bool IsFacadePath(PathString path) =>
+        Prefixes.Any(prefix => path.StartsWithSegments(prefix, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The request's path in the form routes are compared in: one trailing slash is ignored.</summary>
     public static string Normalize(PathString path)
@@ -34,7 +39,7 @@ internal static class ApiRoutes
                 return null;
             }
             var spelled = "/" + string.Join('/', e.RoutePattern.PathSegments.Select(s => ((RoutePatternLiteralPart)s.Parts[0]).Content));
-            return spelled.StartsWith(Prefix + "/", StringComparison.OrdinalIgnoreCase) ? spelled : null;
+            return Prefixes.Any(prefix => spelled.StartsWith(prefix + "/", StringComparison.OrdinalIgnoreCase)) ? spelled : null;
         }) ?? "";
         return path.Length > 0;
     }

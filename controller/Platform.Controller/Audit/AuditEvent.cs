@@ -33,6 +33,13 @@ internal static class AuditActions
     public const string InstanceTurnOn = "instance.turnon";
     public const string InstanceTurnOff = "instance.turnoff";
     public const string InstanceDestroy = "instance.destroy";
+    public const string DriverUpload = "voi.driver.upload";
+    public const string DriverUpdate = "voi.driver.update";
+    public const string DriverDelete = "voi.driver.delete";
+    public const string DriverCenterSave = "voi.driver.mount.save";
+    public const string DriverCenterRestore = "voi.driver.mount.restore";
+    public const string DriverCenterAutoUpdate = "voi.driver.mount.auto_update";
+    public const string TemplateDrivers = "voi.image_relate_drive";
 
     public static readonly IReadOnlyList<string> All =
     [
@@ -40,5 +47,6 @@ internal static class AuditActions
         VolumeCreate, VolumeMount, VolumeUnmount, VolumeDelete,
         NetworkCreate, NetworkAttach, NetworkDetach, NetworkDelete,
         InstanceCreate, InstanceTurnOn, InstanceTurnOff, InstanceDestroy,
+        DriverUpload, DriverUpdate, DriverDelete, DriverCenterSave, DriverCenterRestore, DriverCenterAutoUpdate, TemplateDrivers,
     ];
 }

@@ -25,6 +25,12 @@ internal enum TaskFailureKind
 
     /// <summary>A bug in the controller, or a task no handler runs.</summary>
     Internal,
+
+    /// <summary>The host has not enough free space for the step (the driver disk's save).</summary>
+    NoSpace,
+
+    /// <summary>Another command holds the resource on the host (the driver disk); try again later.</summary>
+    Busy,
 }
 
 /// <summary>An expected failure of a task: its kind and the sentence the user reads.</summary>
@@ -50,6 +56,8 @@ internal static class TaskFailureKinds
         [TaskFailureKind.AgentFailed] = ("agent_failed", ApiErrorCode.AgentFailed),
         [TaskFailureKind.GaveUp] = ("gave_up", ApiErrorCode.Internal),
         [TaskFailureKind.Internal] = ("internal", ApiErrorCode.Internal),
+        [TaskFailureKind.NoSpace] = ("no_space", ApiErrorCode.DriverCenterNoSpace),
+        [TaskFailureKind.Busy] = ("busy", ApiErrorCode.DriverCenterBusy),
     };
 
     private static readonly Dictionary<string, TaskFailureKind> ByStored =

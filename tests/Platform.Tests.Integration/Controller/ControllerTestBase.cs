@@ -42,6 +42,9 @@ public abstract class ControllerTestBase
     /// <summary>The connection string of this fixture's inventory database.</summary>
     protected string InventoryConnectionString => new NpgsqlConnectionStringBuilder(_adminConnection) { Database = DatabaseName }.ConnectionString;
 
+    /// <summary>The working directory of the fixture's agent (its driver disk, backup folder and transfer area are under it).</summary>
+    internal string AgentDirectory => _agent?.Directory ?? throw new InvalidOperationException("no agent");
+
     internal ControllerProcess Controller => _controller ?? throw new InvalidOperationException("no controller");
 
     internal PlatformCertificates Certificates => _certificates ?? throw new InvalidOperationException("no certificates");

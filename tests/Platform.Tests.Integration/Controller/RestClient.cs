@@ -10,6 +10,16 @@ internal sealed record ApiResponse(HttpStatusCode Status, int Code, string Messa
     /// <summary>The Allow header of a 405, comma-separated.</summary>
     public string? Allow { get; init; }
 
+    /// <summary>The whole envelope (the /thor endpoints answer some data under "result" or beside the code).</summary>
+    public JsonElement Root { get; init; }
+
+    /// <summary>The "result" of a successful /thor answer; fails the test with the body otherwise.</summary>
+    public JsonElement Result()
+    {
+        Assert.That((Status, Code), Is.EqualTo((HttpStatusCode.OK, 0)), Body);
+        return Root.GetProperty("result");
+    }
+
     public override string ToString() => $"{(int)Status} {Body}";
 
     /// <summary>The data of a successful answer; fails the test with the body otherwise.</summary>
@@ -42,6 +52,27 @@ internal sealed class RestClient(string baseUrl) : IDisposable
         return SendAsync(request);
     }
 
+    /// <summary>A multipart/form-data POST with <paramref name="file"/> as the part "file" after the plain <paramref name="fields"/>, as a browser sends it.</summary>
+    public async Task<ApiResponse> UploadAsync(string path, string file, string? sentName = null, params (string Name, string Value)[] fields)
+    {
+        using var form = new MultipartFormDataContent();
+        foreach (var (name, value) in fields)
+        {
+            form.Add(new StringContent(value), name);
+        }
+        await using var stream = File.OpenRead(file);
+        var part = new StreamContent(stream);
+        part.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
+        form.Add(part, "file", sentName ?? Path.GetFileName(file));
+        // As curl does for large bodies: a refusal (too large) is answered before the body is sent.
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = form };
+        request.Headers.ExpectContinue = true;
+        return await SendAsync(request);
+    }
+
+    public Task<ApiResponse> PutAsync(string path, object body) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Put, path) { Content = JsonContent.Create(body) });
+
     public Task<ApiResponse> PostRawAsync(string path, string contentType, string body) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, System.Text.Encoding.UTF8, contentType) });
 
@@ -73,6 +104,7 @@ internal sealed class RestClient(string baseUrl) : IDisposable
                 root.TryGetProperty("data", out var data) ? data.Clone() : default, body)
             {
                 Allow = response.Content.Headers.Allow.Count > 0 ? string.Join(", ", response.Content.Headers.Allow) : null,
+                Root = root.Clone(),
             };
         }
     }

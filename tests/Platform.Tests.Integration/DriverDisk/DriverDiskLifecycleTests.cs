@@ -29,7 +29,8 @@ public class DriverDiskLifecycleTests : DriverDiskTestBase
         var initialized = await TimedAsync("initialize (build a 256 GiB base and mount it)", async () => (await engine.InitializeAsync(0)).Unwrap());
         Assert.That(initialized, Has.Property(nameof(DriverDiskState.Status)).EqualTo(DriverDiskStatus.Normal)
             .And.Property(nameof(DriverDiskState.Version)).EqualTo(1)
-            .And.Property(nameof(DriverDiskState.Mounted)).True);
+            .And.Property(nameof(DriverDiskState.Mounted)).True
+            .And.Property(nameof(DriverDiskState.Running)).Null, "the state a command leaves: it no longer runs");
         Assert.That(initialized.DiskFreeBytes, Is.GreaterThan(200L << 30), "a 256 GiB NTFS file system");
         Assert.That(Directory.EnumerateFileSystemEntries(engine.MountPoint).Select(Path.GetFileName), Is.SupersetOf(new[] { "DOS", "sys", "pri" }));
         Assert.That(File.Exists(Path.Combine(engine.MountPoint, "DOS", "COMMAND.COM")));
@@ -61,7 +62,8 @@ public class DriverDiskLifecycleTests : DriverDiskTestBase
         var saved = await TimedAsync("save", async () => (await engine.SaveAsync(new SynchronousProgress(progress))).Unwrap());
         Assert.That(saved, Has.Property(nameof(DriverDiskState.Status)).EqualTo(DriverDiskStatus.Normal)
             .And.Property(nameof(DriverDiskState.Version)).EqualTo(2)
-            .And.Property(nameof(DriverDiskState.Mounted)).True);
+            .And.Property(nameof(DriverDiskState.Mounted)).True
+            .And.Property(nameof(DriverDiskState.Running)).Null);
         Assert.That(progress.Select(p => p.Percent), Is.Ordered.And.Contains(100), "progress only goes up, to 100");
         Assert.That(progress.Select(p => p.Step), Does.Contain(DriverDiskStep.SaveCommit));
 

@@ -47,11 +47,18 @@ public class TaskFailuresTests
     [Test]
     public void Stored_names_match_the_schema_check()
     {
-        using var resource = typeof(TaskStore).Assembly.GetManifestResourceStream("Platform.Controller.Inventory.Migrations.0002_task_error_codes_and_audit.sql")!;
-        var migration = new StreamReader(resource).ReadToEnd();
+        // The latest migration that (re)defines tasks_error_code_check is the schema's list.
+        var assembly = typeof(TaskStore).Assembly;
+        var migration = assembly.GetManifestResourceNames()
+            .Where(n => n.StartsWith("Platform.Controller.Inventory.Migrations.", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)
+            .Select(n => new StreamReader(assembly.GetManifestResourceStream(n)!).ReadToEnd())
+            .Last(text => text.Contains("error_code IN (", StringComparison.Ordinal));
+        var check = migration[migration.LastIndexOf("error_code IN (", StringComparison.Ordinal)..];
+        check = check[..check.IndexOf(')', StringComparison.Ordinal)];
         foreach (var kind in Enum.GetValues<TaskFailureKind>())
         {
-            Assert.That(migration, Does.Contain($"'{kind.Stored()}'"), $"tasks.error_code CHECK lists {kind}");
+            Assert.That(check, Does.Contain($"'{kind.Stored()}'"), $"tasks.error_code CHECK lists {kind}");
         }
     }
 

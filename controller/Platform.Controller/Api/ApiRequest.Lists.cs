@@ -1,0 +1,127 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Platform.Contracts.Limits;
+
+namespace Platform.Controller.Api;
+
+internal sealed partial class ApiRequest
+{
+    /// <summary>
+    /// A list of whole numbers (ids): a JSON array, or in a form/query a comma-separated value or
+    /// the array as JSON text (the seed's console sends <c>ids=[1,2]</c>). Duplicates are an error.
+    /// </summary>
+    public IReadOnlyList<long> Numbers(string name, long min, long max, int maxCount, bool required = false)
+    {
+        var items = ListItems(name, required);
+        var numbers = new List<long>();
+        foreach (var item in items)
+        {
+            if (!long.TryParse(item, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number < min || number > max)
+            {
+                AddError(name, $"must list whole numbers between {min} and {max}");
+                return [];
+            }
+            numbers.Add(number);
+        }
+        return Checked(name, numbers, maxCount);
+    }
+
+    /// <summary>A list of image ids (as <see cref="ImageId"/> reads one), in any form <see cref="Numbers"/> takes.</summary>
+    public IReadOnlyList<string> ImageIds(string name, int maxCount, bool required = false)
+    {
+        var items = ListItems(name, required);
+        if (items.Any(id => !RbdLimits.IsValidName(id)))
+        {
+            AddError(name, $"must list image ids such as ami-0a1b2c3d ({RbdLimits.NameRule})");
+            return [];
+        }
+        return Checked(name, items, maxCount);
+    }
+
+    /// <summary>Whether the field was sent at all, even as null (null then means "clear it").</summary>
+    public bool Sent(string name) => _values.ContainsKey(name);
+
+    /// <summary>A string or number field as text (numbers in their JSON spelling); null when absent, an error for anything else.</summary>
+    public string? Scalar(string name, bool required = false)
+    {
+        if (!TryGetScalar(name, required, out var node))
+        {
+            return null;
+        }
+        switch (node.GetValueKind())
+        {
+            case JsonValueKind.String:
+                return node.GetValue<string>();
+            case JsonValueKind.Number:
+                return node.ToJsonString();
+            default:
+                AddError(name, "must be a string or a number");
+                return null;
+        }
+    }
+
+    private List<T> Checked<T>(string name, List<T> items, int maxCount)
+    {
+        if (items.Count > maxCount)
+        {
+            AddError(name, $"must have at most {maxCount} entries");
+            return [];
+        }
+        if (items.Distinct().Count() != items.Count)
+        {
+            AddError(name, "lists an entry twice");
+            return [];
+        }
+        return items;
+    }
+
+    /// <summary>The list's entries as text; an empty list when absent (an error when required).</summary>
+    private List<string> ListItems(string name, bool required)
+    {
+        if (!_values.TryGetValue(name, out var node) || node is null)
+        {
+            if (required)
+            {
+                AddError(name, "is required");
+            }
+            return [];
+        }
+        if (node.GetValueKind() == JsonValueKind.String && node.GetValue<string>().TrimStart().StartsWith('['))
+        {
+            try
+            {
+                node = JsonNode.Parse(node.GetValue<string>());
+            }
+            catch (JsonException)
+            {
+                AddError(name, "is not a valid JSON array");
+                return [];
+            }
+        }
+        IEnumerable<JsonNode?> items = node switch
+        {
+            JsonArray array => array,
+            JsonValue value when value.GetValueKind() == JsonValueKind.String =>
+                value.GetValue<string>().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v => (JsonNode?)JsonValue.Create(v)),
+            _ => [node],
+        };
+        var texts = new List<string>();
+        foreach (var item in items)
+        {
+            switch (item?.GetValueKind())
+            {
+                case JsonValueKind.String:
+                    texts.Add(item.GetValue<string>());
+                    break;
+                case JsonValueKind.Number:
+                    texts.Add(item.ToJsonString());
+                    break;
+                default:
+                    AddError(name, "must list numbers or strings");
+                    return [];
+            }
+        }
+        return texts;
+    }
+}
