@@ -40,6 +40,11 @@ internal static class AuditActions
     public const string DriverCenterRestore = "voi.driver.mount.restore";
     public const string DriverCenterAutoUpdate = "voi.driver.mount.auto_update";
     public const string TemplateDrivers = "voi.image_relate_drive";
+    public const string PrinterUpload = "voi.printer.upload";
+    public const string PrinterUpdate = "voi.printer.update";
+    public const string PrinterConfig = "voi.printer.config";
+    public const string PrinterDuplicate = "voi.printer.duplicate";
+    public const string PrinterDelete = "voi.printer.delete";
 
     public static readonly IReadOnlyList<string> All =
     [
@@ -48,5 +53,6 @@ internal static class AuditActions
         NetworkCreate, NetworkAttach, NetworkDetach, NetworkDelete,
         InstanceCreate, InstanceTurnOn, InstanceTurnOff, InstanceDestroy,
         DriverUpload, DriverUpdate, DriverDelete, DriverCenterSave, DriverCenterRestore, DriverCenterAutoUpdate, TemplateDrivers,
+        PrinterUpload, PrinterUpdate, PrinterConfig, PrinterDuplicate, PrinterDelete,
     ];
 }

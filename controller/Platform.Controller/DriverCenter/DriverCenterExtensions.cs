@@ -1,4 +1,7 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.Options;
+using Platform.Controller.Inventory;
 using Platform.Controller.Tasks;
 
 namespace Platform.Controller.DriverCenter;
@@ -19,6 +22,13 @@ internal static class DriverCenterExtensions
         builder.Services.AddSingleton<DriverDiskUseCases>();
         builder.Services.AddSingleton<SystemDriverUseCases>();
         builder.Services.AddSingleton<TemplateDriverUseCases>();
+        builder.Services.AddSingleton<PrinterStore>();
+        builder.Services.AddSingleton<PrinterUseCases>();
+        // Secrets (a shared printer's password) are encrypted with keys kept in the inventory, so
+        // every replica and every restart can read them.
+        builder.Services.AddSingleton<PostgresXmlRepository>();
+        builder.Services.AddDataProtection().SetApplicationName("platform-controller");
+        builder.Services.AddOptions<KeyManagementOptions>().Configure<PostgresXmlRepository>((keys, repository) => keys.XmlRepository = repository);
         builder.Services.AddSingleton<ITaskHandler, SaveDriverDiskHandler>();
         builder.Services.AddSingleton<ITaskHandler, RestoreDriverDiskHandler>();
         return builder;
@@ -29,5 +39,6 @@ internal static class DriverCenterExtensions
         app.MapSystemDriverEndpoints();
         app.MapDriverDiskEndpoints();
         app.MapTemplateEndpoints();
+        app.MapPrinterEndpoints();
     }
 }
