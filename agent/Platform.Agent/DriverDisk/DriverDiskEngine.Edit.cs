@@ -279,7 +279,6 @@ internal sealed partial class DriverDiskEngine
         {
             LinuxNative.SyncDirectory(directory);
         }
-        LogRolledBack(_logger, "file write", $"{DriverFolders.Key(pending.Folder!.Value, pending.Name!)}/{pending.Names![0]}");
     }
 
     /// <summary>Makes the disk's file of an unfinished write what the backup's is (a copy, or none), and removes its temporary file.</summary>

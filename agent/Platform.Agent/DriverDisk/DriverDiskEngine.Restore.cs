@@ -122,8 +122,9 @@ internal sealed partial class DriverDiskEngine
                 RemoveDrivers(folder, [name], fromMount: false);
                 LogRolledBack(_logger, pending.Kind.ToString().ToLowerInvariant(), DriverFolders.Key(folder, name));
                 break;
-            case { Kind: PendingKind.WriteFile }:
+            case { Kind: PendingKind.WriteFile, Folder: { } folder, Name: { } name, Names: [var file] }:
                 SettleFileWriteInBackup(pending);
+                LogRolledBack(_logger, "file write", $"{DriverFolders.Key(folder, name)}/{file}");
                 break;
             case { Kind: PendingKind.Remove, Folder: { } folder, Names: { } names }:
                 RemoveDrivers(folder, names, fromMount: false);

@@ -26,7 +26,7 @@ internal enum DriverFolder
 /// <summary>Why an engine call did not do what was asked; each kind maps to one gRPC status code.</summary>
 internal enum DriverDiskErrorKind
 {
-    /// <summary>A parameter is malformed (a target name, a size, an upload name): INVALID_ARGUMENT.</summary>
+    /// <summary>A parameter is malformed (a target or file name, a size, an upload name, content over its limit): INVALID_ARGUMENT.</summary>
     InvalidArgument,
 
     /// <summary>The upload is not an archive 7-Zip can test, or an entry is unsafe or over a limit: INVALID_ARGUMENT (details per entry).</summary>

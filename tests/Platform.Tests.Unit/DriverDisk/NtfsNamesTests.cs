@@ -73,6 +73,35 @@ public class NtfsNamesTests
     public void Target_names_that_are_not_plain_safe_names_are_refused(string? name, string reason) =>
         Assert.That(NtfsNames.TargetNameProblem(name), Does.Contain(reason));
 
+    [TestCase("config.ini")]
+    [TestCase("HP LaserJet.gpd")]
+    [TestCase("驱动.ini")]
+    [TestCase("no-extension")]
+    public void Plain_file_names_pass(string name) => Assert.That(NtfsNames.FileNameProblem(name), Is.Null);
+
+    [TestCase(null, "is required")]
+    [TestCase("", "is required")]
+    [TestCase("../x", "plain file name")]
+    [TestCase("a/b", "plain file name")]
+    [TestCase("a\\b", "plain file name")]
+    [TestCase("/etc/passwd", "plain file name")]
+    [TestCase("..", "start with a dot")]
+    [TestCase(".write-0123", "start with a dot")]
+    [TestCase(" lead.ini", "start with a dot or a space")]
+    [TestCase("CON", "device name")]
+    [TestCase("aux.ini", "device name")]
+    [TestCase("a:b", "':'")]
+    [TestCase("end.", "ends with a dot or a space")]
+    public void File_names_that_are_not_plain_safe_names_are_refused(string? name, string reason) =>
+        Assert.That(NtfsNames.FileNameProblem(name), Does.Contain(reason));
+
+    [Test]
+    public void A_file_name_may_have_255_characters_not_256()
+    {
+        Assert.That(NtfsNames.FileNameProblem(new string('f', 255)), Is.Null);
+        Assert.That(NtfsNames.FileNameProblem(new string('f', 256)), Does.Contain("longer than 255"));
+    }
+
     [Test]
     public void Target_names_are_short() =>
         Assert.That(NtfsNames.TargetNameProblem(new string('n', NtfsNames.MaxTargetNameLength + 1)), Does.Contain("longer than"));

@@ -49,6 +49,26 @@ public class RecoveryPlanTests
     public void An_unfinished_import_is_undone(string step) =>
         Assert.That(RecoveryPlan.Decide(State(Pending(PendingKind.Import, Enum.Parse<DriverDiskStep>(step)))), Is.EqualTo(RecoveryAction.RollBackImport));
 
+    [TestCase("CopyStage")]
+    [TestCase("CopyBackup")]
+    [TestCase("CopyPlace")]
+    [TestCase("CopyRecord")]
+    public void An_unfinished_copy_is_undone_as_an_import(string step) =>
+        Assert.That(RecoveryPlan.Decide(State(Pending(PendingKind.Copy, Enum.Parse<DriverDiskStep>(step)))), Is.EqualTo(RecoveryAction.RollBackImport));
+
+    [TestCase("WriteFileBackup")]
+    [TestCase("WriteFileDisk")]
+    [TestCase("WriteFileRecord")]
+    public void An_unrecorded_file_write_is_rolled_back_at_any_step(string step) =>
+        Assert.That(RecoveryPlan.Decide(State(Pending(PendingKind.WriteFile, Enum.Parse<DriverDiskStep>(step)))), Is.EqualTo(RecoveryAction.RollBackFileWrite));
+
+    [Test]
+    public void An_edit_pending_in_error_stays_in_error()
+    {
+        Assert.That(RecoveryPlan.Decide(State(Pending(PendingKind.Copy, DriverDiskStep.CopyPlace), "mount lost")), Is.EqualTo(RecoveryAction.StayInError));
+        Assert.That(RecoveryPlan.Decide(State(Pending(PendingKind.WriteFile, DriverDiskStep.WriteFileDisk), "mount lost")), Is.EqualTo(RecoveryAction.StayInError));
+    }
+
     [Test]
     public void An_unfinished_removal_is_finished() =>
         Assert.That(RecoveryPlan.Decide(State(Pending(PendingKind.Remove, DriverDiskStep.RemoveDelete))), Is.EqualTo(RecoveryAction.FinishRemove));
@@ -89,6 +109,22 @@ public class RecoveryPlanTests
             Assert.That(loaded.Drivers["pri/X"], Is.EqualTo(state.Drivers["pri/X"]));
             Assert.That(File.ReadAllText(path), Does.Contain("\"step\": \"SaveCommit\""), "steps are written by name");
             Assert.That(Directory.GetFiles(directory), Is.EqualTo(new[] { path }), "no temporary file is left");
+
+            // A state written before copies and file writes existed (no copiedFrom, no replaces) still loads.
+            var edited = state with
+            {
+                Drivers = new Dictionary<string, DriverRecord> { ["pri/Y"] = new("sha", 2, 30, "zip", At, CopiedFrom: "pri/X") },
+                Pending = new PendingOperation(PendingKind.WriteFile, DriverDiskStep.WriteFileDisk, At, DriverFolder.Printer, "Y", ["config.ini"], "id", Replaces: true),
+            };
+            DiskStateFile.Save(path, edited);
+            var reloaded = DiskStateFile.Load(path)!;
+            Assert.That((reloaded.Drivers["pri/Y"].CopiedFrom, reloaded.Pending!.Replaces, reloaded.Pending.Kind), Is.EqualTo(("pri/X", true, PendingKind.WriteFile)));
+            var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!;
+            json["drivers"]!["pri/Y"]!.AsObject().Remove("copiedFrom");
+            json["pending"]!.AsObject().Remove("replaces");
+            File.WriteAllText(path, json.ToJsonString());
+            var older = DiskStateFile.Load(path)!;
+            Assert.That((older.Drivers["pri/Y"].CopiedFrom, older.Pending!.Replaces), Is.EqualTo(((string?)null, false)));
 
             File.WriteAllText(path, "{ torn");
             Assert.That(() => DiskStateFile.Load(path), Throws.InstanceOf<InvalidDataException>());
