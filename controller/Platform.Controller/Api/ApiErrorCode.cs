@@ -14,6 +14,8 @@ internal enum ApiErrorCode
     DriverUploadFailed = 40011,
     NotPublicConfigFile = 40012,
 
+    TerminalUnauthenticated = 40100,
+
     RouteNotFound = 40400,
     ImageNotFound = 40401,
     VolumeNotFound = 40402,
@@ -43,6 +45,7 @@ internal enum ApiErrorCode
     DistributionDuringMerge = 40914,
 
     UploadTooLarge = 41300,
+    RangeNotSatisfiable = 41600,
 
     Internal = 50000,
     AgentFailed = 50200,

@@ -24,6 +24,9 @@ internal static class DriverCenterExtensions
         builder.Services.AddSingleton<TemplateDriverUseCases>();
         builder.Services.AddSingleton<PrinterStore>();
         builder.Services.AddSingleton<PrinterUseCases>();
+        builder.Services.AddSingleton<TerminalStore>();
+        builder.Services.AddSingleton<TerminalManifests>();
+        builder.Services.AddSingleton<DriverDiskVersionSignal>();
         // Secrets (a shared printer's password) are encrypted with keys kept in the inventory, so
         // every replica and every restart can read them.
         builder.Services.AddSingleton<PostgresXmlRepository>();
@@ -40,5 +43,7 @@ internal static class DriverCenterExtensions
         app.MapDriverDiskEndpoints();
         app.MapTemplateEndpoints();
         app.MapPrinterEndpoints();
+        app.MapTerminalEndpoints();
+        app.MapTerminalConsoleEndpoints();
     }
 }

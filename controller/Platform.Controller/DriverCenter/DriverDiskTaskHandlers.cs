@@ -9,7 +9,7 @@ namespace Platform.Controller.DriverCenter;
 /// gets the first outcome from the agent's journal), then the manifest is recorded and the
 /// setting returns to normal. A failure leaves mount_status as the host reports the disk.
 /// </summary>
-internal abstract partial class DriverDiskTaskHandler(DriverCenterHost host, DriverCenterStore store, ILogger logger) : ITaskHandler
+internal abstract partial class DriverDiskTaskHandler(DriverCenterHost host, DriverCenterStore store, DriverDiskVersionSignal signal, ILogger logger) : ITaskHandler
 {
     public abstract string Kind { get; }
 
@@ -37,6 +37,7 @@ internal abstract partial class DriverDiskTaskHandler(DriverCenterHost host, Dri
         await context.ReportAsync("record", 90, ct);
         await store.RecordManifestAsync(await agent.Value!.GetDriverDiskManifestAsync(ct), ct);
         await store.SetMountStatusAsync(MountStatus.Normal, ct);
+        signal.Notify();
         LogDone(Verb, (long)state.Version);
     }
 
@@ -70,8 +71,8 @@ internal abstract partial class DriverDiskTaskHandler(DriverCenterHost host, Dri
     private partial void LogStateUnknown(string reason);
 }
 
-internal sealed class SaveDriverDiskHandler(DriverCenterHost host, DriverCenterStore store, ILogger<SaveDriverDiskHandler> logger)
-    : DriverDiskTaskHandler(host, store, logger)
+internal sealed class SaveDriverDiskHandler(DriverCenterHost host, DriverCenterStore store, DriverDiskVersionSignal signal, ILogger<SaveDriverDiskHandler> logger)
+    : DriverDiskTaskHandler(host, store, signal, logger)
 {
     public override string Kind => DriverDiskUseCases.SaveKind;
 
@@ -81,8 +82,8 @@ internal sealed class SaveDriverDiskHandler(DriverCenterHost host, DriverCenterS
         agent.SaveDriverDiskAsync(new SaveDriverDiskRequest { OperationId = operationId }, timeout, ct);
 }
 
-internal sealed class RestoreDriverDiskHandler(DriverCenterHost host, DriverCenterStore store, ILogger<RestoreDriverDiskHandler> logger)
-    : DriverDiskTaskHandler(host, store, logger)
+internal sealed class RestoreDriverDiskHandler(DriverCenterHost host, DriverCenterStore store, DriverDiskVersionSignal signal, ILogger<RestoreDriverDiskHandler> logger)
+    : DriverDiskTaskHandler(host, store, signal, logger)
 {
     public override string Kind => DriverDiskUseCases.RestoreKind;
 

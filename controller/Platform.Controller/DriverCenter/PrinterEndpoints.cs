@@ -24,7 +24,7 @@ internal static class PrinterEndpoints
     private static Task<IResult> Upload(HttpRequest http, PrinterUseCases useCases, DriverCenterHost host, CancellationToken ct) =>
         DriverUploads.ReceiveAsync(http, host.Options.MaxUploadBytes, async (upload, content) =>
         {
-            var printer = await useCases.UploadAsync(upload, content, Caller.Of(http), ct);
+            var printer = await useCases.UploadAsync(upload, content, null, Caller.Of(http), ct);
             return printer.Error is { } error ? ApiEnvelope.Fail(error) : VoiEnvelope.Result(new[] { PrinterView.From(printer.Value!) });
         }, ct);
 

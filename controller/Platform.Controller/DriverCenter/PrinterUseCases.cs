@@ -16,7 +16,8 @@ internal sealed partial class PrinterUseCases(DriverCenterHost host, PrinterStor
 {
     private readonly IDataProtector _passwords = protection.CreateProtector("Platform.DriverCenter.PrinterPassword");
 
-    public async Task<ApiResult<PrinterRecord>> UploadAsync(DriverUpload upload, Stream content, Caller caller, CancellationToken ct)
+    /// <param name="terminal">The terminal that extracted and uploaded it (upload_type 1), or null for the console (2).</param>
+    public async Task<ApiResult<PrinterRecord>> UploadAsync(DriverUpload upload, Stream content, TerminalRecord? terminal, Caller caller, CancellationToken ct)
     {
         if (!string.Equals(Path.GetExtension(upload.FileName), ".zip", StringComparison.OrdinalIgnoreCase))
         {
@@ -29,7 +30,8 @@ internal sealed partial class PrinterUseCases(DriverCenterHost host, PrinterStor
         }
         var agent = ready.Value!;
         var folder = NewFolderName(Path.GetFileNameWithoutExtension(upload.FileName));
-        var id = await printers.ReserveAsync(new NewPrinter(upload.Name, DriverEnvironments.NameOf(upload.OsType), 2, upload.Describe, null, null, folder, PrinterConfig.Initial, null), ct);
+        var id = await printers.ReserveAsync(new NewPrinter(upload.Name, DriverEnvironments.NameOf(upload.OsType), terminal is null ? (short)2 : (short)1, upload.Describe,
+            terminal?.Name, terminal?.Mac, folder, PrinterConfig.Initial, null), ct);
         var uploadName = $"printer-{id}-{Guid.NewGuid():N}.zip";
         var kept = false;
         try
@@ -53,7 +55,7 @@ internal sealed partial class PrinterUseCases(DriverCenterHost host, PrinterStor
             }, options.OperationTimeout, ct);
             await WriteConfigAsync(agent, folder, upload.Name, PrinterConfig.Initial, ct);
             if (!await printers.CompleteAsync(id, (long)import.SizeBytes, (int)import.Files,
-                    new AuditEvent(AuditActions.PrinterUpload, $"printer-{id}", caller, new { name = upload.Name, file_name = upload.FileName, size = received.SizeBytes }), ct))
+                    new AuditEvent(AuditActions.PrinterUpload, $"printer-{id}", caller, new { name = upload.Name, file_name = upload.FileName, size = received.SizeBytes, terminal = terminal?.Mac }), ct))
             {
                 return DriverCenterErrors.PrinterNotFound("id", $"printer driver {id} was deleted while it was being uploaded");
             }

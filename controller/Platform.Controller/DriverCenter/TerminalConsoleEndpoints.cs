@@ -1,0 +1,97 @@
+using Platform.Controller.Api;
+
+namespace Platform.Controller.DriverCenter;
+
+/// <summary>
+/// The console's side of distribution: terminals, which printers each receives, telling chosen
+/// terminals to update (the seed's notifyupdatehgdrive) and whether any is downloading (its
+/// checkallclient_isupdatestatus).
+/// </summary>
+internal static class TerminalConsoleEndpoints
+{
+    private const int MaxIdsPerCall = 1000;
+
+    public static void MapTerminalConsoleEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/thor/voi/terminal", List);
+        app.MapPost("/thor/voi/terminal", Delete);
+        app.MapPost("/thor/voi/terminal/notify", Notify);
+        app.MapGet("/thor/voi/terminal/update_status", UpdateStatus);
+        app.MapPost("/thor/voi/printer/terminals", Assign);
+    }
+
+    private static Task<IResult> List(HttpRequest http, TerminalStore terminals, CancellationToken ct) =>
+        VoiCall.RunAsync(http, async _ => VoiEnvelope.Data(await terminals.ListAsync(ct)), ct);
+
+    private static Task<IResult> Delete(HttpRequest http, TerminalStore terminals, CancellationToken ct) =>
+        VoiCall.RunAsync(http, async request =>
+        {
+            request.Choice("action", ["delete"], required: true);
+            var ids = ReadIds(request, "ids");
+            if (!request.IsValid)
+            {
+                return request.ValidationError;
+            }
+            if (await terminals.MissingAsync(ids, ct) is { Count: > 0 } missing)
+            {
+                return ApiError.NotFound(ApiErrorCode.TerminalNotFound, "terminal", string.Join(", ", missing));
+            }
+            await terminals.DeleteAsync(ids, ct);
+            return VoiEnvelope.Data(new { ids });
+        }, ct);
+
+    /// <summary>Tells the terminals to update to the current version on their next poll, auto-update or not.</summary>
+    private static Task<IResult> Notify(HttpRequest http, TerminalStore terminals, CancellationToken ct) =>
+        VoiCall.RunAsync(http, async request =>
+        {
+            var ids = ReadIds(request, "ids");
+            if (!request.IsValid)
+            {
+                return request.ValidationError;
+            }
+            if (await terminals.MissingAsync(ids, ct) is { Count: > 0 } missing)
+            {
+                return ApiError.NotFound(ApiErrorCode.TerminalNotFound, "terminal", string.Join(", ", missing));
+            }
+            var nodes = await terminals.NodesAsync(ct);
+            var version = nodes.FirstOrDefault(n => n.IsBase)?.ToVersion ?? 0;
+            await terminals.NotifyAsync(ids, version, ct);
+            return VoiEnvelope.Data(new { ids, version });
+        }, ct);
+
+    private static Task<IResult> UpdateStatus(HttpRequest http, DriverCenterStore center, DriverCenterHost host, CancellationToken ct) =>
+        VoiCall.RunAsync(http, async _ =>
+            VoiEnvelope.Data(new { is_send_task = await center.CountDownloadingAsync(host.Options.DownloadStaleAfter, ct) > 0 ? 1 : 0 }), ct);
+
+    /// <summary>The printer goes to exactly these terminals (an empty list unassigns it everywhere).</summary>
+    private static Task<IResult> Assign(HttpRequest http, TerminalStore terminals, PrinterStore printers, CancellationToken ct) =>
+        VoiCall.RunAsync(http, async request =>
+        {
+            var id = request.Integer("id", 1, long.MaxValue, required: true);
+            var terminalIds = request.Numbers("terminal_ids", 1, long.MaxValue, MaxIdsPerCall, required: true);
+            if (!request.IsValid)
+            {
+                return request.ValidationError;
+            }
+            if (await printers.GetAsync(id!.Value, ct) is not { Status: "available" })
+            {
+                return DriverCenterErrors.PrinterNotFound("id", $"printer driver {id} does not exist");
+            }
+            if (await terminals.MissingAsync(terminalIds, ct) is { Count: > 0 } missing)
+            {
+                return ApiError.NotFound(ApiErrorCode.TerminalNotFound, "terminal", string.Join(", ", missing));
+            }
+            await terminals.AssignAsync(id.Value, terminalIds, ct);
+            return VoiEnvelope.Result(PrinterView.From((await printers.GetAsync(id.Value, ct))!));
+        }, ct);
+
+    private static IReadOnlyList<long> ReadIds(ApiRequest request, string field)
+    {
+        var ids = request.Numbers(field, 1, long.MaxValue, MaxIdsPerCall, required: true);
+        if (request.IsValid && ids.Count == 0)
+        {
+            request.AddError(field, "must list at least one terminal id");
+        }
+        return ids;
+    }
+}

@@ -1,0 +1,207 @@
+using Microsoft.Net.Http.Headers;
+using Platform.Controller.Agents;
+using Platform.Controller.Api;
+using Platform.Controller.Audit;
+using Platform.Controller.Tasks;
+
+namespace Platform.Controller.DriverCenter;
+
+/// <summary>
+/// The terminal-facing API (the seed's tool-disk sync): registration, the manifest (long-poll),
+/// ranged resumable downloads streamed from the driver-center host, state reports, printer
+/// uploads. Every call but registration carries the terminal's token (<c>Authorization: Bearer</c>).
+/// </summary>
+internal static class TerminalEndpoints
+{
+    private const int MaxWaitSeconds = 60;
+
+    public static void MapTerminalEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/thor/voi/terminal/register", Register);
+        app.MapGet("/thor/voi/terminal/manifest", Manifest);
+        app.MapPost("/thor/voi/terminal/state", Report);
+        app.MapMethods(TerminalManifests.FilesPath + "{name}", [HttpMethods.Get, HttpMethods.Head], Download);
+        app.MapPost("/thor/voi/terminal/printer/upload", UploadPrinter);
+    }
+
+    /// <summary>
+    /// Registers a terminal by MAC and answers its token, once: keep it. Registering a known MAC
+    /// again needs its current token (or the console deletes the terminal first).
+    /// </summary>
+    private static Task<IResult> Register(HttpRequest http, TerminalStore terminals, CancellationToken ct) =>
+        VoiCall.RunAsync(http, async request =>
+        {
+            var name = request.Text("name", TextRule.Name, required: true);
+            var mac = request.Text("mac", new TextRule(17, NameCharactersOnly: true, AllowEmpty: false), required: true);
+            if (mac is not null && !System.Text.RegularExpressions.Regex.IsMatch(mac, "^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$"))
+            {
+                request.AddError("mac", "must be a MAC address such as 52:54:00:12:34:56");
+            }
+            if (!request.IsValid)
+            {
+                return request.ValidationError;
+            }
+            var token = TerminalStore.NewToken();
+            var current = BearerToken(http) is { } presented ? TerminalStore.HashOf(presented) : null;
+            var terminal = await terminals.RegisterAsync(name!, mac!.Replace('-', ':').ToLowerInvariant(), TerminalStore.HashOf(token), current, ct);
+            return terminal is null
+                ? new ApiError(ApiErrorCode.AlreadyExists, $"terminal {mac} is registered; registering it again needs its current token (or delete it in the console)")
+                : VoiEnvelope.Data(new { terminal_id = terminal.Id, token, terminal.Name, terminal.Mac });
+        }, ct);
+
+    /// <summary>The manifest; <c>wait</c> (seconds) with <c>known_version</c> holds the answer until a new version exists.</summary>
+    private static Task<IResult> Manifest(HttpRequest http, TerminalStore terminals, TerminalManifests manifests, CancellationToken ct) =>
+        VoiCall.RunAsync(http, async request =>
+        {
+            var wait = request.Integer("wait", 0, MaxWaitSeconds) ?? 0;
+            var known = request.Integer("known_version", 0, long.MaxValue);
+            if (!request.IsValid)
+            {
+                return request.ValidationError;
+            }
+            if (await AuthenticateAsync(http, terminals, ct) is not { } terminal)
+            {
+                return Unauthenticated;
+            }
+            var manifest = await manifests.BuildAsync(terminal, known, TimeSpan.FromSeconds(wait), ct);
+            return manifest.Error is { } error ? error : VoiEnvelope.Data(manifest.Value);
+        }, ct);
+
+    /// <summary>The terminal's tool-disk version and whether it is downloading; starting a download is refused while the disk is merged.</summary>
+    private static Task<IResult> Report(HttpRequest http, TerminalStore terminals, CancellationToken ct) =>
+        VoiCall.RunAsync(http, async request =>
+        {
+            var version = request.Integer("tool_disk_version", 0, long.MaxValue, required: true);
+            var downloading = request.Boolean("is_downloading", required: true);
+            if (!request.IsValid)
+            {
+                return request.ValidationError;
+            }
+            if (await AuthenticateAsync(http, terminals, ct) is not { } terminal)
+            {
+                return Unauthenticated;
+            }
+            if (!await terminals.ReportAsync(terminal.Id, version!.Value, downloading!.Value, ct))
+            {
+                return DriverCenterErrors.DistributionDuringMerge("the driver disk is being saved; start the download when it is done");
+            }
+            return VoiEnvelope.Data(await terminals.GetAsync(terminal.Id, ct));
+        }, ct);
+
+    /// <summary>
+    /// A base or delta of the current manifest, whole or a single byte range (<c>Range</c>, with
+    /// <c>If-Range</c>); the ETag is the file's md5. Streamed from the host as it arrives.
+    /// </summary>
+    private static async Task<IResult> Download(HttpContext context, string name, TerminalStore terminals, DriverCenterStore center, DriverCenterHost host, CancellationToken ct)
+    {
+        if (await AuthenticateAsync(context.Request, terminals, ct) is null)
+        {
+            return ApiEnvelope.Fail(Unauthenticated);
+        }
+        var node = (await terminals.NodesAsync(ct)).FirstOrDefault(n => n.FileName == name);
+        if (node is null)
+        {
+            return ApiEnvelope.Fail(new ApiError(ApiErrorCode.RouteNotFound, $"'{name}' is not a file of the current driver disk manifest"));
+        }
+        if ((await center.GetSettingAsync(ct)).MountStatus == MountStatus.Merging)
+        {
+            return ApiEnvelope.Fail(DriverCenterErrors.DistributionDuringMerge("the driver disk is being saved; download when it is done"));
+        }
+        var agent = await host.AgentAsync(ct);
+        if (agent.Error is { } unavailable)
+        {
+            return ApiEnvelope.Fail(unavailable);
+        }
+        var etag = new EntityTagHeaderValue($"\"{node.Md5}\"");
+        var (offset, length, partial) = (0L, node.FileSize, false);
+        var headers = context.Request.GetTypedHeaders();
+        if (headers.Range is { Ranges.Count: 1 } range && (headers.IfRange is null || headers.IfRange.EntityTag?.Compare(etag, useStrongComparison: true) == true))
+        {
+            var requested = range.Ranges.First();
+            if (!string.Equals(range.Unit.Value, "bytes", StringComparison.OrdinalIgnoreCase) || !TryResolve(requested, node.FileSize, out offset, out length))
+            {
+                context.Response.Headers.ContentRange = $"bytes */{node.FileSize}";
+                return ApiEnvelope.Fail(new ApiError(ApiErrorCode.RangeNotSatisfiable, $"the range {requested} is outside '{name}' ({node.FileSize} bytes)"));
+            }
+            partial = true;
+        }
+        var response = context.Response;
+        response.StatusCode = partial ? StatusCodes.Status206PartialContent : StatusCodes.Status200OK;
+        response.ContentType = "application/octet-stream";
+        response.ContentLength = length;
+        response.Headers.AcceptRanges = "bytes";
+        response.Headers.ETag = etag.ToString();
+        if (partial)
+        {
+            response.Headers.ContentRange = new ContentRangeHeaderValue(offset, offset + length - 1, node.FileSize).ToString();
+        }
+        if (HttpMethods.IsHead(context.Request.Method) || length == 0)
+        {
+            return Results.Empty;
+        }
+        try
+        {
+            await agent.Value!.DownloadFileAsync(name, offset, length, response.Body, host.Options.OperationTimeout, ct);
+        }
+        catch (AgentException) when (response.HasStarted)
+        {
+            // The terminal gets a short body and resumes with a range; nothing else can be said now.
+            context.Abort();
+            return Results.Empty;
+        }
+        catch (AgentException e)
+        {
+            response.Headers.Remove("Content-Range");
+            response.ContentLength = null;
+            return ApiEnvelope.Fail(TaskFailures.From(e).ToApiError());
+        }
+        return Results.Empty;
+    }
+
+    private static async Task<IResult> UploadPrinter(HttpRequest http, TerminalStore terminals, PrinterUseCases useCases, DriverCenterHost host, CancellationToken ct)
+    {
+        if (await AuthenticateAsync(http, terminals, ct) is not { } terminal)
+        {
+            return ApiEnvelope.Fail(Unauthenticated);
+        }
+        return await DriverUploads.ReceiveAsync(http, host.Options.MaxUploadBytes, async (upload, content) =>
+        {
+            var printer = await useCases.UploadAsync(upload, content, terminal, Caller.Of(http), ct);
+            return printer.Error is { } error ? ApiEnvelope.Fail(error) : VoiEnvelope.Result(new[] { PrinterView.From(printer.Value!) });
+        }, ct);
+    }
+
+    private static readonly ApiError Unauthenticated =
+        new(ApiErrorCode.TerminalUnauthenticated, "this call needs the terminal's token (Authorization: Bearer TOKEN from /thor/voi/terminal/register)");
+
+    private static Task<TerminalRecord?> AuthenticateAsync(HttpRequest http, TerminalStore terminals, CancellationToken ct) =>
+        BearerToken(http) is { } token ? terminals.AuthenticateAsync(TerminalStore.HashOf(token), ct) : Task.FromResult<TerminalRecord?>(null);
+
+    private static string? BearerToken(HttpRequest http)
+    {
+        var header = http.Headers.Authorization.ToString();
+        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && header.Length > 7 ? header[7..].Trim() : null;
+    }
+
+    private static bool TryResolve(RangeItemHeaderValue range, long size, out long offset, out long length)
+    {
+        (offset, length) = (0, 0);
+        if (range.From is { } from)
+        {
+            var to = Math.Min(range.To ?? size - 1, size - 1);
+            if (from >= size || to < from)
+            {
+                return false;
+            }
+            (offset, length) = (from, to - from + 1);
+            return true;
+        }
+        if (range.To is { } suffix && suffix > 0 && size > 0)
+        {
+            length = Math.Min(suffix, size);
+            offset = size - length;
+            return true;
+        }
+        return false;
+    }
+}
