@@ -13,7 +13,8 @@ internal sealed record InstanceRecord(
     int Cpu,
     int Memory,
     string Describe,
-    long CreateTime);
+    long CreateTime,
+    bool IsAllowHeterogeneous);
 
 internal static class InstanceStatus
 {
@@ -49,9 +50,11 @@ internal sealed record InstanceView(
     IReadOnlyList<InstanceNic> Nics,
     IReadOnlyList<InstanceVolume> Volumes,
     string Describe,
-    long CreateTime)
+    long CreateTime,
+    bool IsAllowHeterogeneous)
 {
+    /// <param name="r">Its template's heterogeneity comes with it: a desktop of a template with drivers is heterogeneous (seed 003).</param>
     public static InstanceView From(InstanceRecord r, IReadOnlyList<InstanceVolume> volumes, IReadOnlyList<InstanceNic> nics) =>
         new(r.InstanceId, r.InstanceName, r.Status, r.Error, (nics.Count > 0 ? nics[0].Ip : ""), r.HostIp ?? "", r.HostId,
-            r.Cpu, r.Memory, r.ImageId, nics, volumes, r.Describe, r.CreateTime);
+            r.Cpu, r.Memory, r.ImageId, nics, volumes, r.Describe, r.CreateTime, r.IsAllowHeterogeneous);
 }

@@ -10,7 +10,8 @@ internal sealed class InstanceStore(NpgsqlDataSource dataSource)
     private const string Columns =
         """
         i.instance_id, i.instance_name, i.uuid, i.status, i.error, i.host_id, h.host_ip, h.grpc_endpoint, i.image_id,
-        i.cpu, i.memory, i.describe, extract(epoch FROM i.create_time)::bigint AS create_time
+        i.cpu, i.memory, i.describe, extract(epoch FROM i.create_time)::bigint AS create_time,
+        (SELECT im.is_allow_heterogeneous FROM images im WHERE im.image_id = i.image_id) AS is_allow_heterogeneous
         """;
 
     private const string VolumeColumns =

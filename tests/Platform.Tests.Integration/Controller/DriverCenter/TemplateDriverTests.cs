@@ -28,6 +28,17 @@ public sealed class TemplateDriverTests : DriverCenterTestBase
         Assert.That((heterogeneous.GetProperty("hg_version").GetInt32(), heterogeneous.GetProperty("is_allow_heterogeneous").GetBoolean()), Is.EqualTo((1, true)));
         Assert.That((await ListedDriverAsync(universal))!.Value.GetProperty("tpl_num").GetInt32(), Is.EqualTo(1));
 
+        // A desktop of a heterogeneous template is heterogeneous too.
+        var created = (await Api.PostAsync("/api/v1/instance/create", new { instance_name = Unique("desk"), image_id = template, cpu = 1, memory = 128 })).Ok();
+        var instanceId = created.GetProperty("instance_id").GetString()!;
+        OnCleanUp(() => DestroyLeftoverAsync(instanceId));
+        var progress = await WaitForTaskAsync(instanceId, created.GetProperty("task_id").GetString()!, BootTimeout);
+        Assert.That(progress.GetProperty("state").GetString(), Is.EqualTo("succeeded"), progress.ToString());
+        var desktop = (await Api.GetAsync("/api/v1/instance/detail", ("instance_id", instanceId))).Ok().GetProperty("instance");
+        Assert.That(desktop.GetProperty("is_allow_heterogeneous").GetBoolean(), Is.True);
+        var destroyed = (await Api.PostAsync("/api/v1/instance/destroy", new { instance_id = instanceId })).Ok();
+        Assert.That((await WaitForTaskAsync(instanceId, destroyed.GetProperty("task_id").GetString()!, TimeSpan.FromSeconds(120))).GetProperty("state").GetString(), Is.EqualTo("succeeded"));
+
         (await Api.PostAsync("/thor/voi/image_relate_drive", new { id = template, universal_driver_id = universal, extractive_driver_id = extracted })).Ok();
         Assert.That((await TemplateAsync(template)).GetProperty("hg_version").GetInt32(), Is.EqualTo(1), "the same drivers again change nothing");
 
