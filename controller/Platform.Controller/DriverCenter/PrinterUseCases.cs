@@ -23,39 +23,27 @@ internal sealed partial class PrinterUseCases(DriverCenterHost host, PrinterStor
         {
             return DriverCenterErrors.UnacceptableFileType("file", $"'{upload.FileName}' is not a .zip printer driver");
         }
-        var ready = await ReadyAsync(ct);
-        if (ready.Error is { } unavailable)
+        var editable = await host.EditableAsync(ct);
+        if (editable.Error is { } notEditable)
         {
-            return unavailable;
+            return notEditable;
         }
-        var agent = ready.Value!;
+        var agent = editable.Value!;
         var folder = NewFolderName(Path.GetFileNameWithoutExtension(upload.FileName));
         var id = await printers.ReserveAsync(new NewPrinter(upload.Name, DriverEnvironments.NameOf(upload.OsType), terminal is null ? (short)2 : (short)1, upload.Describe,
             terminal?.Name, terminal?.Mac, folder, PrinterConfig.Initial, null), ct);
-        var uploadName = $"printer-{id}-{Guid.NewGuid():N}.zip";
         var kept = false;
         try
         {
-            var options = host.Options;
-            var received = await agent.UploadFileAsync($"printer-upload.{id}", uploadName, content, options.MaxUploadBytes, options.UploadChunkBytes, options.OperationTimeout, ct);
-            if (received is null)
+            var imported = await host.UploadAndImportAsync(agent, $"printer.{id}", $"printer-{id}-{Guid.NewGuid():N}.zip", content, DriverFolder.Printer, folder, ct);
+            if (imported.Error is { } refused)
             {
-                return new ApiError(ApiErrorCode.UploadTooLarge, DriverCenterErrors.UploadFailedText, [new FieldError("file", $"is larger than {options.MaxUploadBytes} bytes (DriverCenter:MaxUploadBytes)")]);
+                return refused;
             }
-            if (received.SizeBytes == 0)
-            {
-                return DriverCenterErrors.UploadFailed("file", "is empty");
-            }
-            var import = await agent.ImportDriverArchiveAsync(new ImportDriverArchiveRequest
-            {
-                OperationId = $"printer-import.{id}",
-                UploadName = uploadName,
-                Folder = DriverFolder.Printer,
-                TargetName = folder,
-            }, options.OperationTimeout, ct);
+            var import = imported.Value!;
             await WriteConfigAsync(agent, folder, upload.Name, PrinterConfig.Initial, ct);
             if (!await printers.CompleteAsync(id, (long)import.SizeBytes, (int)import.Files,
-                    new AuditEvent(AuditActions.PrinterUpload, $"printer-{id}", caller, new { name = upload.Name, file_name = upload.FileName, size = received.SizeBytes, terminal = terminal?.Mac }), ct))
+                    new AuditEvent(AuditActions.PrinterUpload, $"printer-{id}", caller, new { name = upload.Name, file_name = upload.FileName, files = import.Files, terminal = terminal?.Mac }), ct))
             {
                 return DriverCenterErrors.PrinterNotFound("id", $"printer driver {id} was deleted while it was being uploaded");
             }
@@ -65,7 +53,7 @@ internal sealed partial class PrinterUseCases(DriverCenterHost host, PrinterStor
         }
         catch (AgentException e)
         {
-            LogFailed($"upload of {upload.FileName}", e.Message);
+            LogFailed($"config of the uploaded {upload.FileName}", e.Message);
             return DriverCenterErrors.FromAgent(e, "file");
         }
         finally
@@ -75,7 +63,6 @@ internal sealed partial class PrinterUseCases(DriverCenterHost host, PrinterStor
                 await printers.ForgetReservationAsync(id, CancellationToken.None);
                 await RemoveFolderAsync(agent, folder);
             }
-            await DeleteUploadAsync(agent, uploadName);
         }
     }
 
@@ -88,14 +75,14 @@ internal sealed partial class PrinterUseCases(DriverCenterHost host, PrinterStor
     /// <summary>Changes the public config (and the password), rewriting the file terminals receive first: the disk and the inventory agree.</summary>
     public async Task<ApiResult<PrinterRecord>> ConfigureAsync(PrinterRecord printer, PrinterConfig config, string? password, Caller caller, CancellationToken ct)
     {
-        var ready = await ReadyAsync(ct);
-        if (ready.Error is { } unavailable)
+        var editable = await host.EditableAsync(ct);
+        if (editable.Error is { } unavailable)
         {
             return unavailable;
         }
         try
         {
-            await WriteConfigAsync(ready.Value!, printer.FileName, printer.Name, config, ct);
+            await WriteConfigAsync(editable.Value!, printer.FileName, printer.Name, config, ct);
         }
         catch (AgentException e)
         {
@@ -117,12 +104,12 @@ internal sealed partial class PrinterUseCases(DriverCenterHost host, PrinterStor
         {
             return DriverCenterErrors.PrinterNotFound("id", $"printer driver {id} does not exist");
         }
-        var ready = await ReadyAsync(ct);
-        if (ready.Error is { } unavailable)
+        var editable = await host.EditableAsync(ct);
+        if (editable.Error is { } unavailable)
         {
             return unavailable;
         }
-        var agent = ready.Value!;
+        var agent = editable.Value!;
         var name = source.Name.Length > 60 ? source.Name[..60] + " 副本" : source.Name + " 副本";
         var folder = NewFolderName(source.FileName.Length > 80 ? source.FileName[..80] : source.FileName);
         var copyId = await printers.ReserveAsync(new NewPrinter(name, source.Environment, source.UploadType, source.Describe, source.ClientName, source.ClientMac, folder,
@@ -171,14 +158,14 @@ internal sealed partial class PrinterUseCases(DriverCenterHost host, PrinterStor
         {
             return DriverCenterErrors.PrinterNotFound("ids", $"no printer driver {string.Join(", ", missing)}");
         }
-        var ready = await ReadyAsync(ct);
-        if (ready.Error is { } unavailable)
+        var editable = await host.EditableAsync(ct);
+        if (editable.Error is { } unavailable)
         {
             return unavailable;
         }
         try
         {
-            await ready.Value!.RemoveDriverFilesAsync(new RemoveDriverFilesRequest
+            await editable.Value!.RemoveDriverFilesAsync(new RemoveDriverFilesRequest
             {
                 OperationId = $"printer-delete.{Guid.NewGuid():N}",
                 Folder = DriverFolder.Printer,
@@ -192,16 +179,6 @@ internal sealed partial class PrinterUseCases(DriverCenterHost host, PrinterStor
         }
         await printers.DeleteAsync(ids, found.Select(p => new AuditEvent(AuditActions.PrinterDelete, $"printer-{p.Id}", caller, new { p.Name })).ToList(), ct);
         return ids.ToList();
-    }
-
-    private async Task<ApiResult<AgentClient>> ReadyAsync(CancellationToken ct)
-    {
-        var ready = await host.ReadyAsync(ct);
-        if (ready.Error is { } unavailable)
-        {
-            return unavailable;
-        }
-        return DriverDiskUseCases.EditableProblem(ready.Value.State) is { } notEditable ? notEditable : ready.Value.Agent;
     }
 
     private static Task<WriteDriverFileResponse> WriteConfigAsync(AgentClient agent, string folder, string name, PrinterConfig config, CancellationToken ct) =>
@@ -230,18 +207,6 @@ internal sealed partial class PrinterUseCases(DriverCenterHost host, PrinterStor
         catch (AgentException e)
         {
             LogFailed($"removing {folder}", e.Message);
-        }
-    }
-
-    private async Task DeleteUploadAsync(AgentClient agent, string uploadName)
-    {
-        try
-        {
-            await agent.DeleteFileAsync(uploadName, CancellationToken.None);
-        }
-        catch (AgentException e)
-        {
-            LogFailed($"deleting the upload {uploadName}", e.Message);
         }
     }
 

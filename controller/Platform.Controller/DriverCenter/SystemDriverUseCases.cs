@@ -24,45 +24,30 @@ internal sealed partial class SystemDriverUseCases(
         {
             return DriverCenterErrors.UnacceptableFileType("file", $"'{upload.FileName}' is neither .iso (universal driver) nor .tq (extracted driver)");
         }
-        var ready = await host.ReadyAsync(ct);
-        if (ready.Error is { } unavailable)
-        {
-            return unavailable;
-        }
-        var (agent, state) = ready.Value;
-        if (DriverDiskUseCases.EditableProblem(state) is { } notEditable)
+        var editable = await host.EditableAsync(ct);
+        if (editable.Error is { } notEditable)
         {
             return notEditable;
         }
+        var agent = editable.Value!;
         var folderName = Path.GetFileNameWithoutExtension(upload.FileName);
         if (await drivers.TryReserveAsync(upload.Name, upload.OsType, type, upload.Describe, folderName, ct) is not { } id)
         {
             return DriverCenterErrors.DuplicateName("name", $"a system driver named '{upload.Name}' or stored as '{folderName}' exists");
         }
-        var uploadName = $"driver-{id}-{Guid.NewGuid():N}{DriverTypes.Extension(type)}";
         var kept = false;
         try
         {
             LogUploading(upload.FileName, id, agent.Endpoint);
-            var options = host.Options;
-            var received = await agent.UploadFileAsync($"driver-upload.{id}", uploadName, content, options.MaxUploadBytes, options.UploadChunkBytes, options.OperationTimeout, ct);
-            if (received is null)
+            var imported = await host.UploadAndImportAsync(agent, $"driver.{id}", $"driver-{id}-{Guid.NewGuid():N}{DriverTypes.Extension(type)}", content,
+                DriverTypes.Folder(type), folderName, ct);
+            if (imported.Error is { } refused)
             {
-                return new ApiError(ApiErrorCode.UploadTooLarge, DriverCenterErrors.UploadFailedText, [new FieldError("file", $"is larger than {options.MaxUploadBytes} bytes (DriverCenter:MaxUploadBytes)")]);
+                return refused;
             }
-            if (received.SizeBytes == 0)
-            {
-                return DriverCenterErrors.UploadFailed("file", "is empty");
-            }
-            var import = await agent.ImportDriverArchiveAsync(new ImportDriverArchiveRequest
-            {
-                OperationId = $"driver-import.{id}",
-                UploadName = uploadName,
-                Folder = DriverTypes.Folder(type),
-                TargetName = folderName,
-            }, options.OperationTimeout, ct);
+            var import = imported.Value!;
             var audit = new AuditEvent(AuditActions.DriverUpload, $"driver-{id}", caller,
-                new { name = upload.Name, file_name = upload.FileName, type, os_type = upload.OsType, size = received.SizeBytes, md5 = received.Md5 });
+                new { name = upload.Name, file_name = upload.FileName, type, os_type = upload.OsType, files = import.Files, size = import.SizeBytes });
             if (!await drivers.CompleteImportAsync(id, (long)import.SizeBytes, (int)import.Files, audit, ct))
             {
                 // Deleted while it was being imported: the deletion wins, the files go too.
@@ -73,18 +58,12 @@ internal sealed partial class SystemDriverUseCases(
             LogImported(upload.FileName, id, (long)import.Files, (long)import.SizeBytes);
             return (await drivers.GetAsync(id, ct))!;
         }
-        catch (AgentException e)
-        {
-            LogUploadFailed(upload.FileName, e.Message);
-            return DriverCenterErrors.FromAgent(e, "file");
-        }
         finally
         {
             if (!kept)
             {
                 await drivers.ForgetReservationAsync(id, CancellationToken.None);
             }
-            await DeleteUploadAsync(agent, uploadName);
         }
     }
 
@@ -114,16 +93,12 @@ internal sealed partial class SystemDriverUseCases(
         {
             return DriverCenterErrors.DriverNotFound("ids", $"no system driver {string.Join(", ", missing)}");
         }
-        var ready = await host.ReadyAsync(ct);
-        if (ready.Error is { } unavailable)
-        {
-            return unavailable;
-        }
-        var (agent, state) = ready.Value;
-        if (DriverDiskUseCases.EditableProblem(state) is { } notEditable)
+        var editable = await host.EditableAsync(ct);
+        if (editable.Error is { } notEditable)
         {
             return notEditable;
         }
+        var agent = editable.Value!;
         try
         {
             foreach (var group in found.GroupBy(d => d.Type))
@@ -170,27 +145,11 @@ internal sealed partial class SystemDriverUseCases(
         }
     }
 
-    /// <summary>An upload is only a means: it goes once imported or refused (best effort; the name is unique, a leftover harms nothing).</summary>
-    private async Task DeleteUploadAsync(AgentClient agent, string uploadName)
-    {
-        try
-        {
-            await agent.DeleteFileAsync(uploadName, CancellationToken.None);
-        }
-        catch (AgentException e)
-        {
-            LogUploadLeft(uploadName, e.Message);
-        }
-    }
-
     [LoggerMessage(EventId = 1831, Level = LogLevel.Information, Message = "voi_drive_file_manage: uploading {FileName} as driver {Id} to {Endpoint}")]
     private partial void LogUploading(string fileName, long id, string endpoint);
 
     [LoggerMessage(EventId = 1832, Level = LogLevel.Information, Message = "voi_drive_file_manage: {FileName} imported as driver {Id} ({Files} files, {Bytes} bytes)")]
     private partial void LogImported(string fileName, long id, long files, long bytes);
-
-    [LoggerMessage(EventId = 1833, Level = LogLevel.Warning, Message = "voi_drive_file_manage: upload of {FileName} failed: {Reason}")]
-    private partial void LogUploadFailed(string fileName, string reason);
 
     [LoggerMessage(EventId = 1834, Level = LogLevel.Information, Message = "voi_drive_file_manage: driver {Id} ({Name}) deleted")]
     private partial void LogDeleted(long id, string name);
@@ -200,9 +159,6 @@ internal sealed partial class SystemDriverUseCases(
 
     [LoggerMessage(EventId = 1836, Level = LogLevel.Information, Message = "voi_drive_heterogeneous_manage: templates {Templates} lost a deleted driver; their hg_version went up")]
     private partial void LogTemplatesChanged(IReadOnlyList<string> templates);
-
-    [LoggerMessage(EventId = 1837, Level = LogLevel.Warning, Message = "voi_drive_file_manage: the upload {Name} could not be deleted from the host: {Reason}")]
-    private partial void LogUploadLeft(string name, string reason);
 }
 
 /// <summary>What a delete did: the drivers removed, and the templates whose drivers changed.</summary>

@@ -15,6 +15,8 @@ internal sealed record ControllerBenchmarkOptions
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(2);
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(5);
     public int Creates { get; init; } = 5;
+    public int DriverCenterSaves { get; init; } = 3;
+    public int DriverCenterMebibytes { get; init; } = 200;
     public string? Only { get; init; }
     public bool Verbose { get; init; }
 
@@ -54,7 +56,9 @@ internal sealed record ControllerBenchmarkOptions
                 "--warmup" => options with { Warmup = TimeSpan.FromSeconds(Seconds()) },
                 "--duration" => options with { Duration = TimeSpan.FromSeconds(Seconds()) },
                 "--creates" => options with { Creates = Int() },
-                "--only" => options with { Only = Value() is var only && only is "rest" or "create" ? only : throw new ArgumentException("--only takes rest or create") },
+                "--saves" => options with { DriverCenterSaves = Int() },
+                "--change-mib" => options with { DriverCenterMebibytes = Int() },
+                "--only" => options with { Only = Value() is var only && only is "rest" or "create" or "driver-center" ? only : throw new ArgumentException("--only takes rest, create or driver-center") },
                 "--state" => options with { StateDirectory = Value() },
                 "--controller" => options with { ControllerDll = Path.GetFullPath(Value()) },
                 "--agent" => options with { AgentDll = Path.GetFullPath(Value()) },

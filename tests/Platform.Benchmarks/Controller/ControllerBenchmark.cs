@@ -25,7 +25,8 @@ internal sealed partial class ControllerBenchmark(ControllerBenchmarkOptions opt
           --concurrency LIST  HTTP/1.1 clients per case (default 1,8,32)
           --warmup S          seconds before measuring each case (default 2); --duration S measured (default 5)
           --creates N         instance creates per side (default 5)
-          --only rest|create  one half of the benchmark
+          --saves N           driver-disk saves per side (default 3); --change-mib N the change each saves (default 200)
+          --only rest|create|driver-center  one part of the benchmark
           --controller PATH   a built Platform.Controller.dll (env PLATFORM_BENCH_CONTROLLER_DLL); --agent PATH
                               a built Platform.Agent.dll (env PLATFORM_BENCH_AGENT_DLL); default: publish
                               both from this repository (Release)
@@ -155,6 +156,10 @@ internal sealed partial class ControllerBenchmark(ControllerBenchmarkOptions opt
             var creates = await MeasureCreatesAsync(await agentDll);
             PrintCreates(creates);
         }
+        if (options.Only is null or "driver-center")
+        {
+            PrintDriverCenter(await MeasureDriverCenterAsync(await agentDll));
+        }
     }
 
     // ---- Environment, database, controller ----
@@ -208,6 +213,7 @@ internal sealed partial class ControllerBenchmark(ControllerBenchmarkOptions opt
             ["PLATFORM_Kestrel__Endpoints__Rest__Protocols"] = "Http1",
             ["PLATFORM_Kestrel__Endpoints__Grpc__Url"] = _grpcUrl,
             ["PLATFORM_Kestrel__Endpoints__Grpc__Protocols"] = "Http2",
+            ["PLATFORM_DriverCenter__HostId"] = _driverCenterHostId,
         });
         _controller = controller;
         var pid = controller.Pid;

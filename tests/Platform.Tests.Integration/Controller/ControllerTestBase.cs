@@ -60,6 +60,9 @@ public abstract class ControllerTestBase
             ["Reconciliation:Interval"] = "00:00:02",
         };
 
+    /// <summary>Settings of the fixture's agents beyond the host's own (PLATFORM_Section__Key = value).</summary>
+    protected virtual IReadOnlyDictionary<string, string> AgentSettings => new Dictionary<string, string>();
+
     [OneTimeSetUp]
     public async Task StartPlatformAsync()
     {
@@ -98,7 +101,7 @@ public abstract class ControllerTestBase
 
     /// <summary>The PLATFORM_* settings of a host's agent, TLS aside.</summary>
     internal Dictionary<string, string> HostAgentEnvironment(string hostId, string libvirtUri, string bridge, string workDirectory) =>
-        new()
+        new Dictionary<string, string>(AgentSettings)
         {
             ["PLATFORM_Compute__LibvirtUri"] = libvirtUri,
             ["PLATFORM_Compute__Bridge"] = bridge,
