@@ -139,12 +139,12 @@ internal sealed partial class DriverCenterHost(HostStore hosts, AgentClients age
         return agents.For(host.GrpcEndpoint);
     }
 
-    [LoggerMessage(EventId = 1802, Level = LogLevel.Warning, Message = "voi_drive_file_manage: the upload {Name} was not imported: {Reason}")]
+    [LoggerMessage(EventId = 1902, Level = LogLevel.Warning, Message = "voi_drive_file_manage: the upload {Name} was not imported: {Reason}")]
     private partial void LogUploadFailed(string name, string reason);
 
-    [LoggerMessage(EventId = 1803, Level = LogLevel.Warning, Message = "voi_drive_file_manage: the upload {Name} could not be deleted from the host: {Reason}")]
+    [LoggerMessage(EventId = 1903, Level = LogLevel.Warning, Message = "voi_drive_file_manage: the upload {Name} could not be deleted from the host: {Reason}")]
     private partial void LogUploadLeft(string name, string reason);
 
-    [LoggerMessage(EventId = 1801, Level = LogLevel.Information, Message = "voi_drive_img_manage: building the driver disk on {Endpoint} (first use)")]
+    [LoggerMessage(EventId = 1901, Level = LogLevel.Information, Message = "voi_drive_img_manage: building the driver disk on {Endpoint} (first use)")]
     private partial void LogInitializing(string endpoint);
 }

@@ -61,13 +61,13 @@ internal abstract partial class DriverDiskTaskHandler(DriverCenterHost host, Dri
         LogFailed(Verb, reason, status);
     }
 
-    [LoggerMessage(EventId = 1821, Level = LogLevel.Information, Message = "voi_drive_img_manage: {Verb} done, driver disk at version {Version}")]
+    [LoggerMessage(EventId = 1921, Level = LogLevel.Information, Message = "voi_drive_img_manage: {Verb} done, driver disk at version {Version}")]
     private partial void LogDone(string verb, long version);
 
-    [LoggerMessage(EventId = 1822, Level = LogLevel.Warning, Message = "voi_drive_img_manage: {Verb} failed: {Reason}; mount_status is now {Status}")]
+    [LoggerMessage(EventId = 1922, Level = LogLevel.Warning, Message = "voi_drive_img_manage: {Verb} failed: {Reason}; mount_status is now {Status}")]
     private partial void LogFailed(string verb, string reason, int status);
 
-    [LoggerMessage(EventId = 1823, Level = LogLevel.Warning, Message = "voi_drive_img_manage: the driver disk's state after a failure is unknown ({Reason}); recorded as error")]
+    [LoggerMessage(EventId = 1923, Level = LogLevel.Warning, Message = "voi_drive_img_manage: the driver disk's state after a failure is unknown ({Reason}); recorded as error")]
     private partial void LogStateUnknown(string reason);
 }
 

@@ -133,12 +133,12 @@ internal sealed partial class DriverDiskUseCases(DriverCenterHost host, DriverCe
             : null;
     }
 
-    [LoggerMessage(EventId = 1811, Level = LogLevel.Warning, Message = "voi_drive_img_manage: driver center abnormal: {Problem}")]
+    [LoggerMessage(EventId = 1911, Level = LogLevel.Warning, Message = "voi_drive_img_manage: driver center abnormal: {Problem}")]
     private partial void LogAbnormal(string problem);
 
-    [LoggerMessage(EventId = 1812, Level = LogLevel.Information, Message = "voi_drive_heterogeneous_manage: save refused, {Terminals} terminal(s) downloading")]
+    [LoggerMessage(EventId = 1912, Level = LogLevel.Information, Message = "voi_drive_heterogeneous_manage: save refused, {Terminals} terminal(s) downloading")]
     private partial void LogSaveRefused(long terminals);
 
-    [LoggerMessage(EventId = 1813, Level = LogLevel.Information, Message = "voi_drive_heterogeneous_manage: auto update {Enabled}")]
+    [LoggerMessage(EventId = 1913, Level = LogLevel.Information, Message = "voi_drive_heterogeneous_manage: auto update {Enabled}")]
     private partial void LogAutoUpdate(bool enabled);
 }

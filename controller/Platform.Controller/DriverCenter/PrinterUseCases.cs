@@ -210,12 +210,12 @@ internal sealed partial class PrinterUseCases(DriverCenterHost host, PrinterStor
         }
     }
 
-    [LoggerMessage(EventId = 1851, Level = LogLevel.Information, Message = "voi_drive_file_manage: printer driver {FileName} uploaded as {Id} into pri/{Folder}")]
+    [LoggerMessage(EventId = 1951, Level = LogLevel.Information, Message = "voi_drive_file_manage: printer driver {FileName} uploaded as {Id} into pri/{Folder}")]
     private partial void LogUploaded(string fileName, long id, string folder);
 
-    [LoggerMessage(EventId = 1852, Level = LogLevel.Warning, Message = "voi_drive_file_manage: {What} failed: {Reason}")]
+    [LoggerMessage(EventId = 1952, Level = LogLevel.Warning, Message = "voi_drive_file_manage: {What} failed: {Reason}")]
     private partial void LogFailed(string what, string reason);
 
-    [LoggerMessage(EventId = 1853, Level = LogLevel.Information, Message = "voi_drive_file_manage: printer driver {Id} configured as type {Type}")]
+    [LoggerMessage(EventId = 1953, Level = LogLevel.Information, Message = "voi_drive_file_manage: printer driver {Id} configured as type {Type}")]
     private partial void LogConfigured(long id, short type);
 }

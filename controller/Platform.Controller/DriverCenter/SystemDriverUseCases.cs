@@ -145,19 +145,19 @@ internal sealed partial class SystemDriverUseCases(
         }
     }
 
-    [LoggerMessage(EventId = 1831, Level = LogLevel.Information, Message = "voi_drive_file_manage: uploading {FileName} as driver {Id} to {Endpoint}")]
+    [LoggerMessage(EventId = 1931, Level = LogLevel.Information, Message = "voi_drive_file_manage: uploading {FileName} as driver {Id} to {Endpoint}")]
     private partial void LogUploading(string fileName, long id, string endpoint);
 
-    [LoggerMessage(EventId = 1832, Level = LogLevel.Information, Message = "voi_drive_file_manage: {FileName} imported as driver {Id} ({Files} files, {Bytes} bytes)")]
+    [LoggerMessage(EventId = 1932, Level = LogLevel.Information, Message = "voi_drive_file_manage: {FileName} imported as driver {Id} ({Files} files, {Bytes} bytes)")]
     private partial void LogImported(string fileName, long id, long files, long bytes);
 
-    [LoggerMessage(EventId = 1834, Level = LogLevel.Information, Message = "voi_drive_file_manage: driver {Id} ({Name}) deleted")]
+    [LoggerMessage(EventId = 1934, Level = LogLevel.Information, Message = "voi_drive_file_manage: driver {Id} ({Name}) deleted")]
     private partial void LogDeleted(long id, string name);
 
-    [LoggerMessage(EventId = 1835, Level = LogLevel.Warning, Message = "voi_drive_file_manage: removing {What} from the driver disk failed: {Reason}")]
+    [LoggerMessage(EventId = 1935, Level = LogLevel.Warning, Message = "voi_drive_file_manage: removing {What} from the driver disk failed: {Reason}")]
     private partial void LogDeleteFailed(string what, string reason);
 
-    [LoggerMessage(EventId = 1836, Level = LogLevel.Information, Message = "voi_drive_heterogeneous_manage: templates {Templates} lost a deleted driver; their hg_version went up")]
+    [LoggerMessage(EventId = 1936, Level = LogLevel.Information, Message = "voi_drive_heterogeneous_manage: templates {Templates} lost a deleted driver; their hg_version went up")]
     private partial void LogTemplatesChanged(IReadOnlyList<string> templates);
 }
 

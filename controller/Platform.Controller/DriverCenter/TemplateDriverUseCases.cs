@@ -60,7 +60,7 @@ internal sealed partial class TemplateDriverUseCases(TemplateDriverStore templat
         return change;
     }
 
-    [LoggerMessage(EventId = 1841, Level = LogLevel.Information,
+    [LoggerMessage(EventId = 1941, Level = LogLevel.Information,
         Message = "voi_drive_heterogeneous_manage: template {ImageId} now uses universal driver {Universal} and extracted driver {Extracted}; hg_version {HgVersion}")]
     private partial void LogRelated(string imageId, long? universal, long? extracted, int hgVersion);
 }
