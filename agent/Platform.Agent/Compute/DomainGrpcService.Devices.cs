@@ -114,6 +114,11 @@ internal sealed partial class DomainGrpcService
             }
             return;
         }
+        var state = await domain.GetStateAsync(cancellation);
+        if (DomainStateReasons.CannotReact(state.State))
+        {
+            throw LibvirtStatus.NotRunning(domain.Name, state, $"release {what}");
+        }
         var budget = Budget(context, Options.DetachTimeout * Options.DetachAttempts);
         var started = clock.GetTimestamp();
         var scope = inPersistent ? DeviceModification.Live | DeviceModification.Config : DeviceModification.Live;

@@ -137,6 +137,11 @@ internal sealed partial class DomainGrpcService(
                     {
                         return false;
                     }
+                    var state = await domain.GetStateAsync(cancellation);
+                    if (DomainStateReasons.CannotReact(state.State))
+                    {
+                        throw LibvirtStatus.NotRunning(request.Name, state, "react to the ACPI power button");
+                    }
                     await domain.ShutdownAsync(cancellation);
                     return true;
                 }, cancellation);

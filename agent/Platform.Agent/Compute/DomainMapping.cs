@@ -21,18 +21,34 @@ internal static class DomainMapping
         {
             Name = domain.Name,
             Uuid = domain.Uuid.ToString("D"),
-            State = ToProto(state.State),
+            State = ToProto(state),
+            StateReason = DomainStateReasons.Describe(state.State, state.Reason),
             Vcpus = uint.TryParse((string?)root.Element("vcpu"), CultureInfo.InvariantCulture, out var vcpus) ? vcpus : 0,
             MemoryMib = MemoryMiB(root.Element("memory")),
         };
-        result.Disks.AddRange(description.Disks
-            .Where(d => d.SourceProtocol == "rbd" && d.SourceName is not null && d.TargetDev is not null)
-            .Select(d => new RbdDisk { Image = d.SourceName!, Target = d.TargetDev! }));
-        result.Nics.AddRange(description.Nics
-            .Where(n => n.MacAddress is not null)
-            .Select(n => new Nic { Mac = n.MacAddress!, Bridge = n.Bridge ?? "" }));
+        AddDevices(description, result.Disks, result.Nics);
+        // A running domain's next boot may differ (an unplug the guest never completed); an off one has only its definition.
+        var persistent = state.State == LibvirtState.ShutOff ? description
+            : DomainDescription.Parse(await domain.GetXmlDescriptionAsync(inactive: true, cancellationToken));
+        AddDevices(persistent, result.PersistentDisks, result.PersistentNics);
         return result;
     }
+
+    private static void AddDevices(DomainDescription description, Google.Protobuf.Collections.RepeatedField<RbdDisk> disks, Google.Protobuf.Collections.RepeatedField<Nic> nics)
+    {
+        foreach (var disk in description.Disks.Where(d => d.SourceProtocol == "rbd" && d.SourceName is not null && d.TargetDev is not null))
+        {
+            disks.Add(new RbdDisk { Image = disk.SourceName!, Target = disk.TargetDev! });
+        }
+        foreach (var nic in description.Nics.Where(n => n.MacAddress is not null))
+        {
+            nics.Add(new Nic { Mac = nic.MacAddress!, Bridge = nic.Bridge ?? "" });
+        }
+    }
+
+    /// <summary>The contract's state; a domain off because it crashed is crashed, not merely shut off.</summary>
+    public static ProtoState ToProto(DomainStateInfo state) =>
+        state.State == LibvirtState.ShutOff && state.Reason == DomainStateReasons.ShutOffCrashed ? ProtoState.Crashed : ToProto(state.State);
 
     public static ProtoState ToProto(LibvirtState state) => state switch
     {

@@ -33,4 +33,13 @@ internal static class LibvirtStatus
         new(new Status(StatusCode.NotFound, $"no domain '{name}' on this host"));
 
     public static RpcException Precondition(string message) => new(new Status(StatusCode.FailedPrecondition, message));
+
+    /// <summary>
+    /// FAILED_PRECONDITION with reason DOMAIN_NOT_RUNNING: the guest is paused or crashed, so
+    /// waiting for it to act would only run out the caller's deadline.
+    /// </summary>
+    public static RpcException NotRunning(string name, DomainStateInfo state, string wanted) =>
+        Platform.Rpc.Errors.RichErrors.Error(StatusCode.FailedPrecondition,
+            $"domain '{name}' is {DomainStateReasons.Describe(state.State, state.Reason)}: its guest cannot {wanted}; power it off (force) instead",
+            new Google.Rpc.ErrorInfo { Reason = Platform.Contracts.Agent.V1.DomainErrorReason.DomainNotRunning.ToString(), Domain = Platform.Contracts.Agent.V1.DomainService.Descriptor.FullName });
 }

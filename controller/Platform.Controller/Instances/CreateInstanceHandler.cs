@@ -70,7 +70,13 @@ internal sealed partial class CreateInstanceHandler(
         };
         define.DataDisks.AddRange(volumes.Where(v => !v.IsBoot).Select(v => new RbdDisk { Image = $"{StorageAgents.VolumesPool}/{v.VolumeId}", Target = v.Device! }));
         define.Nics.AddRange(nics.Select(n => new Nic { Mac = n.Mac, Bridge = n.Bridge }));
-        await agent.DefineAndStartDomainAsync(define, ct);
+        var started = await agent.DefineAndStartDomainAsync(define, ct);
+        if (started.State != DomainState.Running)
+        {
+            // A domain that paused or crashed at once (an emulation failure, a broken image) is not a created instance.
+            throw new TaskFailedException(TaskFailureKind.Refused,
+                $"the domain is {(started.StateReason.Length > 0 ? started.StateReason : started.State.ToString())} right after it started, not running");
+        }
 
         await context.ReportAsync("recording the running instance", 95, ct);
         await store.MarkCreatedAsync(instance.InstanceId, ct);

@@ -24,7 +24,7 @@ internal static class InstanceEndpoints
     private static readonly IReadOnlyList<string> Statuses =
     [
         InstanceStatus.Creating, InstanceStatus.Running, InstanceStatus.Stopped, InstanceStatus.Starting,
-        InstanceStatus.Stopping, InstanceStatus.Destroying, InstanceStatus.Error,
+        InstanceStatus.Stopping, InstanceStatus.Destroying, InstanceStatus.Error, InstanceStatus.Paused, InstanceStatus.Crashed,
     ];
 
     private static Task<IResult> List(HttpRequest http, InstanceQueries queries, CancellationToken ct) =>

@@ -23,16 +23,16 @@ internal sealed class InstanceOperations(NpgsqlDataSource dataSource, InstanceSt
     public const string DestroyKind = "instance.destroy";
 
     public Task<ApiResult<InstanceOperation>> TurnOnAsync(string instanceId, Caller caller, CancellationToken ct) =>
-        BeginAsync(instanceId, StartKind, [InstanceStatus.Stopped], InstanceStatus.Starting, new PowerPayload(Force: false, InstanceStatus.Stopped), wait: true,
+        BeginAsync(instanceId, StartKind, [InstanceStatus.Stopped, InstanceStatus.Crashed], InstanceStatus.Starting, new PowerPayload(Force: false, InstanceStatus.Stopped), wait: true,
             new AuditEvent(AuditActions.InstanceTurnOn, instanceId, caller), ct);
 
     public Task<ApiResult<InstanceOperation>> TurnOffAsync(string instanceId, bool force, Caller caller, CancellationToken ct) =>
-        BeginAsync(instanceId, StopKind, [InstanceStatus.Running], InstanceStatus.Stopping, new PowerPayload(force, InstanceStatus.Running), wait: true,
+        BeginAsync(instanceId, StopKind, [InstanceStatus.Running, InstanceStatus.Paused, InstanceStatus.Crashed], InstanceStatus.Stopping, new PowerPayload(force, InstanceStatus.Running), wait: true,
             new AuditEvent(AuditActions.InstanceTurnOff, instanceId, caller, new { force }), ct);
 
     /// <summary>Any settled state may be destroyed, error included (that is how a failed instance is cleaned up).</summary>
     public Task<ApiResult<InstanceOperation>> DestroyAsync(string instanceId, Caller caller, CancellationToken ct) =>
-        BeginAsync(instanceId, DestroyKind, [InstanceStatus.Running, InstanceStatus.Stopped, InstanceStatus.Error], InstanceStatus.Destroying,
+        BeginAsync(instanceId, DestroyKind, [InstanceStatus.Running, InstanceStatus.Stopped, InstanceStatus.Error, InstanceStatus.Paused, InstanceStatus.Crashed], InstanceStatus.Destroying,
             new PowerPayload(Force: true, InstanceStatus.Error), wait: false, new AuditEvent(AuditActions.InstanceDestroy, instanceId, caller), ct);
 
     private async Task<ApiResult<InstanceOperation>> BeginAsync(

@@ -14,7 +14,8 @@ internal sealed record InstanceRecord(
     int Memory,
     string Describe,
     long CreateTime,
-    bool IsAllowHeterogeneous);
+    bool IsAllowHeterogeneous,
+    string? StatusReason);
 
 internal static class InstanceStatus
 {
@@ -25,6 +26,22 @@ internal static class InstanceStatus
     public const string Stopping = "stopping";
     public const string Destroying = "destroying";
     public const string Error = "error";
+
+    /// <summary>The host reports the domain paused (I/O error, guest or emulation crash, watchdog): status_reason says why.</summary>
+    public const string Paused = "paused";
+
+    /// <summary>The host reports the domain crashed (or off after a crash): status_reason says why.</summary>
+    public const string Crashed = "crashed";
+
+    /// <summary>What a domain state the host reports makes of an instance; null for states that say nothing (unknown).</summary>
+    public static string? Of(Platform.Contracts.Agent.V1.DomainState state) => state switch
+    {
+        Platform.Contracts.Agent.V1.DomainState.Running or Platform.Contracts.Agent.V1.DomainState.ShuttingDown => Running,
+        Platform.Contracts.Agent.V1.DomainState.Paused => Paused,
+        Platform.Contracts.Agent.V1.DomainState.Crashed => Crashed,
+        Platform.Contracts.Agent.V1.DomainState.ShutOff => Stopped,
+        _ => null,
+    };
 }
 
 /// <summary>A volume as an instance lists it: every column of the seed's detail query (volume_name, volume_size, instance_id, describe, create_time) and more.</summary>
@@ -51,10 +68,11 @@ internal sealed record InstanceView(
     IReadOnlyList<InstanceVolume> Volumes,
     string Describe,
     long CreateTime,
-    bool IsAllowHeterogeneous)
+    bool IsAllowHeterogeneous,
+    string? StatusReason)
 {
     /// <param name="r">Its template's heterogeneity comes with it: a desktop of a template with drivers is heterogeneous (seed 003).</param>
     public static InstanceView From(InstanceRecord r, IReadOnlyList<InstanceVolume> volumes, IReadOnlyList<InstanceNic> nics) =>
         new(r.InstanceId, r.InstanceName, r.Status, r.Error, (nics.Count > 0 ? nics[0].Ip : ""), r.HostIp ?? "", r.HostId,
-            r.Cpu, r.Memory, r.ImageId, nics, volumes, r.Describe, r.CreateTime, r.IsAllowHeterogeneous);
+            r.Cpu, r.Memory, r.ImageId, nics, volumes, r.Describe, r.CreateTime, r.IsAllowHeterogeneous, r.StatusReason);
 }

@@ -11,7 +11,8 @@ internal sealed class InstanceStore(NpgsqlDataSource dataSource)
         """
         i.instance_id, i.instance_name, i.uuid, i.status, i.error, i.host_id, h.host_ip, h.grpc_endpoint, i.image_id,
         i.cpu, i.memory, i.describe, extract(epoch FROM i.create_time)::bigint AS create_time,
-        (SELECT im.is_allow_heterogeneous FROM images im WHERE im.image_id = i.image_id) AS is_allow_heterogeneous
+        (SELECT im.is_allow_heterogeneous FROM images im WHERE im.image_id = i.image_id) AS is_allow_heterogeneous,
+        i.status_reason
         """;
 
     private const string VolumeColumns =

@@ -59,7 +59,9 @@ internal sealed class InstanceTaskStore(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE instances SET status = @status, error = @error WHERE instance_id = @instanceId", new { instanceId, status, error }, cancellationToken: ct));
+            // A reason belongs to paused and crashed only: any other status clears it.
+            "UPDATE instances SET status = @status, error = @error, status_reason = CASE WHEN @status IN ('paused', 'crashed') THEN status_reason END WHERE instance_id = @instanceId",
+            new { instanceId, status, error }, cancellationToken: ct));
     }
 
     /// <summary>Destroy finished: the instance and everything it held are gone (the task's end is audited with it).</summary>

@@ -11,6 +11,7 @@ namespace Platform.Controller.Reconciliation;
 /// marked error. Nothing is ever deleted on reconciliation's say-so, and anything a task holds
 /// is left alone.
 /// </summary>
+/// <remarks>Device comparison (volumes and NICs, live and persistent) is in Reconciler.Devices.cs.</remarks>
 internal sealed partial class Reconciler(ReconciliationStore store, DriftStore drifts, AgentClients agents, StorageAgents storage, ILogger<Reconciler> logger)
 {
     public const string DomainMissing = "domain_missing";
@@ -19,10 +20,14 @@ internal sealed partial class Reconciler(ReconciliationStore store, DriftStore d
     public const string RbdVolumeMissing = "rbd_volume_missing";
     public const string RbdVolumeUnknown = "rbd_volume_unknown";
     public const string RbdImageMissing = "rbd_image_missing";
+    public const string DeviceDetached = "device_detached";
+    public const string DeviceConfigMismatch = "device_config_mismatch";
+    public const string DeviceUnknown = "device_unknown";
 
-    public static readonly IReadOnlyList<string> Kinds = [DomainMissing, DomainUnknown, StateCorrected, RbdVolumeMissing, RbdVolumeUnknown, RbdImageMissing];
+    public static readonly IReadOnlyList<string> Kinds =
+        [DomainMissing, DomainUnknown, StateCorrected, RbdVolumeMissing, RbdVolumeUnknown, RbdImageMissing, DeviceDetached, DeviceConfigMismatch, DeviceUnknown];
 
-    private static readonly string[] HostKinds = [DomainMissing, DomainUnknown, StateCorrected];
+    private static readonly string[] HostKinds = [DomainMissing, DomainUnknown, StateCorrected, DeviceDetached, DeviceConfigMismatch, DeviceUnknown];
     private static readonly string[] PoolKinds = [RbdVolumeMissing, RbdVolumeUnknown, RbdImageMissing];
 
     /// <summary>
@@ -93,19 +98,17 @@ internal sealed partial class Reconciler(ReconciliationStore store, DriftStore d
                     // What went wrong is for the operator to judge (destroy, or turn on/off once fixed).
                     continue;
                 }
-                var actual = domain.State switch
-                {
-                    DomainState.Running or DomainState.Paused or DomainState.ShuttingDown => InstanceStatus.Running,
-                    DomainState.ShutOff or DomainState.Crashed => InstanceStatus.Stopped,
-                    _ => null,
-                };
-                if (actual is not null && actual != instance.Status
-                    && await store.CorrectInstanceStatusAsync(instance.Id, instance.Status, actual, null, ct))
+                // Paused and crashed are shown as such, with libvirt's reason: never folded into running or stopped.
+                var actual = InstanceStatus.Of(domain.State);
+                var stateReason = actual is InstanceStatus.Paused or InstanceStatus.Crashed && domain.StateReason.Length > 0 ? domain.StateReason : null;
+                if (actual is not null && (actual != instance.Status || stateReason != instance.StatusReason)
+                    && await store.CorrectInstanceStatusAsync(instance.Id, instance.Status, actual, stateReason, ct))
                 {
                     seen.Add(new Drift(StateCorrected, instance.Id, host.HostId,
-                        $"the inventory said {instance.Status}, host {host.HostId} reports {domain.State}", $"status set to {actual}"));
+                        $"the inventory said {instance.Status}, host {host.HostId} reports {domain.State}{(stateReason is null ? "" : $" ({stateReason})")}", $"status set to {actual}"));
                     LogCorrected(instance.Id, instance.Status, actual);
                 }
+                await CompareDevicesAsync(instance.Id, host.HostId, domain, seen, ct);
             }
             var known = await store.KnownInstanceIdsAsync(onHost.Keys, ct);
             foreach (var name in onHost.Keys.Where(n => !known.Contains(n)))

@@ -12,7 +12,16 @@ internal sealed class ReconciliationStore(NpgsqlDataSource dataSource)
     /// <summary>A row of the inventory: its id, status, and whether a task holds it.</summary>
     internal sealed record InventoryRow(string Id, string Status, bool Busy);
 
+    /// <summary>An instance on a host: as <see cref="InventoryRow"/>, with why it is paused or crashed as last recorded.</summary>
+    internal sealed record InstanceRow(string Id, string Status, bool Busy, string? StatusReason);
+
     internal sealed record HostEndpoint(string HostId, string GrpcEndpoint);
+
+    public const string VolumeDevice = "volume";
+    public const string NicDevice = "nic";
+
+    /// <summary>A volume or NIC the inventory has on an instance; <paramref name="Key"/> is the NIC's MAC (the volume's id for volumes).</summary>
+    internal sealed record DeviceRow(string Kind, string Id, string Key, string Status, bool IsBoot, bool Busy);
 
     /// <summary>Runs <paramref name="pass"/> only if no other replica is running one (session advisory lock).</summary>
     public async Task<bool> TryExclusiveAsync(Func<Task> pass, CancellationToken ct)
@@ -41,14 +50,51 @@ internal sealed class ReconciliationStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>Instances placed on the host; busy = a task holds it (reconciliation leaves those alone).</summary>
-    public async Task<IReadOnlyList<InventoryRow>> InstancesOnAsync(string hostId, CancellationToken ct)
+    public async Task<IReadOnlyList<InstanceRow>> InstancesOnAsync(string hostId, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        return (await connection.QueryAsync<InventoryRow>(new CommandDefinition(
+        return (await connection.QueryAsync<InstanceRow>(new CommandDefinition(
             """
-            SELECT i.instance_id AS id, i.status, EXISTS (SELECT 1 FROM resource_locks l WHERE l.resource_id = i.instance_id) AS busy
+            SELECT i.instance_id AS id, i.status, EXISTS (SELECT 1 FROM resource_locks l WHERE l.resource_id = i.instance_id) AS busy, i.status_reason
             FROM instances i WHERE i.host_id = @hostId
             """, new { hostId }, cancellationToken: ct))).AsList();
+    }
+
+    /// <summary>The volumes and NICs recorded on the instance (attached, in use, or in error there).</summary>
+    public async Task<IReadOnlyList<DeviceRow>> DevicesOfAsync(string instanceId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return (await connection.QueryAsync<DeviceRow>(new CommandDefinition(
+            $"""
+            SELECT '{VolumeDevice}' AS kind, volume_id AS id, volume_id AS key, status, is_boot,
+                   EXISTS (SELECT 1 FROM resource_locks l WHERE l.resource_id IN (volume_id, @instanceId)) AS busy
+            FROM volumes WHERE instance_id = @instanceId AND status IN ('in-use', 'error')
+            UNION ALL
+            SELECT '{NicDevice}', nic_id, mac::text, status, false,
+                   EXISTS (SELECT 1 FROM resource_locks l WHERE l.resource_id IN (nic_id, @instanceId))
+            FROM network_interfaces WHERE instance_id = @instanceId AND status IN ('attached', 'error')
+            """, new { instanceId }, cancellationToken: ct))).AsList();
+    }
+
+    /// <summary>
+    /// Frees a device record whose domain has it neither live nor persistent: the volume becomes
+    /// available, the NIC idle. False when it changed or a task took it meanwhile.
+    /// </summary>
+    public async Task<bool> FreeDeviceAsync(DeviceRow device, string instanceId, CancellationToken ct)
+    {
+        var sql = device.Kind == VolumeDevice
+            ? """
+              UPDATE volumes SET status = 'available', instance_id = NULL, device = NULL, error = NULL
+              WHERE volume_id = @id AND instance_id = @instanceId AND status = @status AND NOT is_boot
+                AND NOT EXISTS (SELECT 1 FROM resource_locks WHERE resource_id IN (@id, @instanceId))
+              """
+            : """
+              UPDATE network_interfaces SET status = 'idle', instance_id = NULL, error = NULL, attach_time = NULL
+              WHERE nic_id = @id AND instance_id = @instanceId AND status = @status
+                AND NOT EXISTS (SELECT 1 FROM resource_locks WHERE resource_id IN (@id, @instanceId))
+              """;
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await connection.ExecuteAsync(new CommandDefinition(sql, new { id = device.Id, instanceId, status = device.Status }, cancellationToken: ct)) == 1;
     }
 
     /// <summary>Which of the given domain names are instances the inventory knows.</summary>
@@ -88,16 +134,21 @@ internal sealed class ReconciliationStore(NpgsqlDataSource dataSource)
         return (await connection.QueryAsync<InventoryRow>(new CommandDefinition(sql, cancellationToken: ct))).AsList();
     }
 
-    /// <summary>Sets an instance's status to what its host reports, unless a task took it meanwhile.</summary>
-    public async Task<bool> CorrectInstanceStatusAsync(string instanceId, string from, string to, string? error, CancellationToken ct)
+    /// <summary>
+    /// Sets an instance's status to what its host reports, unless a task took it meanwhile: error
+    /// with <paramref name="reason"/> as its error, paused and crashed with it as status_reason.
+    /// </summary>
+    public async Task<bool> CorrectInstanceStatusAsync(string instanceId, string from, string to, string? reason, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         return await connection.ExecuteAsync(new CommandDefinition(
             """
-            UPDATE instances SET status = @to, error = @error
+            UPDATE instances SET status = @to,
+                                 error = CASE WHEN @to = 'error' THEN @reason END,
+                                 status_reason = CASE WHEN @to IN ('paused', 'crashed') THEN @reason END
             WHERE instance_id = @instanceId AND status = @from
               AND NOT EXISTS (SELECT 1 FROM resource_locks WHERE resource_id = @instanceId)
-            """, new { instanceId, from, to, error }, cancellationToken: ct)) == 1;
+            """, new { instanceId, from, to, reason }, cancellationToken: ct)) == 1;
     }
 
     /// <summary>Marks volumes or images whose RBD image is gone as error (one statement), unless a task holds them.</summary>

@@ -1,6 +1,7 @@
 using Platform.Controller.Agents;
 using Platform.Controller.Api;
 using Grpc.Core;
+using Platform.Contracts.Agent.V1;
 
 namespace Platform.Controller.Tasks;
 
@@ -29,10 +30,14 @@ internal static class TaskFailures
     /// <summary>The kind an agent status maps to (the REST code is that kind's, see <see cref="TaskFailureKinds"/>).</summary>
     public static TaskFailureKind KindOf(StatusCode status) => ByStatus.GetValueOrDefault(status, TaskFailureKind.AgentFailed);
 
-    /// <param name="detaching">FAILED_PRECONDITION on a detach means the guest kept the device.</param>
+    /// <param name="detaching">
+    /// FAILED_PRECONDITION on a detach means the guest kept the device — unless the agent says the
+    /// domain is paused or crashed (DOMAIN_NOT_RUNNING): then nothing was asked of the guest, a refusal.
+    /// </param>
     public static TaskFailure From(AgentException e, bool detaching = false)
     {
-        var kind = detaching && e.Status == StatusCode.FailedPrecondition ? TaskFailureKind.DeviceStillAttached : KindOf(e.Status);
+        var notRunning = e.Reason == nameof(DomainErrorReason.DomainNotRunning);
+        var kind = detaching && e.Status == StatusCode.FailedPrecondition && !notRunning ? TaskFailureKind.DeviceStillAttached : KindOf(e.Status);
         return new TaskFailure(kind, kind switch
         {
             TaskFailureKind.AgentTimeout => $"the host's agent did not finish in time: {e.Detail}",

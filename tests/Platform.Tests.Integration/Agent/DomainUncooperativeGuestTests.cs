@@ -56,3 +56,42 @@ public class DomainUncooperativeGuestTests : DomainTestBase
         });
     }
 }
+
+/// <summary>
+/// A paused guest cannot react to anything: shutdown and unplug fail at once with the reason
+/// (DOMAIN_NOT_RUNNING) instead of waiting for it, and the domain reports why it is paused.
+/// </summary>
+public class DomainPausedGuestTests : DomainTestBase
+{
+    [Test]
+    public async Task Shutdown_and_unplug_of_a_paused_guest_fail_at_once_with_the_reason()
+    {
+        var name = NewInstanceId();
+        var data = await BlankImageAsync($"volumes/{name}-data");
+        await StartOsLessGuestAsync(name);
+        await Domains.AttachDiskAsync(new AttachDiskRequest { OperationId = NewOperationId(), Domain = name, Disk = new RbdDisk { Image = data, Target = "vdb" } }, deadline: Deadline());
+        await Virsh("suspend", name);
+
+        var domain = await Domains.GetDomainAsync(new GetDomainRequest { Name = name }, deadline: Deadline());
+        Assert.That((domain.State, domain.StateReason), Is.EqualTo((DomainState.Paused, "paused on user request")));
+        Assert.That(domain.PersistentDisks.Select(d => d.Image), Does.Contain(data), "the persistent definition is reported too");
+
+        // Deadlines far shorter than a detach or shutdown wait: only an answer at once fits in them.
+        var shutdown = Assert.ThrowsAsync<RpcException>(async () =>
+            await Domains.ShutdownDomainAsync(new ShutdownDomainRequest { OperationId = NewOperationId(), Name = name }, deadline: Deadline(3)));
+        var detach = Assert.ThrowsAsync<RpcException>(async () =>
+            await Domains.DetachDiskAsync(new DetachDiskRequest { OperationId = NewOperationId(), Domain = name, Target = "vdb" }, deadline: Deadline(3)));
+        foreach (var refused in new[] { shutdown!, detach! })
+        {
+            Assert.That(refused.StatusCode, Is.EqualTo(StatusCode.FailedPrecondition), refused.Status.Detail);
+            Assert.That(refused.Status.Detail, Does.Contain("paused on user request").And.Contain("power it off"));
+            Assert.That(refused.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>()?.Reason, Is.EqualTo(nameof(DomainErrorReason.DomainNotRunning)));
+        }
+        Assert.That(await LiveXmlAsync(name), Does.Contain(data), "nothing was detached");
+        Assert.That(await DomainStateAsync(name), Is.EqualTo("paused"));
+
+        var off = await Domains.PowerOffDomainAsync(new PowerOffDomainRequest { OperationId = NewOperationId(), Name = name }, deadline: Deadline());
+        Assert.That(off.State, Is.EqualTo(DomainState.ShutOff), "power off is the way out");
+        await Domains.UndefineDomainAsync(new UndefineDomainRequest { OperationId = NewOperationId(), Name = name }, deadline: Deadline());
+    }
+}

@@ -24,6 +24,15 @@ public class TaskFailuresTests
     }
 
     [Test]
+    public void A_detach_refused_because_the_guest_is_paused_is_a_refusal_not_a_kept_device()
+    {
+        var paused = new AgentException("http://h:1", "DetachDisk", StatusCode.FailedPrecondition, "domain 'i-1' is paused on user request",
+            reason: nameof(Platform.Contracts.Agent.V1.DomainErrorReason.DomainNotRunning));
+        var failure = TaskFailures.From(paused, detaching: true);
+        Assert.That((failure.Kind, (int)failure.ToApiError().Code), Is.EqualTo((TaskFailureKind.Refused, 40904)));
+    }
+
+    [Test]
     public void A_refusal_reads_as_the_agents_own_sentence_without_a_kind_prefix()
     {
         var failure = TaskFailures.From(new AgentException("http://h:1", "DetachDisk", StatusCode.FailedPrecondition, "guest kept vdb"), detaching: true);

@@ -24,6 +24,15 @@ public abstract class DriverCenterTestBase : ControllerTestBase
             ["DriverCenter:MaxUploadBytes"] = (8 << 20).ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
 
+    /// <summary>Every test starts with the disk at rest: a save or restore another test began has ended.</summary>
+    [SetUp]
+    public async Task WaitForTheDiskAtRestAsync() =>
+        await Eventually.HoldsAsync(async () =>
+        {
+            var answer = await Api.GetAsync("/thor/voi/driver/mount");
+            return answer.Code != 0 || answer.Root.GetProperty("result").GetProperty("mount_status").GetInt32() is not (2 or 4);
+        }, SaveTimeout, "no save or restore running");
+
     [OneTimeSetUp]
     public void CreateArchives() =>
         Archives = new DriverArchives(Directory.CreateDirectory(Path.Combine(WorkDirectory, "archives-" + Guid.NewGuid().ToString("N")[..8])).FullName);

@@ -127,8 +127,15 @@ public sealed class TerminalSyncTests : DriverCenterTestBase
             // The save answered with state 2 in the transaction that began it; merging 7 MiB takes
             // far longer than the next request, so the terminal meets the merge.
             AssertRefused(await terminal.ReportAsync(current, downloading: true), HttpStatusCode.Conflict, 40914, "驱动中心正忙，请稍后再试");
+            // A poll answers at the latest after its wait; one started before the save ends answers with the new version.
             var updated = await poll;
-            Assert.That(updated.GetProperty("version").GetInt64(), Is.GreaterThan(current), $"the long poll woke up for save {started.GetProperty("task_id").GetString()}");
+            var deadline = DateTime.UtcNow + SaveTimeout;
+            while (updated.GetProperty("version").GetInt64() == current && DateTime.UtcNow < deadline)
+            {
+                updated = await terminal.ManifestAsync($"?known_version={current}&wait=60");
+            }
+            Assert.That(updated.GetProperty("version").GetInt64(), Is.GreaterThan(current), $"a long poll answered with the version of save {started.GetProperty("task_id").GetString()}");
+            Assert.That((await MountStateAsync()).GetProperty("mount_status").GetInt32(), Is.EqualTo(1), "the new version is there once the save is done");
             Assert.That(updated.GetProperty("update").GetBoolean(), Is.False, "auto-update off: not told to update");
             (await Api.PostAsync("/thor/voi/terminal/notify", new { ids = new[] { terminal.Id } })).Ok();
             Assert.That((await terminal.ManifestAsync()).GetProperty("update").GetBoolean(), Is.True, "told by the console");
