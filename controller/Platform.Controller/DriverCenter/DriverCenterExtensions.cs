@@ -16,6 +16,7 @@ internal static class DriverCenterExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<DriverCenterOptions>, DriverCenterOptionsValidation>();
         builder.Services.AddSingleton<DriverCenterHost>();
+        builder.Services.AddSingleton<StagedUploads>();
         builder.Services.AddSingleton<DriverCenterStore>();
         builder.Services.AddSingleton<SystemDriverStore>();
         builder.Services.AddSingleton<TemplateDriverStore>();

@@ -62,53 +62,6 @@ internal sealed partial class DriverCenterHost(HostStore hosts, AgentClients age
         return DriverDiskUseCases.EditableProblem(ready.Value.State) is { } notEditable ? notEditable : ready.Value.Agent;
     }
 
-    /// <summary>
-    /// Streams an upload to the agent and imports it into <paramref name="folder"/>/<paramref name="target"/>;
-    /// the upload is deleted afterwards whatever happened. Too large and empty are the seed's 上传驱动文件失败！.
-    /// </summary>
-    public async Task<ApiResult<ImportDriverArchiveResponse>> UploadAndImportAsync(
-        AgentClient agent, string operationId, string uploadName, Stream content, DriverFolder folder, string target, CancellationToken ct)
-    {
-        var limits = options.Value;
-        try
-        {
-            var received = await agent.UploadFileAsync($"{operationId}.upload", uploadName, content, limits.MaxUploadBytes, limits.UploadChunkBytes, limits.OperationTimeout, ct);
-            if (received is null)
-            {
-                return new ApiError(ApiErrorCode.UploadTooLarge, DriverCenterErrors.UploadFailedText,
-                    [new FieldError("file", $"is larger than {limits.MaxUploadBytes} bytes (DriverCenter:MaxUploadBytes)")]);
-            }
-            if (received.SizeBytes == 0)
-            {
-                return DriverCenterErrors.UploadFailed("file", "is empty");
-            }
-            return await agent.ImportDriverArchiveAsync(new ImportDriverArchiveRequest
-            {
-                OperationId = $"{operationId}.import",
-                UploadName = uploadName,
-                Folder = folder,
-                TargetName = target,
-            }, limits.OperationTimeout, ct);
-        }
-        catch (AgentException e)
-        {
-            LogUploadFailed(uploadName, e.Message);
-            return DriverCenterErrors.FromAgent(e, "file");
-        }
-        finally
-        {
-            try
-            {
-                // An upload is only a means: it goes once imported or refused (a leftover harms nothing: names are unique).
-                await agent.DeleteFileAsync(uploadName, CancellationToken.None);
-            }
-            catch (AgentException e)
-            {
-                LogUploadLeft(uploadName, e.Message);
-            }
-        }
-    }
-
     /// <summary>The driver-center host's agent, whatever the disk's state.</summary>
     public async Task<ApiResult<AgentClient>> AgentAsync(CancellationToken ct)
     {
@@ -138,12 +91,6 @@ internal sealed partial class DriverCenterHost(HostStore hosts, AgentClients age
         }
         return agents.For(host.GrpcEndpoint);
     }
-
-    [LoggerMessage(EventId = 1902, Level = LogLevel.Warning, Message = "voi_drive_file_manage: the upload {Name} was not imported: {Reason}")]
-    private partial void LogUploadFailed(string name, string reason);
-
-    [LoggerMessage(EventId = 1903, Level = LogLevel.Warning, Message = "voi_drive_file_manage: the upload {Name} could not be deleted from the host: {Reason}")]
-    private partial void LogUploadLeft(string name, string reason);
 
     [LoggerMessage(EventId = 1901, Level = LogLevel.Information, Message = "voi_drive_img_manage: building the driver disk on {Endpoint} (first use)")]
     private partial void LogInitializing(string endpoint);

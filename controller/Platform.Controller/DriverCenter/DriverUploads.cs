@@ -5,7 +5,18 @@ using Platform.Controller.Api;
 
 namespace Platform.Controller.DriverCenter;
 
-/// <summary>The upload endpoints' body: system drivers and printer drivers arrive the same way.</summary>
+/// <summary>What an upload endpoint takes: which file names it accepts, and what it makes of a staged upload.</summary>
+/// <param name="CheckFileName">The refusal of a file name (its type), checked before anything is sent to the host; null to accept.</param>
+/// <param name="Import">Turns the staged file and the request's fields into a driver; it owns the staged file from then on.</param>
+internal sealed record DriverUploadTarget(Func<string, ApiError?> CheckFileName, Func<DriverUpload, StagedUpload, Task<IResult>> Import);
+
+/// <summary>
+/// The upload endpoints' body, system and printer drivers alike: the file as a multipart form
+/// part, with the fields name, os_type/environment and describe anywhere in the form or in the
+/// query string, or the whole body (application/octet-stream, with ?file_name=). The file is
+/// streamed to the host as it arrives (nothing holds it whole); the fields are checked once the
+/// whole request is read, and only then is anything imported or recorded.
+/// </summary>
 internal static class DriverUploads
 {
     /// <summary>What a multipart body carries beyond the file itself (boundaries, headers, the small fields).</summary>
@@ -14,13 +25,9 @@ internal static class DriverUploads
     /// <summary>Longest value of a plain form field in an upload (name, describe, os_type).</summary>
     private const int MaxFieldBytes = 4096;
 
-    /// <summary>
-    /// Reads a driver upload: the file as a multipart form part (fields name, os_type/environment and describe may
-    /// come before it or in the query string) or as the whole body (application/octet-stream, with
-    /// ?file_name=). The file is streamed to the host as it arrives; nothing holds it whole.
-    /// </summary>
-    public static async Task<IResult> ReceiveAsync(HttpRequest http, long maxBytes, Func<DriverUpload, Stream, Task<IResult>> receive, CancellationToken ct)
+    public static async Task<IResult> ReceiveAsync(HttpRequest http, StagedUploads uploads, DriverUploadTarget target, CancellationToken ct)
     {
+        var maxBytes = uploads.MaxBytes;
         if (http.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
             limit.MaxRequestBodySize = maxBytes + MultipartOverhead;
@@ -31,14 +38,30 @@ internal static class DriverUploads
                 [new FieldError("file", $"is larger than {maxBytes} bytes (DriverCenter:MaxUploadBytes)")]));
         }
         var fields = http.Query.ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.Ordinal);
-        if (http.ContentType is { } contentType && contentType.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+        if (http.ContentType is { } raw && raw.StartsWith("application/octet-stream", StringComparison.OrdinalIgnoreCase))
         {
-            var boundary = HeaderUtilities.RemoveQuotes(MediaTypeHeaderValue.Parse(contentType).Boundary).Value;
-            if (string.IsNullOrEmpty(boundary))
+            var fileName = FileNameOf(fields.GetValueOrDefault("file_name") ?? "");
+            if (target.CheckFileName(fileName) is { } refused)
             {
-                return ApiEnvelope.Fail(new ApiError(ApiErrorCode.MalformedRequest, "the multipart body has no boundary"));
+                return ApiEnvelope.Fail(refused);
             }
-            var reader = new MultipartReader(boundary, http.Body);
+            var staged = await uploads.StageAsync(Path.GetExtension(fileName), http.Body, ct);
+            return staged.Error is { } failed ? ApiEnvelope.Fail(failed) : await CompleteAsync(uploads, target, fields, fileName, staged.Value!);
+        }
+        if (http.ContentType is not { } contentType || !contentType.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+        {
+            return ApiEnvelope.Fail(new ApiError(ApiErrorCode.MalformedRequest,
+                "the body must be multipart/form-data with the file, or application/octet-stream with ?file_name="));
+        }
+        var boundary = HeaderUtilities.RemoveQuotes(MediaTypeHeaderValue.Parse(contentType).Boundary).Value;
+        if (string.IsNullOrEmpty(boundary))
+        {
+            return ApiEnvelope.Fail(new ApiError(ApiErrorCode.MalformedRequest, "the multipart body has no boundary"));
+        }
+        var reader = new MultipartReader(boundary, http.Body);
+        (StagedUpload Upload, string FileName)? file = null;
+        try
+        {
             while (await reader.ReadNextSectionAsync(ct) is { } section)
             {
                 if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition))
@@ -47,41 +70,56 @@ internal static class DriverUploads
                 }
                 if (disposition.IsFileDisposition())
                 {
-                    var sent = disposition.FileNameStar.HasValue ? disposition.FileNameStar.Value : disposition.FileName.Value;
-                    return await ReadFileAsync(receive, fields, HeaderUtilities.RemoveQuotes(sent).Value ?? "", section.Body);
+                    if (file is not null)
+                    {
+                        return ApiEnvelope.Fail(ApiError.Validation([new FieldError("file", "the form has more than one file; upload one driver per request")]));
+                    }
+                    var fileName = FileNameOf(HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value ?? "");
+                    if (target.CheckFileName(fileName) is { } refused)
+                    {
+                        return ApiEnvelope.Fail(refused);
+                    }
+                    var staged = await uploads.StageAsync(Path.GetExtension(fileName), section.Body, ct);
+                    if (staged.Error is { } failed)
+                    {
+                        return ApiEnvelope.Fail(failed);
+                    }
+                    file = (staged.Value!, fileName);
                 }
-                if (disposition.IsFormDisposition() && HeaderUtilities.RemoveQuotes(disposition.Name).Value is { } field)
+                else if (disposition.IsFormDisposition() && HeaderUtilities.RemoveQuotes(disposition.Name).Value is { } field)
                 {
-                    var value = await ReadFieldAsync(section.Body, ct);
-                    if (value is null)
+                    if (await ReadFieldAsync(section.Body, ct) is not { } value)
                     {
                         return ApiEnvelope.Fail(ApiError.Validation([new FieldError(field, $"must be at most {MaxFieldBytes} bytes")]));
                     }
                     fields[field] = value;
                 }
             }
-            return ApiEnvelope.Fail(DriverCenterErrors.UploadFailed("file", "the form has no file part"));
+            if (file is not { } received)
+            {
+                return ApiEnvelope.Fail(DriverCenterErrors.UploadFailed("file", "the form has no file part"));
+            }
+            var result = await CompleteAsync(uploads, target, fields, received.FileName, received.Upload);
+            file = null;
+            return result;
         }
-        if (http.ContentType is { } raw && raw.StartsWith("application/octet-stream", StringComparison.OrdinalIgnoreCase))
+        finally
         {
-            return await ReadFileAsync(receive, fields, fields.GetValueOrDefault("file_name") ?? "", http.Body);
+            // Anything that ends the request before the import took the staged file over.
+            if (file is { } abandoned)
+            {
+                await uploads.DiscardAsync(abandoned.Upload);
+            }
         }
-        return ApiEnvelope.Fail(new ApiError(ApiErrorCode.MalformedRequest,
-            "the body must be multipart/form-data with the file, or application/octet-stream with ?file_name="));
     }
 
-    private static async Task<IResult> ReadFileAsync(Func<DriverUpload, Stream, Task<IResult>> receive, Dictionary<string, string> fields, string sentName, Stream content)
+    /// <summary>Checks every field at once, then imports; a refusal deletes the staged file.</summary>
+    private static async Task<IResult> CompleteAsync(StagedUploads uploads, DriverUploadTarget target, Dictionary<string, string> fields, string fileName, StagedUpload staged)
     {
-        // Browsers on Windows may send the whole client-side path.
-        var fileName = sentName.Replace('\\', '/').Split('/')[^1];
         var request = ApiRequest.FromValues(fields);
-        if (fileName.Length == 0)
-        {
-            request.AddError("file_name", "the file has no name");
-        }
         var stem = Path.GetFileNameWithoutExtension(fileName);
         var name = request.Text("name", TextRule.Name);
-        if (name is null && !request.Has("name") && stem.Length > 0)
+        if (name is null && !request.Has("name"))
         {
             if (TextRule.Name.Check(stem) is { } problem)
             {
@@ -93,10 +131,14 @@ internal static class DriverUploads
         var describe = request.Text("describe", TextRule.Description) ?? "";
         if (!request.IsValid)
         {
+            await uploads.DiscardAsync(staged);
             return ApiEnvelope.Fail(request.ValidationError);
         }
-        return await receive(new DriverUpload(fileName, name!, osType, describe), content);
+        return await target.Import(new DriverUpload(fileName, name!, osType, describe), staged);
     }
+
+    /// <summary>The name without the client-side path browsers on Windows may send.</summary>
+    private static string FileNameOf(string sent) => sent.Replace('\\', '/').Split('/')[^1];
 
     /// <summary>A small form field's text; null when it is longer than <see cref="MaxFieldBytes"/>.</summary>
     private static async Task<string?> ReadFieldAsync(Stream body, CancellationToken ct)

@@ -21,12 +21,12 @@ internal static class PrinterEndpoints
     private static Task<IResult> List(HttpRequest http, PrinterStore printers, CancellationToken ct) =>
         VoiCall.RunAsync(http, async _ => VoiEnvelope.Result((await printers.ListAsync(ct)).Select(PrinterView.From).ToList()), ct);
 
-    private static Task<IResult> Upload(HttpRequest http, PrinterUseCases useCases, DriverCenterHost host, CancellationToken ct) =>
-        DriverUploads.ReceiveAsync(http, host.Options.MaxUploadBytes, async (upload, content) =>
+    private static Task<IResult> Upload(HttpRequest http, PrinterUseCases useCases, StagedUploads uploads, CancellationToken ct) =>
+        DriverUploads.ReceiveAsync(http, uploads, new DriverUploadTarget(PrinterUseCases.CheckFileName, async (upload, staged) =>
         {
-            var printer = await useCases.UploadAsync(upload, content, null, Caller.Of(http), ct);
+            var printer = await useCases.ImportAsync(upload, staged, null, Caller.Of(http), ct);
             return printer.Error is { } error ? ApiEnvelope.Fail(error) : VoiEnvelope.Result(new[] { PrinterView.From(printer.Value!) });
-        }, ct);
+        }), ct);
 
     private static Task<IResult> Update(HttpRequest http, PrinterUseCases useCases, CancellationToken ct) =>
         VoiCall.RunAsync(http, async request =>

@@ -12,30 +12,33 @@ namespace Platform.Controller.DriverCenter;
 /// file), edits, config edits that rewrite that file on the disk, duplicates, deletion. The shared
 /// printer's password is encrypted with Data Protection and never leaves in any answer or log line.
 /// </summary>
-internal sealed partial class PrinterUseCases(DriverCenterHost host, PrinterStore printers, IDataProtectionProvider protection, ILogger<PrinterUseCases> logger)
+internal sealed partial class PrinterUseCases(DriverCenterHost host, StagedUploads uploads, PrinterStore printers, IDataProtectionProvider protection, ILogger<PrinterUseCases> logger)
 {
     private readonly IDataProtector _passwords = protection.CreateProtector("Platform.DriverCenter.PrinterPassword");
 
+    /// <summary>The refusal of a file name that is no printer driver (a .zip; the agent checks the content).</summary>
+    public static ApiError? CheckFileName(string fileName) =>
+        string.Equals(Path.GetExtension(fileName), ".zip", StringComparison.OrdinalIgnoreCase)
+            ? null
+            : DriverCenterErrors.UnacceptableFileType("file", $"'{fileName}' is not a .zip printer driver");
+
+    /// <summary>Imports a staged .zip as a printer driver with its public config file; a failure leaves no row, no folder, no file.</summary>
     /// <param name="terminal">The terminal that extracted and uploaded it (upload_type 1), or null for the console (2).</param>
-    public async Task<ApiResult<PrinterRecord>> UploadAsync(DriverUpload upload, Stream content, TerminalRecord? terminal, Caller caller, CancellationToken ct)
+    public async Task<ApiResult<PrinterRecord>> ImportAsync(DriverUpload upload, StagedUpload staged, TerminalRecord? terminal, Caller caller, CancellationToken ct)
     {
-        if (!string.Equals(Path.GetExtension(upload.FileName), ".zip", StringComparison.OrdinalIgnoreCase))
+        if (CheckFileName(upload.FileName) is { } unacceptable)
         {
-            return DriverCenterErrors.UnacceptableFileType("file", $"'{upload.FileName}' is not a .zip printer driver");
+            await uploads.DiscardAsync(staged);
+            return unacceptable;
         }
-        var editable = await host.EditableAsync(ct);
-        if (editable.Error is { } notEditable)
-        {
-            return notEditable;
-        }
-        var agent = editable.Value!;
+        var agent = staged.Agent;
         var folder = NewFolderName(Path.GetFileNameWithoutExtension(upload.FileName));
         var id = await printers.ReserveAsync(new NewPrinter(upload.Name, DriverEnvironments.NameOf(upload.OsType), terminal is null ? (short)2 : (short)1, upload.Describe,
             terminal?.Name, terminal?.Mac, folder, PrinterConfig.Initial, null), ct);
         var kept = false;
         try
         {
-            var imported = await host.UploadAndImportAsync(agent, $"printer.{id}", $"printer-{id}-{Guid.NewGuid():N}.zip", content, DriverFolder.Printer, folder, ct);
+            var imported = await uploads.ImportAsync(staged, $"printer-import.{id}", DriverFolder.Printer, folder, ct);
             if (imported.Error is { } refused)
             {
                 return refused;
@@ -43,7 +46,7 @@ internal sealed partial class PrinterUseCases(DriverCenterHost host, PrinterStor
             var import = imported.Value!;
             await WriteConfigAsync(agent, folder, upload.Name, PrinterConfig.Initial, ct);
             if (!await printers.CompleteAsync(id, (long)import.SizeBytes, (int)import.Files,
-                    new AuditEvent(AuditActions.PrinterUpload, $"printer-{id}", caller, new { name = upload.Name, file_name = upload.FileName, files = import.Files, terminal = terminal?.Mac }), ct))
+                    new AuditEvent(AuditActions.PrinterUpload, $"printer-{id}", caller, new { name = upload.Name, file_name = upload.FileName, size = staged.SizeBytes, files = import.Files, terminal = terminal?.Mac }), ct))
             {
                 return DriverCenterErrors.PrinterNotFound("id", $"printer driver {id} was deleted while it was being uploaded");
             }

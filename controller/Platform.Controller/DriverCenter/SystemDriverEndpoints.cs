@@ -56,12 +56,12 @@ internal static class SystemDriverEndpoints
             return driver.Error is { } error ? error : VoiEnvelope.Data(SystemDriverView.From(driver.Value!));
         }, ct);
 
-    private static Task<IResult> Upload(HttpRequest http, SystemDriverUseCases useCases, DriverCenterHost host, CancellationToken ct) =>
-        DriverUploads.ReceiveAsync(http, host.Options.MaxUploadBytes, async (upload, content) =>
+    private static Task<IResult> Upload(HttpRequest http, SystemDriverUseCases useCases, StagedUploads uploads, CancellationToken ct) =>
+        DriverUploads.ReceiveAsync(http, uploads, new DriverUploadTarget(SystemDriverUseCases.CheckFileName, async (upload, staged) =>
         {
-            var driver = await useCases.UploadAsync(upload, content, Caller.Of(http), ct);
+            var driver = await useCases.ImportAsync(upload, staged, Caller.Of(http), ct);
             return driver.Error is { } error ? ApiEnvelope.Fail(error) : VoiEnvelope.Data(new[] { SystemDriverView.From(driver.Value!) });
-        }, ct);
+        }), ct);
 }
 
 /// <summary>A system driver as the seed's console lists it (create_at in Unix seconds).</summary>

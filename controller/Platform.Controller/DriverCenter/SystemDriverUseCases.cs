@@ -11,47 +11,49 @@ internal sealed record DriverUpload(string FileName, string Name, short OsType, 
 
 /// <summary>System drivers: upload (streamed to the driver-center host and extracted there), edit, delete.</summary>
 internal sealed partial class SystemDriverUseCases(
-    DriverCenterHost host, SystemDriverStore drivers, ILogger<SystemDriverUseCases> logger)
+    DriverCenterHost host, StagedUploads uploads, SystemDriverStore drivers, ILogger<SystemDriverUseCases> logger)
 {
+    /// <summary>The refusal of a file name that is no system driver (by extension; the agent checks the content).</summary>
+    public static ApiError? CheckFileName(string fileName) =>
+        DriverTypes.OfFileName(fileName) is null
+            ? DriverCenterErrors.UnacceptableFileType("file", $"'{fileName}' is neither .iso (universal driver) nor .tq (extracted driver)")
+            : null;
+
     /// <summary>
-    /// Uploads <paramref name="content"/> and imports it as a driver. The row holds the name from
-    /// the start (status importing); every failure removes the row and the upload, so a refused
-    /// upload leaves nothing: no row, no file on the host.
+    /// Imports a staged upload as a driver. The row holds the name while the agent imports
+    /// (status importing); every failure removes the row and the staged file, so a refused upload
+    /// leaves nothing: no row, no file on the host.
     /// </summary>
-    public async Task<ApiResult<SystemDriverRecord>> UploadAsync(DriverUpload upload, Stream content, Caller caller, CancellationToken ct)
+    public async Task<ApiResult<SystemDriverRecord>> ImportAsync(DriverUpload upload, StagedUpload staged, Caller caller, CancellationToken ct)
     {
-        if (DriverTypes.OfFileName(upload.FileName) is not { } type)
+        if (CheckFileName(upload.FileName) is { } unacceptable)
         {
-            return DriverCenterErrors.UnacceptableFileType("file", $"'{upload.FileName}' is neither .iso (universal driver) nor .tq (extracted driver)");
+            await uploads.DiscardAsync(staged);
+            return unacceptable;
         }
-        var editable = await host.EditableAsync(ct);
-        if (editable.Error is { } notEditable)
-        {
-            return notEditable;
-        }
-        var agent = editable.Value!;
+        var type = DriverTypes.OfFileName(upload.FileName)!.Value;
         var folderName = Path.GetFileNameWithoutExtension(upload.FileName);
         if (await drivers.TryReserveAsync(upload.Name, upload.OsType, type, upload.Describe, folderName, ct) is not { } id)
         {
+            await uploads.DiscardAsync(staged);
             return DriverCenterErrors.DuplicateName("name", $"a system driver named '{upload.Name}' or stored as '{folderName}' exists");
         }
         var kept = false;
         try
         {
-            LogUploading(upload.FileName, id, agent.Endpoint);
-            var imported = await host.UploadAndImportAsync(agent, $"driver.{id}", $"driver-{id}-{Guid.NewGuid():N}{DriverTypes.Extension(type)}", content,
-                DriverTypes.Folder(type), folderName, ct);
+            LogUploading(upload.FileName, id, staged.Agent.Endpoint);
+            var imported = await uploads.ImportAsync(staged, $"driver-import.{id}", DriverTypes.Folder(type), folderName, ct);
             if (imported.Error is { } refused)
             {
                 return refused;
             }
             var import = imported.Value!;
             var audit = new AuditEvent(AuditActions.DriverUpload, $"driver-{id}", caller,
-                new { name = upload.Name, file_name = upload.FileName, type, os_type = upload.OsType, files = import.Files, size = import.SizeBytes });
+                new { name = upload.Name, file_name = upload.FileName, type, os_type = upload.OsType, size = staged.SizeBytes, md5 = staged.Md5, files = import.Files });
             if (!await drivers.CompleteImportAsync(id, (long)import.SizeBytes, (int)import.Files, audit, ct))
             {
                 // Deleted while it was being imported: the deletion wins, the files go too.
-                await RemoveFromDiskAsync(agent, type, folderName, ct);
+                await RemoveFromDiskAsync(staged.Agent, type, folderName, ct);
                 return DriverCenterErrors.DriverNotFound("id", $"system driver {id} was deleted while it was being uploaded");
             }
             kept = true;

@@ -158,17 +158,17 @@ internal static class TerminalEndpoints
         return Results.Empty;
     }
 
-    private static async Task<IResult> UploadPrinter(HttpRequest http, TerminalStore terminals, PrinterUseCases useCases, DriverCenterHost host, CancellationToken ct)
+    private static async Task<IResult> UploadPrinter(HttpRequest http, TerminalStore terminals, PrinterUseCases useCases, StagedUploads uploads, CancellationToken ct)
     {
         if (await AuthenticateAsync(http, terminals, ct) is not { } terminal)
         {
             return ApiEnvelope.Fail(Unauthenticated);
         }
-        return await DriverUploads.ReceiveAsync(http, host.Options.MaxUploadBytes, async (upload, content) =>
+        return await DriverUploads.ReceiveAsync(http, uploads, new DriverUploadTarget(PrinterUseCases.CheckFileName, async (upload, staged) =>
         {
-            var printer = await useCases.UploadAsync(upload, content, terminal, Caller.Of(http), ct);
+            var printer = await useCases.ImportAsync(upload, staged, terminal, Caller.Of(http), ct);
             return printer.Error is { } error ? ApiEnvelope.Fail(error) : VoiEnvelope.Result(new[] { PrinterView.From(printer.Value!) });
-        }, ct);
+        }), ct);
     }
 
     private static readonly ApiError Unauthenticated =

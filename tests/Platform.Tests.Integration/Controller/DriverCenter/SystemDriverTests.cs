@@ -93,6 +93,40 @@ public sealed class SystemDriverTests : DriverCenterTestBase
     }
 
     [Test]
+    public async Task Fields_after_the_file_part_count_and_a_bad_one_refuses_the_whole_upload()
+    {
+        var (tq, stem) = ExtractedDriverFile("late");
+        var named = Unique("late-name");
+        var good = await PostFileFirstAsync(tq, ("environment", "Windows7_32"), ("name", named));
+        Assert.That(good.StatusCode, Is.EqualTo(HttpStatusCode.OK), good.Body);
+        var driver = System.Text.Json.JsonDocument.Parse(good.Body).RootElement.GetProperty("data")[0];
+        Assert.That((driver.GetProperty("name").GetString(), driver.GetProperty("os_type").GetInt32()), Is.EqualTo((named, 1)), "as curl -F file=@x -F environment=… sends them");
+
+        var rows = await CountAsync("SELECT count(*) FROM drivers");
+        var (other, _) = ExtractedDriverFile("late-bad");
+        var bad = await PostFileFirstAsync(other, ("environment", "Windows11"));
+        Assert.That(bad.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), bad.Body);
+        Assert.That(bad.Body, Does.Contain("environment"));
+        Assert.That(await CountAsync("SELECT count(*) FROM drivers"), Is.EqualTo(rows), "no row");
+        Assert.That(TransferFiles(), Is.Empty, "the file already sent to the host is gone again");
+        _ = stem;
+    }
+
+    private async Task<(HttpStatusCode StatusCode, string Body)> PostFileFirstAsync(string file, params (string Name, string Value)[] fields)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(Controller.RestUrl) };
+        using var form = new MultipartFormDataContent();
+        await using var stream = File.OpenRead(file);
+        form.Add(new StreamContent(stream), "file", Path.GetFileName(file));
+        foreach (var (name, value) in fields)
+        {
+            form.Add(new StringContent(value), name);
+        }
+        using var response = await http.PostAsync("/thor/voi/driver/upload", form);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    [Test]
     public async Task Upload_as_a_raw_body_with_the_file_name_in_the_query()
     {
         var (tq, stem) = ExtractedDriverFile("raw");
