@@ -12,7 +12,8 @@ namespace Platform.Controller.Reconciliation;
 /// is left alone.
 /// </summary>
 /// <remarks>Device comparison (volumes and NICs, live and persistent) is in Reconciler.Devices.cs.</remarks>
-internal sealed partial class Reconciler(ReconciliationStore store, DriftStore drifts, AgentClients agents, StorageAgents storage, ILogger<Reconciler> logger)
+internal sealed partial class Reconciler(
+    ReconciliationStore store, DriftStore drifts, AgentClients agents, StorageAgents storage, Microsoft.Extensions.Options.IOptions<AgentOptions> options, ILogger<Reconciler> logger)
 {
     public const string DomainMissing = "domain_missing";
     public const string DomainUnknown = "domain_unknown";
@@ -25,10 +26,10 @@ internal sealed partial class Reconciler(ReconciliationStore store, DriftStore d
     public const string DeviceUnknown = "device_unknown";
 
     public static readonly IReadOnlyList<string> Kinds =
-        [DomainMissing, DomainUnknown, StateCorrected, RbdVolumeMissing, RbdVolumeUnknown, RbdImageMissing, DeviceDetached, DeviceConfigMismatch, DeviceUnknown];
+        [DomainMissing, DomainUnknown, StateCorrected, RbdVolumeMissing, RbdVolumeUnknown, RbdImageMissing, DeviceDetached, DeviceConfigMismatch, DeviceUnknown, CreationFinished];
 
     private static readonly string[] HostKinds = [DomainMissing, DomainUnknown, StateCorrected, DeviceDetached, DeviceConfigMismatch, DeviceUnknown];
-    private static readonly string[] PoolKinds = [RbdVolumeMissing, RbdVolumeUnknown, RbdImageMissing];
+    private static readonly string[] PoolKinds = [RbdVolumeMissing, RbdVolumeUnknown, RbdImageMissing, CreationFinished];
 
     /// <summary>
     /// Runs a pass unless another replica is running one; false when skipped. A pass that
@@ -140,6 +141,7 @@ internal sealed partial class Reconciler(ReconciliationStore store, DriftStore d
             {
                 seen.Add(new Drift(RbdVolumeUnknown, name, null, $"pool {StorageAgents.VolumesPool} has {name}, which the inventory does not know", "recorded"));
             }
+            await FinishAbandonedImagesAsync(images, seen, ct);
             var missingImages = (await store.PoolRowsAsync("images", ct)).Where(r => r.Status is "available" or "error" && !images.Contains(r.Id)).Select(r => r.Id).ToList();
             await store.MarkMissingAsync("images", missingImages, ct);
             seen.AddRange(missingImages.Select(id => new Drift(RbdImageMissing, id, null, $"RBD image {StorageAgents.ImagesPool}/{id} is missing", "image marked error")));

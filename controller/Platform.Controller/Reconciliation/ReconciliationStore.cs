@@ -97,6 +97,33 @@ internal sealed class ReconciliationStore(NpgsqlDataSource dataSource)
         return await connection.ExecuteAsync(new CommandDefinition(sql, new { id = device.Id, instanceId, status = device.Status }, cancellationToken: ct)) == 1;
     }
 
+    /// <summary>Images still creating whose request must have ended: made more than <paramref name="after"/> ago.</summary>
+    public async Task<IReadOnlyList<string>> AbandonedImageCreationsAsync(TimeSpan after, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return (await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT image_id FROM images WHERE status = 'creating' AND create_time < now() - make_interval(secs => @seconds)",
+            new { seconds = after.TotalSeconds }, cancellationToken: ct))).AsList();
+    }
+
+    /// <summary>Ends an abandoned creation (available, or error with <paramref name="error"/>) and audits it; false when it ended meanwhile.</summary>
+    public async Task<bool> FinishImageCreationAsync(string imageId, string? error, Audit.AuditEvent audit, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var finished = await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE images SET status = @status, error = @error WHERE image_id = @imageId AND status = 'creating'",
+            new { imageId, status = error is null ? "available" : "error", error }, transaction, cancellationToken: ct));
+        if (finished == 0)
+        {
+            return false;
+        }
+        var failure = error is null ? null : new Tasks.TaskFailure(Tasks.TaskFailureKind.GaveUp, error);
+        await Audit.AuditStore.WriteAsync(connection, transaction, audit, error is null ? Audit.AuditOutcomes.Succeeded : Audit.AuditOutcomes.Failed, null, failure, ct);
+        await transaction.CommitAsync(ct);
+        return true;
+    }
+
     /// <summary>Which of the given domain names are instances the inventory knows.</summary>
     public async Task<IReadOnlySet<string>> KnownInstanceIdsAsync(IEnumerable<string> names, CancellationToken ct)
     {

@@ -130,3 +130,43 @@ public sealed class EventDrivenReconciliationTests : ControllerTestBase
         Assert.That(destroyed.GetProperty("state").GetString(), Is.EqualTo("succeeded"), destroyed.ToString());
     }
 }
+
+/// <summary>
+/// What a controller killed during images/create leaves (issue: the image stayed creating for
+/// good): a record still creating long after its request, with or without its RBD image. The
+/// state is made as the crash leaves it — the record with an old create_time, the RBD image made
+/// by rbd as the agent would have — because the crash's moment cannot be hit reliably.
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class AbandonedImageCreationTests : ControllerTestBase
+{
+    [Test]
+    public async Task An_image_left_creating_by_a_dead_request_is_finished_by_reconciliation()
+    {
+        var made = "ami-" + Guid.NewGuid().ToString("N")[..8];
+        var lost = "ami-" + Guid.NewGuid().ToString("N")[..8];
+        await Rbd("create", "--size", "16M", $"images/{made}");
+        OnCleanUp(() => RemoveRbdImageAsync("images", made));
+        foreach (var imageId in new[] { made, lost })
+        {
+            await ExecuteAsync(
+                "INSERT INTO images (image_id, image_name, image_size, os_type, status, create_time) VALUES (@id, 'crashed create', 16777216, 'Linux', 'creating', now() - interval '1 hour')",
+                ("id", imageId));
+        }
+
+        await Eventually.HoldsAsync(async () => await ScalarAsync<string>("SELECT status FROM images WHERE image_id = @id", ("id", made)) == "available",
+            TimeSpan.FromSeconds(30), "the image whose RBD image exists is available");
+        await Eventually.HoldsAsync(async () => await ScalarAsync<string>("SELECT status FROM images WHERE image_id = @id", ("id", lost)) == "error",
+            TimeSpan.FromSeconds(30), "the image without one is in error");
+        Assert.That(await ScalarAsync<string>("SELECT error FROM images WHERE image_id = @id", ("id", lost)), Does.Contain("interrupted"));
+        Assert.That(await ScalarAsync<long>("SELECT count(*) FROM audit_events WHERE action = 'images.create' AND resource_id = ANY(@ids) AND outcome IN ('succeeded', 'failed')",
+            ("ids", new[] { made, lost })), Is.EqualTo(2), "each creation's end is audited");
+
+        // The ways out: the available one takes volumes, the failed one is deleted.
+        var volume = await Api.PostAsync("/api/v1/volume/create", new { volume_name = Unique("from-finished"), volume_size = 1, image_id = made });
+        Assert.That(volume.Code, Is.Zero, volume.Body);
+        (await Api.PostAsync("/api/v1/volume/delete", new { volume_id = volume.Data.GetProperty("volume_id").GetString() })).Ok();
+        (await Api.PostAsync("/api/v1/images/delete", new { image_id = lost, del_file = true })).Ok();
+    }
+}
