@@ -6,8 +6,9 @@ namespace Platform.Controller.Reconciliation;
 /// <summary>
 /// Devices: the volumes and NICs the inventory has on an instance against the domain's live and
 /// persistent definitions. A device in neither is truly gone (a hot-unplug the guest completed
-/// late, or a power cycle after one it never completed): its record is freed, the one safe fix.
-/// A device in only one of the two, or one the inventory does not attach there, is recorded.
+/// late, or a power cycle after one it never completed): its record is freed. A device in error
+/// that the domain has both ways is attached: its record says so again. Those are the safe fixes;
+/// a device in only one of the two, or one the inventory does not attach there, is recorded.
 /// </summary>
 internal sealed partial class Reconciler
 {
@@ -39,6 +40,12 @@ internal sealed partial class Reconciler
                         device.Kind == ReconciliationStore.VolumeDevice ? "volume marked available" : "NIC marked idle"));
                     LogDeviceFreed(device.Id, instanceId);
                 }
+            }
+            else if (live && persistent && device.Status == "error" && await store.RestoreDeviceAsync(device, instanceId, ct))
+            {
+                // An operation that ended unsure (its agent died) left the record in error; the domain has the device both ways.
+                seen.Add(new Drift(DeviceRestored, device.Id, hostId, $"{what} was in error on instance {instanceId} but its domain has it, running and in its definition",
+                    device.Kind == ReconciliationStore.VolumeDevice ? "volume marked in-use" : "NIC marked attached"));
             }
             else if (running && live != persistent)
             {

@@ -24,11 +24,12 @@ internal sealed partial class Reconciler(
     public const string DeviceDetached = "device_detached";
     public const string DeviceConfigMismatch = "device_config_mismatch";
     public const string DeviceUnknown = "device_unknown";
+    public const string DeviceRestored = "device_restored";
 
     public static readonly IReadOnlyList<string> Kinds =
-        [DomainMissing, DomainUnknown, StateCorrected, RbdVolumeMissing, RbdVolumeUnknown, RbdImageMissing, DeviceDetached, DeviceConfigMismatch, DeviceUnknown, CreationFinished];
+        [DomainMissing, DomainUnknown, StateCorrected, RbdVolumeMissing, RbdVolumeUnknown, RbdImageMissing, DeviceDetached, DeviceConfigMismatch, DeviceUnknown, DeviceRestored, CreationFinished];
 
-    private static readonly string[] HostKinds = [DomainMissing, DomainUnknown, StateCorrected, DeviceDetached, DeviceConfigMismatch, DeviceUnknown];
+    private static readonly string[] HostKinds = [DomainMissing, DomainUnknown, StateCorrected, DeviceDetached, DeviceConfigMismatch, DeviceUnknown, DeviceRestored];
     private static readonly string[] PoolKinds = [RbdVolumeMissing, RbdVolumeUnknown, RbdImageMissing, CreationFinished];
 
     /// <summary>

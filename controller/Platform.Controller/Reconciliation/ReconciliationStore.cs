@@ -97,6 +97,24 @@ internal sealed class ReconciliationStore(NpgsqlDataSource dataSource)
         return await connection.ExecuteAsync(new CommandDefinition(sql, new { id = device.Id, instanceId, status = device.Status }, cancellationToken: ct)) == 1;
     }
 
+    /// <summary>A device record in error whose domain has it both ways is attached again (in-use, attached); false when it changed meanwhile.</summary>
+    public async Task<bool> RestoreDeviceAsync(DeviceRow device, string instanceId, CancellationToken ct)
+    {
+        var sql = device.Kind == VolumeDevice
+            ? """
+              UPDATE volumes SET status = 'in-use', error = NULL
+              WHERE volume_id = @id AND instance_id = @instanceId AND status = 'error' AND device IS NOT NULL
+                AND NOT EXISTS (SELECT 1 FROM resource_locks WHERE resource_id IN (@id, @instanceId))
+              """
+            : """
+              UPDATE network_interfaces SET status = 'attached', error = NULL
+              WHERE nic_id = @id AND instance_id = @instanceId AND status = 'error'
+                AND NOT EXISTS (SELECT 1 FROM resource_locks WHERE resource_id IN (@id, @instanceId))
+              """;
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await connection.ExecuteAsync(new CommandDefinition(sql, new { id = device.Id, instanceId }, cancellationToken: ct)) == 1;
+    }
+
     /// <summary>Images still creating whose request must have ended: made more than <paramref name="after"/> ago.</summary>
     public async Task<IReadOnlyList<string>> AbandonedImageCreationsAsync(TimeSpan after, CancellationToken ct)
     {

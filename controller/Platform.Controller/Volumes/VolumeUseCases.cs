@@ -99,10 +99,12 @@ internal sealed partial class VolumeUseCases(
         var started = await HotPlug.StartAsync(change, volumeId, NotFound(volumeId), instanceId, async (locked, instance) =>
         {
             var volume = locked.Volume;
-            if (volume.InstanceId != instanceId || volume.Status != VolumeStatus.InUse)
+            // A volume in error on the instance (a mount or unmount that ended unsure) may still be
+            // attached: unmount is its way out, and finds out.
+            if (volume.InstanceId != instanceId || volume.Status is not (VolumeStatus.InUse or VolumeStatus.Error) || volume.Device is null)
             {
                 return new ApiError(ApiErrorCode.InvalidState,
-                    $"volume {volumeId} is {volume.Status}{(volume.InstanceId is null ? "" : $" on instance {volume.InstanceId}")}; unmount needs it in-use on {instanceId}");
+                    $"volume {volumeId} is {volume.Status}{(volume.InstanceId is null ? "" : $" on instance {volume.InstanceId}")}; unmount needs it in-use (or in error) on {instanceId}");
             }
             if (volume.IsBoot)
             {

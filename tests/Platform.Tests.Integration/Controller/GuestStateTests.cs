@@ -82,6 +82,35 @@ public sealed class GuestStateTests : ControllerTestBase
         Assert.That((await WaitForTaskAsync(instanceId, destroy.GetProperty("task_id").GetString()!, TimeSpan.FromSeconds(120))).GetProperty("state").GetString(), Is.EqualTo("succeeded"));
     }
 
+    [Test]
+    public async Task A_volume_left_in_error_on_an_instance_finds_its_way_out()
+    {
+        // What an agent killed during volume/mount leaves: the record in error, bound to the
+        // instance, whether or not the disk made it into the domain (issue: no call got it out).
+        var instanceId = await CreateAsync(withDataVolume: true);
+        var attached = await ScalarAsync<string>("SELECT volume_id FROM volumes WHERE instance_id = @id AND NOT is_boot", ("id", instanceId));
+        var phantom = (await Api.PostAsync("/api/v1/volume/create", new { volume_name = Unique("phantom"), volume_size = 1 })).Ok().GetProperty("volume_id").GetString()!;
+        await ExecuteAsync("UPDATE volumes SET status = 'error', error = 'agent lost during mount' WHERE volume_id = @id", ("id", attached!));
+        await ExecuteAsync("UPDATE volumes SET status = 'error', error = 'agent lost during mount', instance_id = @i, device = 'vdc' WHERE volume_id = @id", ("id", phantom), ("i", instanceId));
+
+        await Eventually.HoldsAsync(async () => await ScalarAsync<string>("SELECT status FROM volumes WHERE volume_id = @id", ("id", attached!)) == "in-use",
+            Noticed, "a volume in error that the domain really has is in-use again");
+        await Eventually.HoldsAsync(async () => await ScalarAsync<string>("SELECT status FROM volumes WHERE volume_id = @id", ("id", phantom)) == "available",
+            Noticed, "a volume in error that the domain does not have is freed");
+        Assert.That(await DriftKindsAsync(attached!, includeResolved: true), Does.Contain("device_restored"));
+        Assert.That(await DriftKindsAsync(phantom, includeResolved: true), Does.Contain("device_detached"));
+
+        // Unmount takes a volume in error on the instance too (whether reconciliation got to it
+        // first or not). Stopped, so that this OS-less guest's refusal to release disks is not in the way.
+        (await Api.PostAsync("/api/v1/instance/turnoff", new { instance_id = instanceId, force = true })).Ok();
+        await ExecuteAsync("UPDATE volumes SET status = 'error', error = 'unsure' WHERE volume_id = @id", ("id", attached!));
+        var unmounted = await Api.PostAsync("/api/v1/volume/unmount", new { volume_id = attached, instance_id = instanceId });
+        Assert.That(unmounted.Code, Is.Zero, unmounted.Body);
+        Assert.That(await ScalarAsync<string>("SELECT status FROM volumes WHERE volume_id = @id", ("id", attached!)), Is.EqualTo("available"));
+        Assert.That((await Virsh("dumpxml", "--inactive", instanceId)).Contains($"volumes/{attached}", StringComparison.Ordinal), Is.False, "and the disk is gone from the domain");
+        (await Api.PostAsync("/api/v1/volume/delete", new { volume_id = phantom })).Ok();
+    }
+
     private async Task<string> CreateAsync(bool withDataVolume = false)
     {
         var imageId = await BlankImageAsync();
