@@ -15,7 +15,7 @@ internal static class ControllerGrpcExtensions
     /// </summary>
     public static WebApplicationBuilder AddControllerGrpc(this WebApplicationBuilder builder)
     {
-        builder.Services.AddPlatformGrpcServer();
+        builder.Services.AddPlatformGrpcServer(grpc => grpc.Interceptors.Add<DatabaseOutageInterceptor>());
 
         var authorityFile = builder.Configuration[$"{GrpcEndpoint}:ClientCertificateAuthority"];
         if (!string.IsNullOrWhiteSpace(authorityFile))

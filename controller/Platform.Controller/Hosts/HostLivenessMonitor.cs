@@ -2,17 +2,36 @@ using Microsoft.Extensions.Options;
 
 namespace Platform.Controller.Hosts;
 
-/// <summary>Marks hosts down when their heartbeats stop. Safe on every replica: the update is idempotent.</summary>
+/// <summary>
+/// Marks hosts down when their heartbeats stop. Safe on every replica: the update is idempotent.
+/// After the inventory database was unreachable, hosts get a full DownAfter before anything is
+/// marked down: heartbeats this controller could not record are no silence of the hosts.
+/// </summary>
 internal sealed partial class HostLivenessMonitor(HostStore hosts, IOptions<HostsOptions> options, TimeProvider clock, ILogger<HostLivenessMonitor> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var period = options.Value.HeartbeatInterval;
         using var timer = new PeriodicTimer(period, clock);
+        // Heartbeats are recorded since this moment (start-up counts: they may have gone unrecorded before).
+        var recordingSince = clock.GetUtcNow();
+        var outage = false;
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             try
             {
+                if (outage)
+                {
+                    outage = false;
+                    recordingSince = clock.GetUtcNow();
+                    LogGrace(options.Value.DownAfter);
+                }
+                if (clock.GetUtcNow() - recordingSince < options.Value.DownAfter)
+                {
+                    // Probe the database all the same, so that a new outage restarts the grace.
+                    await hosts.ListAsync(stoppingToken);
+                    continue;
+                }
                 foreach (var hostId in await hosts.MarkSilentHostsDownAsync(options.Value.DownAfter, stoppingToken))
                 {
                     LogHostDown(hostId, options.Value.DownAfter);
@@ -20,10 +39,14 @@ internal sealed partial class HostLivenessMonitor(HostStore hosts, IOptions<Host
             }
             catch (Npgsql.NpgsqlException e)
             {
+                outage = true;
                 LogCheckFailed(e);
             }
         }
     }
+
+    [LoggerMessage(EventId = 1204, Level = LogLevel.Information, Message = "Inventory database reachable again: no host is marked down for the next {Grace}")]
+    private partial void LogGrace(TimeSpan grace);
 
     [LoggerMessage(EventId = 1202, Level = LogLevel.Warning, Message = "Host {HostId} missed its heartbeats for {Silence}: marked down, it gets no new work")]
     private partial void LogHostDown(string hostId, TimeSpan silence);

@@ -60,6 +60,12 @@ public abstract class ControllerTestBase
             ["Reconciliation:Interval"] = "00:00:02",
         };
 
+    /// <summary>The PostgreSQL the fixture's inventory database lives in (its admin connection): the test environment's, unless a fixture brings its own.</summary>
+    private protected virtual Task<string> StartPostgresAsync(ComponentSettings environmentPostgres) => Task.FromResult(environmentPostgres["PLATFORM_PG_CONNECTION"]);
+
+    /// <summary>Stops what <see cref="StartPostgresAsync"/> started; runs last, after the database is dropped.</summary>
+    protected virtual Task StopPostgresAsync() => Task.CompletedTask;
+
     /// <summary>Settings of the fixture's agents beyond the host's own (PLATFORM_Section__Key = value).</summary>
     protected virtual IReadOnlyDictionary<string, string> AgentSettings => new Dictionary<string, string>();
 
@@ -73,7 +79,7 @@ public abstract class ControllerTestBase
         Bridge = libvirt["PLATFORM_BRIDGE"];
         WorkDirectory = Directory.CreateDirectory(Path.Combine(TestEnvironment.StateDirectory, "tests", "controller-" + Guid.NewGuid().ToString("N")[..12])).FullName;
 
-        _adminConnection = postgres["PLATFORM_PG_CONNECTION"];
+        _adminConnection = await StartPostgresAsync(postgres);
         DatabaseName = "ctl_" + Guid.NewGuid().ToString("N")[..12];
         await using (var admin = new NpgsqlConnection(_adminConnection))
         {
@@ -177,6 +183,8 @@ public abstract class ControllerTestBase
     public async Task StopPlatformAsync()
     {
         var steps = new CleanupSteps();
+        // Pushed first, runs last of all.
+        steps.Push(StopPostgresAsync);
         if (_certificates is not null)
         {
             // Pushed first, runs last: the daemons read their certificates until they stop.

@@ -1,0 +1,70 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Platform.Tests.Integration.Infrastructure;
+
+namespace Platform.Tests.Integration.Controller;
+
+/// <summary>
+/// The inventory database goes away for longer than a host may stay silent, then comes back
+/// (issue: the live host was marked down 3.3 s after the database returned, and heartbeats
+/// during the outage answered UNKNOWN). The fixture has a PostgreSQL of its own to stop.
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+public sealed partial class DatabaseOutageTests : ControllerTestBase
+{
+    // Away from the test environment's ports and the other fixtures'.
+    private const int PortBase = 39000;
+    private string _postgresState = null!;
+
+    private protected override async Task<string> StartPostgresAsync(ComponentSettings environmentPostgres)
+    {
+        _postgresState = Path.Combine("/var/tmp", "platform-outage-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(_postgresState);
+        // PostgreSQL runs as its own user and must reach its data directory.
+        File.SetUnixFileMode(_postgresState, (UnixFileMode)0b111_101_101);
+        (await PostgresScriptAsync("start")).EnsureSuccess();
+        return ComponentSettings.Load(Path.Combine(_postgresState, "postgres.env"))["PLATFORM_PG_CONNECTION"];
+    }
+
+    protected override async Task StopPostgresAsync()
+    {
+        await PostgresScriptAsync("stop");
+        Directory.Delete(_postgresState, recursive: true);
+    }
+
+    [Test]
+    public async Task Heartbeats_during_an_outage_answer_unavailable_and_the_host_is_not_marked_down_when_the_database_returns()
+    {
+        Assert.That(await HostStatusAsync(HostId), Is.EqualTo("up"));
+        (await PostgresScriptAsync("stop")).EnsureSuccess();
+        try
+        {
+            await Eventually.HoldsAsync(() => Task.FromResult(Controller.Output.Contains("Heartbeat answered UNAVAILABLE", StringComparison.Ordinal)),
+                TimeSpan.FromSeconds(30), "a heartbeat during the outage answered UNAVAILABLE");
+            // Longer than Hosts:DownAfter (6 s here): the controller's own liveness checks, once a second, say how long.
+            await Eventually.HoldsAsync(() => Task.FromResult(LivenessFailed().Count(Controller.Output) >= 8), TimeSpan.FromSeconds(60), "the outage outlasted DownAfter");
+        }
+        finally
+        {
+            (await PostgresScriptAsync("start")).EnsureSuccess();
+        }
+        var returned = DateTime.UtcNow;
+        await Eventually.HoldsAsync(() => Task.FromResult(Controller.Output.Contains("Inventory database reachable again", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30), "the liveness monitor saw the database back");
+        await Eventually.HoldsAsync(async () => await ScalarAsync<DateTime>("SELECT last_heartbeat FROM hosts WHERE host_id = @id", ("id", HostId)) > returned,
+            TimeSpan.FromSeconds(30), "a heartbeat was recorded again");
+        Assert.That(Controller.Output, Does.Not.Contain($"Host {HostId} missed its heartbeats"), "its unrecorded heartbeats did not count against it");
+        Assert.That(await HostStatusAsync(HostId), Is.EqualTo("up"));
+    }
+
+    private Task<ProcessResult> PostgresScriptAsync(string action) =>
+        ChildProcess.RunAsync(Path.Combine(TestEnvironment.Scripts, "postgres.sh"), [action], TimeSpan.FromMinutes(2), new Dictionary<string, string?>
+        {
+            ["PLATFORM_STATE"] = _postgresState,
+            ["PLATFORM_PORT_BASE"] = PortBase.ToString(CultureInfo.InvariantCulture),
+        });
+
+    [GeneratedRegex("Host liveness check failed")]
+    private static partial Regex LivenessFailed();
+}
