@@ -6,13 +6,14 @@ using Grpc.Core;
 
 namespace Platform.Agent.Host;
 
-/// <summary>GetHostInfo: capacity from libvirt, the Ceph fsid when Ceph answers, and the host's Linux bridges.</summary>
-internal sealed class HostInventory(LibvirtHost libvirt, CephAccess ceph, IOptions<ComputeOptions> options)
+/// <summary>GetHostInfo: capacity from libvirt, the Ceph fsid when Ceph answers, the host's Linux bridges, and the domain type chosen at start (waited for while the probe runs).</summary>
+internal sealed class HostInventory(LibvirtHost libvirt, CephAccess ceph, DomainTypeSelection domainType, IOptions<ComputeOptions> options)
 {
     private const string NetDirectory = "/sys/class/net";
 
     public async Task<HostInfo> CollectAsync(CancellationToken cancellationToken)
     {
+        var type = await domainType.WaitAsync(cancellationToken);
         LibvirtConnection connection;
         try
         {
@@ -44,6 +45,8 @@ internal sealed class HostInventory(LibvirtHost libvirt, CephAccess ceph, IOptio
                 LibvirtVersion = versions.Library.ToString(),
                 QemuVersion = versions.Hypervisor.ToString(),
                 CephFsid = await fsid ?? "",
+                DomainType = type.Name,
+                DomainTypeReason = type.Reason,
             };
             info.Bridges.AddRange(Bridges());
             return info;
