@@ -13,7 +13,6 @@ internal sealed class HostInventory(LibvirtHost libvirt, CephAccess ceph, Domain
 
     public async Task<HostInfo> CollectAsync(CancellationToken cancellationToken)
     {
-        var type = await domainType.WaitAsync(cancellationToken);
         LibvirtConnection connection;
         try
         {
@@ -23,6 +22,9 @@ internal sealed class HostInventory(LibvirtHost libvirt, CephAccess ceph, Domain
         {
             throw new RpcException(new Status(StatusCode.Unavailable, $"libvirt at {options.Value.LibvirtUri} is not reachable: {e.Message}"));
         }
+        // After the connection: without libvirt there is no probe to wait for, and the caller
+        // hears UNAVAILABLE at once rather than at its deadline.
+        var type = await domainType.WaitAsync(cancellationToken);
         // Ceph is asked while libvirt answers: an unreachable cluster costs its connect timeout once.
         var fsid = ceph.GetFsidAsync(cancellationToken);
         try
