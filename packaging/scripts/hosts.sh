@@ -23,6 +23,9 @@ tls_client_json() {
         "$(pl_json_string "$PKI/ca.crt")" "$(pl_json_string "$PKI/$1.crt")" "$(pl_json_string "$PKI/$1.key")"
 }
 
+# The agent's domain type is left to its default, auto: it probes whether KVM really boots a
+# guest here (the answer cached in $PLATFORM_CACHE, which survives state resets) and falls back
+# to qemu (TCG) when not. The tests' agents take the same default, so they test this path.
 write_config() {
     pl_load_env "$PLATFORM_STATE/postgres.env" || pl_die "PostgreSQL is not running (no postgres.env)"
     pl_load_env "$PLATFORM_STATE/ceph.env" || pl_die "Ceph is not running (no ceph.env)"
@@ -40,7 +43,8 @@ write_config() {
   "Operations": { "JournalPath": $(pl_json_string "$PLATFORM_STATE/agent/operations.journal") },
   "DriverDisk": { "StateDirectory": $(pl_json_string "$PLATFORM_STATE/agent/driver-disk"),
                   "BackupDirectory": $(pl_json_string "$PLATFORM_STATE/agent/driver-backup") },
-  "Compute": { "LibvirtUri": $(pl_json_string "$PLATFORM_LIBVIRT_URI"), "Bridge": $(pl_json_string "$PLATFORM_BRIDGE") },
+  "Compute": { "LibvirtUri": $(pl_json_string "$PLATFORM_LIBVIRT_URI"), "Bridge": $(pl_json_string "$PLATFORM_BRIDGE"),
+               "ProbeCacheFile": $(pl_json_string "$PLATFORM_CACHE/kvm-probe.json") },
   "Storage": { "CephConf": $(pl_json_string "$PLATFORM_CEPH_CONF"), "CephUser": $(pl_json_string "$PLATFORM_CEPH_USER") },
   "Registration": { "ControllerUrl": $(pl_json_string "$CONTROLLER_GRPC"), "HostIp": "127.0.0.1",
     "Tls": $(tls_client_json agent) }

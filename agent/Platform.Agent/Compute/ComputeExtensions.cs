@@ -17,6 +17,9 @@ internal static class ComputeExtensions
         // creation), and LibvirtHost closes the connection before it stops the loop.
         builder.Services.AddSingleton<LibvirtHost>();
         builder.Services.AddHostedService(services => services.GetRequiredService<LibvirtHost>());
+        // After LibvirtHost: the probe opens the connection once the event loop runs.
+        builder.Services.AddSingleton<DomainTypeSelection>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<DomainTypeSelection>());
         builder.Services.AddSingleton<CephAccess>();
         builder.Services.AddSingleton<HostInventory>();
         builder.Services.AddSingleton<DomainLocks>();

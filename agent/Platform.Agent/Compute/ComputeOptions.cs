@@ -14,10 +14,28 @@ internal sealed class ComputeOptions
     [Required]
     public string Bridge { get; set; } = "br0";
 
-    /// <summary>libvirt domain type: "kvm" (hardware) or "qemu" (TCG, for hosts without usable KVM).</summary>
+    /// <summary>
+    /// libvirt domain type: "auto" probes at start whether KVM really runs a Linux guest and
+    /// falls back to "qemu" (TCG) when it does not (see <see cref="DomainTypeSelection"/>);
+    /// "kvm" or "qemu" force the type without a probe.
+    /// </summary>
     [Required]
-    [RegularExpression("^(kvm|qemu)$", ErrorMessage = "Compute:DomainType must be kvm or qemu")]
-    public string DomainType { get; set; } = "kvm";
+    [RegularExpression("^(auto|kvm|qemu)$", ErrorMessage = "Compute:DomainType must be auto, kvm or qemu")]
+    public string DomainType { get; set; } = DomainTypeDecision.Auto;
+
+    /// <summary>
+    /// Where the probe's answer is kept, keyed by host kernel, qemu, libvirt and probe kernel,
+    /// so that later starts do not probe again; empty probes at every start. The probe's
+    /// temporary files (a copy of the kernel, the console log) go to the same directory.
+    /// </summary>
+    public string? ProbeCacheFile { get; set; } = "/var/cache/platform/kvm-probe.json";
+
+    /// <summary>How long the probe guest may take to boot its kernel before KVM counts as unusable.</summary>
+    [Range(typeof(TimeSpan), "00:00:02", "00:05:00")]
+    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>The kernel image the probe boots; unset, the running kernel's /boot/vmlinuz-RELEASE or else the newest /boot/vmlinuz-*.</summary>
+    public string? ProbeKernel { get; set; }
 
     /// <summary>
     /// UUID of the libvirt ceph secret holding the Ceph user's key; empty derives a fixed one
@@ -42,7 +60,4 @@ internal sealed class ComputeOptions
     /// directory (the guest's boot messages, for operators and tests); unset, domains have none.
     /// </summary>
     public string? SerialLogDirectory { get; set; }
-
-    public Libvirt.VirtualizationType VirtualizationType =>
-        DomainType == "qemu" ? Libvirt.VirtualizationType.Qemu : Libvirt.VirtualizationType.Kvm;
 }

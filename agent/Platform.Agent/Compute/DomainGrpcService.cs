@@ -23,6 +23,7 @@ internal sealed partial class DomainGrpcService(
     CephAccess ceph,
     OperationJournal journal,
     DomainLocks locks,
+    DomainTypeSelection domainType,
     IOptions<ComputeOptions> options,
     TimeProvider clock,
     IHostApplicationLifetime lifetime,
@@ -75,13 +76,15 @@ internal sealed partial class DomainGrpcService(
 
         await RequireImagesAsync(request.DataDisks.Prepend(request.BootDisk).Select(d => d.Image), cancellation);
         var (cephConfig, secret) = await CephForDisksAsync(connection, cancellation);
+        // Decided at start; only a call in the agent's first seconds waits for the probe.
+        var type = await domainType.WaitAsync(cancellation);
         var definition = new DomainDefinition
         {
             Name = request.Name,
             Uuid = uuid,
             VirtualCpus = (int)request.Vcpus,
             MemoryMiB = (int)request.MemoryMib,
-            Type = Options.VirtualizationType,
+            Type = type.Type,
             BootDisk = DomainMapping.ToDevice(request.BootDisk, cephConfig, secret),
             DataDisks = [.. request.DataDisks.Select(d => DomainMapping.ToDevice(d, cephConfig, secret))],
             Nics = [.. request.Nics.Select(n => DomainMapping.ToDevice(n, Options.Bridge))],

@@ -6,8 +6,8 @@ using Grpc.Core;
 
 namespace Platform.Agent.Host;
 
-/// <summary>GetHostInfo: capacity from libvirt, the Ceph fsid when Ceph answers, and the host's Linux bridges.</summary>
-internal sealed class HostInventory(LibvirtHost libvirt, CephAccess ceph, IOptions<ComputeOptions> options)
+/// <summary>GetHostInfo: capacity from libvirt, the Ceph fsid when Ceph answers, the host's Linux bridges, and the domain type chosen at start (waited for while the probe runs).</summary>
+internal sealed class HostInventory(LibvirtHost libvirt, CephAccess ceph, DomainTypeSelection domainType, IOptions<ComputeOptions> options)
 {
     private const string NetDirectory = "/sys/class/net";
 
@@ -22,6 +22,9 @@ internal sealed class HostInventory(LibvirtHost libvirt, CephAccess ceph, IOptio
         {
             throw new RpcException(new Status(StatusCode.Unavailable, $"libvirt at {options.Value.LibvirtUri} is not reachable: {e.Message}"));
         }
+        // After the connection: without libvirt there is no probe to wait for, and the caller
+        // hears UNAVAILABLE at once rather than at its deadline.
+        var type = await domainType.WaitAsync(cancellationToken);
         // Ceph is asked while libvirt answers: an unreachable cluster costs its connect timeout once.
         var fsid = ceph.GetFsidAsync(cancellationToken);
         try
@@ -44,6 +47,8 @@ internal sealed class HostInventory(LibvirtHost libvirt, CephAccess ceph, IOptio
                 LibvirtVersion = versions.Library.ToString(),
                 QemuVersion = versions.Hypervisor.ToString(),
                 CephFsid = await fsid ?? "",
+                DomainType = type.Name,
+                DomainTypeReason = type.Reason,
             };
             info.Bridges.AddRange(Bridges());
             return info;

@@ -22,6 +22,7 @@ internal sealed partial class HostRegistrationService(
     IOptions<RegistrationOptions> options,
     HostInventory inventory,
     LibvirtHost libvirt,
+    DomainTypeSelection domainType,
     TimeProvider clock,
     ILogger<HostRegistrationService> logger,
     ILoggerFactory loggers) : BackgroundService
@@ -41,6 +42,19 @@ internal sealed partial class HostRegistrationService(
             return;
         }
         var controllerUrl = settings.ControllerUrl!;
+        if (domainType.Current is null)
+        {
+            // A host is offered work only once it knows what type its domains get.
+            LogAwaitingDomainType(logger);
+            try
+            {
+                await domainType.WaitAsync(stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
         LogStarting(logger, controllerUrl, settings.HostId!, settings.AdvertisedEndpoint!);
 
         using var tls = settings.Tls.LoadCredentials();
@@ -125,11 +139,13 @@ internal sealed partial class HostRegistrationService(
             MemoryTotalBytes = host.MemoryTotalBytes,
             MemoryFreeBytes = host.MemoryFreeBytes,
             AgentVersion = AgentVersion,
+            DomainType = host.DomainType,
+            DomainTypeReason = host.DomainTypeReason,
         };
         request.Bridges.AddRange(host.Bridges);
         using var call = client.RegisterHostAsync(request, deadline: Deadline(settings), cancellationToken: stoppingToken);
         var response = await call;
-        LogRegistered(logger, settings.HostId!, request.GrpcEndpoint, request.Cpus, request.MemoryTotalBytes, response.HeartbeatIntervalSeconds);
+        LogRegistered(logger, settings.HostId!, request.GrpcEndpoint, request.Cpus, request.MemoryTotalBytes, request.DomainType, response.HeartbeatIntervalSeconds);
         return response.HeartbeatIntervalSeconds;
     }
 
@@ -198,8 +214,8 @@ internal sealed partial class HostRegistrationService(
     [LoggerMessage(EventId = 5002, Level = LogLevel.Information, Message = "Registering with the controller at {ControllerUrl} as host {HostId}, reachable at {Endpoint}")]
     private static partial void LogStarting(ILogger logger, string controllerUrl, string hostId, string endpoint);
 
-    [LoggerMessage(EventId = 5003, Level = LogLevel.Information, Message = "Registered host {HostId} ({Endpoint}, {Cpus} CPUs, {MemoryBytes} bytes); heartbeat every {IntervalSeconds}s")]
-    private static partial void LogRegistered(ILogger logger, string hostId, string endpoint, uint cpus, ulong memoryBytes, uint intervalSeconds);
+    [LoggerMessage(EventId = 5003, Level = LogLevel.Information, Message = "Registered host {HostId} ({Endpoint}, {Cpus} CPUs, {MemoryBytes} bytes, domain type {DomainType}); heartbeat every {IntervalSeconds}s")]
+    private static partial void LogRegistered(ILogger logger, string hostId, string endpoint, uint cpus, ulong memoryBytes, string domainType, uint intervalSeconds);
 
     [LoggerMessage(EventId = 5004, Level = LogLevel.Debug, Message = "Heartbeat answered; next in {IntervalSeconds}s")]
     private static partial void LogHeartbeat(ILogger logger, uint intervalSeconds);
@@ -215,6 +231,9 @@ internal sealed partial class HostRegistrationService(
 
     [LoggerMessage(EventId = 5008, Level = LogLevel.Information, Message = "Reached the controller at {ControllerUrl} again after the {Cause} outage ({Attempts} failed attempts, {Seconds:0.0}s)")]
     private static partial void LogRecovered(ILogger logger, string controllerUrl, string cause, int attempts, double seconds);
+
+    [LoggerMessage(EventId = 5010, Level = LogLevel.Information, Message = "Registration waits for the domain type (the KVM probe runs)")]
+    private static partial void LogAwaitingDomainType(ILogger logger);
 
     [LoggerMessage(EventId = 5009, Level = LogLevel.Information, Message = "Host registration stopped")]
     private static partial void LogStopped(ILogger logger);

@@ -13,8 +13,11 @@ internal static class HostEndpoints
         });
 }
 
-internal sealed record HostView(string HostId, string Hostname, string HostIp, string GrpcEndpoint, string Status, int Cpus, long MemoryBytes, long MemoryFreeBytes, int RunningDomains, string AgentVersion, long LastHeartbeat)
+/// <param name="DomainType">kvm or qemu, as the host's agent chose at its start (empty from an agent that does not report it).</param>
+internal sealed record HostView(string HostId, string Hostname, string HostIp, string GrpcEndpoint, string Status, int Cpus, long MemoryBytes, long MemoryFreeBytes, int RunningDomains, string AgentVersion, long LastHeartbeat,
+    string DomainType, string DomainTypeReason)
 {
     public static HostView From(HostRecord h) => new(h.HostId, h.Hostname, h.HostIp, h.GrpcEndpoint, h.Status, h.Cpus, h.MemoryBytes, h.MemoryFreeBytes,
-        h.RunningDomains, h.AgentVersion, new DateTimeOffset(DateTime.SpecifyKind(h.LastHeartbeat, DateTimeKind.Utc)).ToUnixTimeSeconds());
+        h.RunningDomains, h.AgentVersion, new DateTimeOffset(DateTime.SpecifyKind(h.LastHeartbeat, DateTimeKind.Utc)).ToUnixTimeSeconds(),
+        h.DomainType, h.DomainTypeReason);
 }

@@ -12,7 +12,9 @@ internal sealed record HostRecord(
     string AgentVersion,
     string Status,
     DateTime RegisteredAt,
-    DateTime LastHeartbeat);
+    DateTime LastHeartbeat,
+    string DomainType,
+    string DomainTypeReason);
 
 /// <summary>Where an instance was placed.</summary>
 internal sealed record Placement(string HostId, string GrpcEndpoint, string HostIp);

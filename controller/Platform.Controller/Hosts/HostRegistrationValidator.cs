@@ -5,6 +5,9 @@ namespace Platform.Controller.Hosts;
 
 internal static partial class HostRegistrationValidator
 {
+    // The agent's reasons are one sentence with a console line in it: well below this.
+    private const int MaxReasonLength = 2000;
+
     public static bool IsHostId(string hostId) => HostIdSyntax().IsMatch(hostId);
 
     /// <summary>Every problem of the request at once.</summary>
@@ -34,6 +37,14 @@ internal static partial class HostRegistrationValidator
         if (request.MemoryTotalBytes == 0 || request.MemoryTotalBytes > long.MaxValue || request.MemoryFreeBytes > request.MemoryTotalBytes)
         {
             problems.Add("memory_total_bytes must be positive and at least memory_free_bytes");
+        }
+        if (request.DomainType is not ("" or "kvm" or "qemu"))
+        {
+            problems.Add("domain_type must be kvm or qemu (or empty from an older agent)");
+        }
+        if (request.DomainTypeReason.Length > MaxReasonLength)
+        {
+            problems.Add($"domain_type_reason must be at most {MaxReasonLength} characters");
         }
         return problems;
     }

@@ -23,8 +23,9 @@ internal sealed partial class HostRegistryService(HostStore hosts, IOptions<Host
         }
         await hosts.UpsertAsync(new HostRegistration(
             request.HostId, request.Hostname, request.GrpcEndpoint, request.HostIp, (int)request.Cpus,
-            (long)request.MemoryTotalBytes, (long)request.MemoryFreeBytes, request.AgentVersion), context.CancellationToken);
-        LogRegistered(request.HostId, request.GrpcEndpoint, request.Cpus, request.MemoryTotalBytes);
+            (long)request.MemoryTotalBytes, (long)request.MemoryFreeBytes, request.AgentVersion,
+            request.DomainType, request.DomainTypeReason), context.CancellationToken);
+        LogRegistered(request.HostId, request.GrpcEndpoint, request.Cpus, request.MemoryTotalBytes, request.DomainType);
         return new RegisterHostResponse { HeartbeatIntervalSeconds = IntervalSeconds };
     }
 
@@ -43,6 +44,6 @@ internal sealed partial class HostRegistryService(HostStore hosts, IOptions<Host
 
     private uint IntervalSeconds => (uint)Math.Max(1, options.Value.HeartbeatInterval.TotalSeconds);
 
-    [LoggerMessage(EventId = 1201, Level = LogLevel.Information, Message = "Host {HostId} registered: agent at {Endpoint}, {Cpus} CPUs, {MemoryBytes} bytes of memory")]
-    private partial void LogRegistered(string hostId, string endpoint, uint cpus, ulong memoryBytes);
+    [LoggerMessage(EventId = 1201, Level = LogLevel.Information, Message = "Host {HostId} registered: agent at {Endpoint}, {Cpus} CPUs, {MemoryBytes} bytes of memory, domain type {DomainType}")]
+    private partial void LogRegistered(string hostId, string endpoint, uint cpus, ulong memoryBytes, string domainType);
 }

@@ -6,19 +6,20 @@ namespace Platform.Controller.Hosts;
 internal sealed class HostStore(NpgsqlDataSource dataSource)
 {
     private const string Columns =
-        "host_id, hostname, grpc_endpoint, host_ip, cpus, memory_bytes, memory_free_bytes, running_domains, agent_version, status, registered_at, last_heartbeat";
+        "host_id, hostname, grpc_endpoint, host_ip, cpus, memory_bytes, memory_free_bytes, running_domains, agent_version, status, registered_at, last_heartbeat, domain_type, domain_type_reason";
 
     public async Task UpsertAsync(HostRegistration registration, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition(
             """
-            INSERT INTO hosts (host_id, hostname, grpc_endpoint, host_ip, cpus, memory_bytes, memory_free_bytes, agent_version, status)
-            VALUES (@HostId, @Hostname, @GrpcEndpoint, @HostIp, @Cpus, @MemoryBytes, @MemoryFreeBytes, @AgentVersion, 'up')
+            INSERT INTO hosts (host_id, hostname, grpc_endpoint, host_ip, cpus, memory_bytes, memory_free_bytes, agent_version, domain_type, domain_type_reason, status)
+            VALUES (@HostId, @Hostname, @GrpcEndpoint, @HostIp, @Cpus, @MemoryBytes, @MemoryFreeBytes, @AgentVersion, @DomainType, @DomainTypeReason, 'up')
             ON CONFLICT (host_id) DO UPDATE SET
                 hostname = excluded.hostname, grpc_endpoint = excluded.grpc_endpoint, host_ip = excluded.host_ip,
                 cpus = excluded.cpus, memory_bytes = excluded.memory_bytes, memory_free_bytes = excluded.memory_free_bytes,
-                agent_version = excluded.agent_version, status = 'up', registered_at = now(), last_heartbeat = now()
+                agent_version = excluded.agent_version, domain_type = excluded.domain_type, domain_type_reason = excluded.domain_type_reason,
+                status = 'up', registered_at = now(), last_heartbeat = now()
             """, registration, cancellationToken: ct));
     }
 
@@ -83,4 +84,6 @@ internal sealed record HostRegistration(
     int Cpus,
     long MemoryBytes,
     long MemoryFreeBytes,
-    string AgentVersion);
+    string AgentVersion,
+    string DomainType,
+    string DomainTypeReason);

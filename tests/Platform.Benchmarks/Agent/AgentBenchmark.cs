@@ -79,7 +79,6 @@ internal sealed partial class AgentBenchmark(AgentBenchmarkOptions options)
             {
                 ["PLATFORM_Compute__LibvirtUri"] = _uri,
                 ["PLATFORM_Compute__Bridge"] = _bridge,
-                ["PLATFORM_Compute__DomainType"] = "qemu",
                 ["PLATFORM_Compute__SerialLogDirectory"] = work,
                 ["PLATFORM_Storage__CephConf"] = _cephConf,
                 ["PLATFORM_Storage__CephUser"] = _cephUser,
@@ -381,7 +380,7 @@ internal sealed partial class AgentBenchmark(AgentBenchmarkOptions options)
         GrpcBenchmark.PrintRows(rows, rightAlignedFrom: 1);
         Console.WriteLine("  rbd: pools images/volumes, 1 GiB images resized to 2 GiB; clone: agent CloneImage (its first clone of the parent");
         Console.WriteLine("       creates and protects the parent's one clone snapshot, which later clones reuse; the first run is in the samples)");
-        Console.WriteLine("       vs rbd clone of a protected snapshot (made beforehand, unmeasured); domain: 1 vCPU, 128 MiB, type qemu, blank 16 MiB RBD boot disk (clone),");
+        Console.WriteLine("       vs rbd clone of a protected snapshot (made beforehand, unmeasured); domain: 1 vCPU, 128 MiB, type auto (probed), blank 16 MiB RBD boot disk (clone),");
         Console.WriteLine("       virsh defines the agent's own domain XML; define+start = virsh define + virsh start; power off = virsh destroy");
         Console.WriteLine();
 

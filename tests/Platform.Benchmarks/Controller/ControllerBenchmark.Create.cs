@@ -38,7 +38,6 @@ internal sealed partial class ControllerBenchmark
         {
             ["PLATFORM_Compute__LibvirtUri"] = uri,
             ["PLATFORM_Compute__Bridge"] = libvirt["PLATFORM_BRIDGE"],
-            ["PLATFORM_Compute__DomainType"] = "qemu",
             ["PLATFORM_Compute__SerialLogDirectory"] = work,
             ["PLATFORM_Storage__CephConf"] = cephConf,
             ["PLATFORM_Storage__CephUser"] = cephUser,
@@ -314,7 +313,7 @@ internal sealed partial class ControllerBenchmark
         var limit = (agent * CreateRatioGoal) + CreateSlackMs;
         Console.WriteLine();
         Console.WriteLine($"2. Instance create-to-running, {options.Creates}× per side, alternating; image {report.ImageId} (blank {BlankImageBytes >> 20} MiB, OS-less), 1 vCPU,");
-        Console.WriteLine($"   128 MiB, boot volume 1 GiB (clone) + one 1 GiB data volume, domain type qemu; private agent registered as host {report.HostId}");
+        Console.WriteLine($"   128 MiB, boot volume 1 GiB (clone) + one 1 GiB data volume, domain type auto (probed); private agent registered as host {report.HostId}");
         static string All(IEnumerable<double> values) => string.Join(" ", values.Select(v => v.ToString("F0", CultureInfo.InvariantCulture)));
         List<string[]> rows =
         [

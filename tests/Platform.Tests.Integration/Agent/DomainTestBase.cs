@@ -7,7 +7,7 @@ using Platform.Tests.Integration.Infrastructure;
 namespace Platform.Tests.Integration.Agent;
 
 /// <summary>
-/// A private agent process pointed at the test libvirtd and Ceph (domain type qemu: TCG), its
+/// A private agent process pointed at the test libvirtd and Ceph (domain type auto, as `up`), its
 /// typed DomainService and HostService clients, and undo steps run after each test so every
 /// test removes the domains and images it made. RBD images are made with the rbd CLI and
 /// libvirt is inspected with virsh, independently of the agent.
@@ -68,7 +68,6 @@ public abstract class DomainTestBase
             {
                 ["PLATFORM_Compute__LibvirtUri"] = LibvirtUri,
                 ["PLATFORM_Compute__Bridge"] = Bridge,
-                ["PLATFORM_Compute__DomainType"] = "qemu",
                 ["PLATFORM_Compute__SerialLogDirectory"] = WorkDirectory,
                 ["PLATFORM_Compute__DetachTimeout"] = DetachTimeout.ToString("c"),
                 ["PLATFORM_Compute__DetachAttempts"] = "2",

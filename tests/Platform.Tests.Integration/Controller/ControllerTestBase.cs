@@ -111,7 +111,6 @@ public abstract class ControllerTestBase
         {
             ["PLATFORM_Compute__LibvirtUri"] = libvirtUri,
             ["PLATFORM_Compute__Bridge"] = bridge,
-            ["PLATFORM_Compute__DomainType"] = "qemu",
             ["PLATFORM_Compute__SerialLogDirectory"] = workDirectory,
             ["PLATFORM_Compute__DetachTimeout"] = "00:00:15",
             ["PLATFORM_Compute__DetachAttempts"] = "2",

@@ -148,6 +148,26 @@ internal sealed class LibvirtConnection : IDisposable
         return LibvirtCall.RunAsync(() => new LibvirtDomain(this, Interop.Libvirt.DomainDefineXml(_handle, xml)), cancellationToken);
     }
 
+    /// <summary>
+    /// virDomainCreateXML with VIR_DOMAIN_START_AUTODESTROY: a transient domain, started at once,
+    /// that libvirt destroys when it stops or when this connection closes (the agent dies).
+    /// </summary>
+    public Task<LibvirtDomain> CreateTransientDomainXmlAsync(string xml, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(xml);
+        return LibvirtCall.RunAsync(() => new LibvirtDomain(this, Interop.Libvirt.DomainCreateXml(_handle, xml, Interop.Libvirt.DomainStartAutoDestroy)), cancellationToken);
+    }
+
+    /// <summary>
+    /// virConnectGetDomainCapabilities of x86_64 guests of <paramref name="virtualization"/>; a
+    /// <see cref="LibvirtException"/> when libvirt cannot offer that type on this host.
+    /// </summary>
+    public Task<string> GetDomainCapabilitiesAsync(VirtualizationType virtualization, CancellationToken cancellationToken = default)
+    {
+        var type = virtualization == VirtualizationType.Kvm ? "kvm" : "qemu";
+        return LibvirtCall.RunAsync(() => Interop.Libvirt.ConnectGetDomainCapabilities(_handle, "x86_64", type), cancellationToken);
+    }
+
     /// <summary>virSecretDefineXML of <paramref name="definition"/>; set its value with <see cref="LibvirtSecret.SetValueAsync"/>.</summary>
     public Task<LibvirtSecret> DefineSecretAsync(CephSecretDefinition definition, CancellationToken cancellationToken = default)
     {

@@ -70,6 +70,9 @@ public sealed class HostRegistrationTests
             Assert.That(registration.MemoryFreeBytes, Is.GreaterThan(0UL).And.LessThanOrEqualTo(registration.MemoryTotalBytes));
             Assert.That(registration.Bridges, Does.Contain(_bridge));
             Assert.That(registration.AgentVersion, Is.Not.Empty);
+            // Decided before registering (Compute:DomainType auto): never an undecided host.
+            Assert.That(registration.DomainType, Is.AnyOf("kvm", "qemu"));
+            Assert.That(registration.DomainTypeReason, Is.Not.Empty);
         });
     }
 
