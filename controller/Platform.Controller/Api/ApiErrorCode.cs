@@ -45,6 +45,7 @@ internal enum ApiErrorCode
     DistributionDuringMerge = 40914,
 
     UploadTooLarge = 41300,
+    BodyTooLarge = 41301,
     RangeNotSatisfiable = 41600,
 
     Internal = 50000,

@@ -86,7 +86,7 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
         }
         else if (exception is BadHttpRequestException bad)
         {
-            error = new ApiError(ApiErrorCode.MalformedRequest, bad.Message);
+            error = new ApiError(bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? ApiErrorCode.BodyTooLarge : ApiErrorCode.MalformedRequest, bad.Message);
         }
         else
         {

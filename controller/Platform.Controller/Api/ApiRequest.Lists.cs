@@ -7,6 +7,83 @@ namespace Platform.Controller.Api;
 
 internal sealed partial class ApiRequest
 {
+    /// <summary>A list of resource ids: a JSON array, or in a form/query a comma-separated value. Duplicates are an error.</summary>
+    public IReadOnlyList<string> Ids(string name, string prefix, int maxCount)
+    {
+        if (!_values.TryGetValue(name, out var node) || node is null)
+        {
+            return [];
+        }
+        IEnumerable<JsonNode?> items = node switch
+        {
+            JsonArray array => array,
+            JsonValue value when value.GetValueKind() == JsonValueKind.String =>
+                value.GetValue<string>().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v => (JsonNode?)JsonValue.Create(v)),
+            _ => [node],
+        };
+        var ids = new List<string>();
+        foreach (var item in items)
+        {
+            var id = item is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+            if (id is null || !ResourceIds.IsValid(prefix, id))
+            {
+                AddError(name, $"must list ids of the form {prefix}-xxxxxxxx");
+                return [];
+            }
+            ids.Add(id);
+        }
+        if (ids.Count > maxCount)
+        {
+            AddError(name, $"must have at most {maxCount} entries");
+            return [];
+        }
+        if (ids.Distinct(StringComparer.Ordinal).Count() != ids.Count)
+        {
+            AddError(name, "lists an id twice");
+            return [];
+        }
+        return ids;
+    }
+
+    /// <summary>A JSON array of objects (in a form: the field holds the array as JSON text).</summary>
+    public IReadOnlyList<JsonObject> Objects(string name, int maxCount)
+    {
+        if (!_values.TryGetValue(name, out var node) || node is null)
+        {
+            return [];
+        }
+        if (node.GetValueKind() == JsonValueKind.String)
+        {
+            var (parsed, problem) = JsonBodies.Parse(node.GetValue<string>(), name);
+            if (problem is not null)
+            {
+                AddError(name, $"must be a JSON array of objects ({problem.Message})");
+                return [];
+            }
+            node = parsed;
+        }
+        if (node is not JsonArray array || array.Any(item => item is not JsonObject))
+        {
+            AddError(name, "must be an array of objects");
+            return [];
+        }
+        if (array.Count > maxCount)
+        {
+            AddError(name, $"must have at most {maxCount} entries");
+            return [];
+        }
+        return array.Cast<JsonObject>().ToList();
+    }
+
+    /// <summary>Reads an element of <see cref="Objects"/> with the same rules, its errors named <c>field[i].name</c>.</summary>
+    public ApiRequest Nested(string field, int index, JsonObject item)
+    {
+        var nested = new ApiRequest(item.ToDictionary(p => p.Key, p => p.Value?.DeepClone(), StringComparer.Ordinal));
+        nested._prefix = $"{field}[{index}].";
+        nested._parent = this;
+        return nested;
+    }
+
     /// <summary>
     /// A list of whole numbers (ids): a JSON array, or in a form/query a comma-separated value or
     /// the array as JSON text (the seed's console sends <c>ids=[1,2]</c>). Duplicates are an error.
@@ -89,15 +166,13 @@ internal sealed partial class ApiRequest
         }
         if (node.GetValueKind() == JsonValueKind.String && node.GetValue<string>().TrimStart().StartsWith('['))
         {
-            try
+            var (parsed, problem) = JsonBodies.Parse(node.GetValue<string>(), name);
+            if (problem is not null)
             {
-                node = JsonNode.Parse(node.GetValue<string>());
-            }
-            catch (JsonException)
-            {
-                AddError(name, "is not a valid JSON array");
+                AddError(name, $"is not a valid JSON array: {problem.Message}");
                 return [];
             }
+            node = parsed;
         }
         IEnumerable<JsonNode?> items = node switch
         {

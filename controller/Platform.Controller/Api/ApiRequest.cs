@@ -33,46 +33,102 @@ internal sealed partial class ApiRequest
     public static ApiRequest FromValues(IEnumerable<KeyValuePair<string, string>> values) =>
         new(values.ToDictionary(v => v.Key, v => (JsonNode?)JsonValue.Create(v.Value), StringComparer.Ordinal));
 
-    /// <summary>Reads the request; a body that is not JSON/form or does not parse is an <see cref="ApiError"/>.</summary>
+    /// <summary>
+    /// Reads the request; a body that is not JSON/form, does not parse, is larger than
+    /// <see cref="MaxBodyBytes"/> (with or without Content-Length) or carries text no field may
+    /// hold is an <see cref="ApiError"/>.
+    /// </summary>
     public static async Task<ApiResult<ApiRequest>> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
+        if (request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            // Also a chunked body: Kestrel stops reading past it (BadHttpRequestException 413).
+            limit.MaxRequestBodySize = MaxBodyBytes;
+        }
         var values = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
+        if (TextProblem(request.Query) is { } queryProblem)
+        {
+            return ApiError.Validation([queryProblem]);
+        }
         AddStrings(values, request.Query);
 
         if (request.ContentLength is > MaxBodyBytes)
         {
-            return new ApiError(ApiErrorCode.MalformedRequest, $"the request body is larger than {MaxBodyBytes} bytes");
+            return TooLarge;
         }
-        if (request.HasFormContentType)
+        try
         {
-            var form = await request.ReadFormAsync(cancellationToken);
-            AddStrings(values, form);
+            if (request.ContentType?.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase) == true)
+            {
+                return new ApiError(ApiErrorCode.MalformedRequest, "the body must be application/json or application/x-www-form-urlencoded, not multipart");
+            }
+            if (request.HasFormContentType)
+            {
+                IFormCollection form;
+                try
+                {
+                    form = await request.ReadFormAsync(cancellationToken);
+                }
+                catch (InvalidDataException e)
+                {
+                    // Form limits (1,024 keys, 2,048-character keys) and malformed encodings.
+                    return new ApiError(ApiErrorCode.MalformedRequest, $"the form body is not acceptable: {e.Message}");
+                }
+                if (TextProblem(form) is { } formProblem)
+                {
+                    return ApiError.Validation([formProblem]);
+                }
+                AddStrings(values, form);
+            }
+            else if (request.HasJsonContentType())
+            {
+                using var buffer = new MemoryStream();
+                await request.Body.CopyToAsync(buffer, cancellationToken);
+                if (buffer.Length > MaxBodyBytes)
+                {
+                    return TooLarge;
+                }
+                var (body, problem) = JsonBodies.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
+                if (problem is not null)
+                {
+                    return problem.Message.StartsWith("is not valid JSON", StringComparison.Ordinal)
+                        ? new ApiError(ApiErrorCode.MalformedRequest, $"the body {problem.Message}")
+                        : ApiError.Validation([problem]);
+                }
+                if (body is not JsonObject json)
+                {
+                    return new ApiError(ApiErrorCode.MalformedRequest, "the JSON body must be an object");
+                }
+                foreach (var (key, value) in json)
+                {
+                    values[key] = value?.DeepClone();
+                }
+            }
+            else if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
+            {
+                return new ApiError(ApiErrorCode.MalformedRequest, "the body must be application/json or application/x-www-form-urlencoded");
+            }
         }
-        else if (request.HasJsonContentType())
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            JsonNode? body;
-            try
-            {
-                body = await JsonNode.ParseAsync(request.Body, cancellationToken: cancellationToken);
-            }
-            catch (JsonException e)
-            {
-                return new ApiError(ApiErrorCode.MalformedRequest, $"the body is not valid JSON: {e.Message}");
-            }
-            if (body is not JsonObject json)
-            {
-                return new ApiError(ApiErrorCode.MalformedRequest, "the JSON body must be an object");
-            }
-            foreach (var (key, value) in json)
-            {
-                values[key] = value?.DeepClone();
-            }
-        }
-        else if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
-        {
-            return new ApiError(ApiErrorCode.MalformedRequest, "the body must be application/json or application/x-www-form-urlencoded");
+            return TooLarge;
         }
         return new ApiRequest(values);
+    }
+
+    private static ApiError TooLarge { get; } = new(ApiErrorCode.BodyTooLarge, $"the request body is larger than {MaxBodyBytes} bytes");
+
+    /// <summary>A NUL character in a key or value: no field may hold one (PostgreSQL text cannot).</summary>
+    private static FieldError? TextProblem(IEnumerable<KeyValuePair<string, StringValues>> source)
+    {
+        foreach (var (key, value) in source)
+        {
+            if (key.Contains('\0', StringComparison.Ordinal) || value.Any(v => v?.Contains('\0', StringComparison.Ordinal) == true))
+            {
+                return new FieldError(key.Replace("\0", "", StringComparison.Ordinal), "must not contain a NUL character");
+            }
+        }
+        return null;
     }
 
     private static void AddStrings(Dictionary<string, JsonNode?> values, IEnumerable<KeyValuePair<string, StringValues>> source)
@@ -232,85 +288,6 @@ internal sealed partial class ApiRequest
             AddError(name, $"must be one of {string.Join(", ", allowed)}{also}");
         }
         return match;
-    }
-
-    /// <summary>A list of resource ids: a JSON array, or in a form/query a comma-separated value. Duplicates are an error.</summary>
-    public IReadOnlyList<string> Ids(string name, string prefix, int maxCount)
-    {
-        if (!_values.TryGetValue(name, out var node) || node is null)
-        {
-            return [];
-        }
-        IEnumerable<JsonNode?> items = node switch
-        {
-            JsonArray array => array,
-            JsonValue value when value.GetValueKind() == JsonValueKind.String =>
-                value.GetValue<string>().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v => (JsonNode?)JsonValue.Create(v)),
-            _ => [node],
-        };
-        var ids = new List<string>();
-        foreach (var item in items)
-        {
-            var id = item is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
-            if (id is null || !ResourceIds.IsValid(prefix, id))
-            {
-                AddError(name, $"must list ids of the form {prefix}-xxxxxxxx");
-                return [];
-            }
-            ids.Add(id);
-        }
-        if (ids.Count > maxCount)
-        {
-            AddError(name, $"must have at most {maxCount} entries");
-            return [];
-        }
-        if (ids.Distinct(StringComparer.Ordinal).Count() != ids.Count)
-        {
-            AddError(name, "lists an id twice");
-            return [];
-        }
-        return ids;
-    }
-
-    /// <summary>A JSON array of objects (in a form: the field holds the array as JSON text).</summary>
-    public IReadOnlyList<JsonObject> Objects(string name, int maxCount)
-    {
-        if (!_values.TryGetValue(name, out var node) || node is null)
-        {
-            return [];
-        }
-        if (node.GetValueKind() == JsonValueKind.String)
-        {
-            try
-            {
-                node = JsonNode.Parse(node.GetValue<string>());
-            }
-            catch (JsonException)
-            {
-                AddError(name, "must be a JSON array of objects");
-                return [];
-            }
-        }
-        if (node is not JsonArray array || array.Any(item => item is not JsonObject))
-        {
-            AddError(name, "must be an array of objects");
-            return [];
-        }
-        if (array.Count > maxCount)
-        {
-            AddError(name, $"must have at most {maxCount} entries");
-            return [];
-        }
-        return array.Cast<JsonObject>().ToList();
-    }
-
-    /// <summary>Reads an element of <see cref="Objects"/> with the same rules, its errors named <c>field[i].name</c>.</summary>
-    public ApiRequest Nested(string field, int index, JsonObject item)
-    {
-        var nested = new ApiRequest(item.ToDictionary(p => p.Key, p => p.Value?.DeepClone(), StringComparer.Ordinal));
-        nested._prefix = $"{field}[{index}].";
-        nested._parent = this;
-        return nested;
     }
 
     public Paging Paging()
