@@ -19,6 +19,7 @@ internal static class ApiExtensions
         });
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, CaseSensitiveApiRoutes>());
         builder.Services.AddSingleton<ApiRouteTable>();
+        builder.Services.AddSingleton<RepeatedWarnings>();
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
         builder.Services.AddProblemDetails();
         return builder;
@@ -53,7 +54,7 @@ internal static class ApiExtensions
 /// Failures that escaped an endpoint: a database outage is a 503 with its code, anything else a
 /// bug (500, logged). Nothing here turns an outage into "not found".
 /// </summary>
-internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : IExceptionHandler
+internal sealed partial class ApiExceptionHandler(RepeatedWarnings repeated, ILogger<ApiExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
@@ -64,7 +65,11 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
         ApiError error;
         if (exception is NpgsqlException npgsql && npgsql.IsOutage())
         {
-            LogDatabaseOutage(exception, context.Request.Path);
+            // Expected during an outage: one line, not a stack trace, and not one per request.
+            if (repeated.ShouldLog("database-outage", out var suppressed))
+            {
+                LogDatabaseOutage(context.Request.Path, npgsql.Message, suppressed);
+            }
             error = new ApiError(ApiErrorCode.DatabaseUnavailable, "the inventory database is unavailable; try again later");
         }
         else if (exception is PostgresException { SqlState: PostgresErrors.UniqueViolation } unique)
@@ -97,8 +102,8 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
         return true;
     }
 
-    [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Inventory database unavailable while serving {Path}")]
-    private partial void LogDatabaseOutage(Exception exception, string path);
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Inventory database unavailable while serving {Path}: {Reason} ({Suppressed} more such answers since the last line)")]
+    private partial void LogDatabaseOutage(string path, string reason, int suppressed);
 
     [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "PostgreSQL refused a change with SQLSTATE {SqlState} ({Constraint}) while serving {Path}")]
     private partial void LogConstraint(string sqlState, string? constraint, string path);

@@ -9,7 +9,7 @@ namespace Platform.Controller.Grpc;
 /// An agent calling while the inventory database is down gets UNAVAILABLE (try again) rather
 /// than UNKNOWN: its call was fine, the controller could not record it.
 /// </summary>
-internal sealed partial class DatabaseOutageInterceptor(ILogger<DatabaseOutageInterceptor> logger) : Interceptor
+internal sealed partial class DatabaseOutageInterceptor(Api.RepeatedWarnings repeated, ILogger<DatabaseOutageInterceptor> logger) : Interceptor
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
@@ -20,11 +20,14 @@ internal sealed partial class DatabaseOutageInterceptor(ILogger<DatabaseOutageIn
         }
         catch (NpgsqlException e) when (e.IsOutage())
         {
-            LogOutage(context.Method, e.Message);
+            if (repeated.ShouldLog("database-outage-grpc:" + context.Method, out var suppressed))
+            {
+                LogOutage(context.Method, e.Message, suppressed);
+            }
             throw new RpcException(new Status(StatusCode.Unavailable, "the controller's inventory database is unavailable; try again"));
         }
     }
 
-    [LoggerMessage(EventId = 1211, Level = LogLevel.Warning, Message = "{Method} answered UNAVAILABLE: the inventory database is down ({Reason})")]
-    private partial void LogOutage(string method, string reason);
+    [LoggerMessage(EventId = 1211, Level = LogLevel.Warning, Message = "{Method} answered UNAVAILABLE: the inventory database is down ({Reason}; {Suppressed} more since the last line)")]
+    private partial void LogOutage(string method, string reason, int suppressed);
 }

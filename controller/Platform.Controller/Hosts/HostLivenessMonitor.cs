@@ -7,7 +7,8 @@ namespace Platform.Controller.Hosts;
 /// After the inventory database was unreachable, hosts get a full DownAfter before anything is
 /// marked down: heartbeats this controller could not record are no silence of the hosts.
 /// </summary>
-internal sealed partial class HostLivenessMonitor(HostStore hosts, IOptions<HostsOptions> options, TimeProvider clock, ILogger<HostLivenessMonitor> logger) : BackgroundService
+internal sealed partial class HostLivenessMonitor(
+    HostStore hosts, IOptions<HostsOptions> options, Api.RepeatedWarnings repeated, TimeProvider clock, ILogger<HostLivenessMonitor> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -40,7 +41,10 @@ internal sealed partial class HostLivenessMonitor(HostStore hosts, IOptions<Host
             catch (Npgsql.NpgsqlException e)
             {
                 outage = true;
-                LogCheckFailed(e);
+                if (repeated.ShouldLog("host-liveness", out var suppressed))
+                {
+                    LogCheckFailed(e.Message, suppressed);
+                }
             }
         }
     }
@@ -51,6 +55,6 @@ internal sealed partial class HostLivenessMonitor(HostStore hosts, IOptions<Host
     [LoggerMessage(EventId = 1202, Level = LogLevel.Warning, Message = "Host {HostId} missed its heartbeats for {Silence}: marked down, it gets no new work")]
     private partial void LogHostDown(string hostId, TimeSpan silence);
 
-    [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "Host liveness check failed; retrying next period")]
-    private partial void LogCheckFailed(Exception exception);
+    [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "Host liveness check failed; retrying next period: {Reason} ({Suppressed} more failures since the last line)")]
+    private partial void LogCheckFailed(string reason, int suppressed);
 }

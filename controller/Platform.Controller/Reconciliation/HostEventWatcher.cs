@@ -16,6 +16,7 @@ internal sealed partial class HostEventWatcher(
     AgentClients agents,
     ReconciliationLoop loop,
     IOptions<HostsOptions> hostOptions,
+    Api.RepeatedWarnings repeated,
     ILogger<HostEventWatcher> logger) : BackgroundService
 {
     private static readonly TimeSpan WatchLifetime = TimeSpan.FromMinutes(10);
@@ -40,7 +41,10 @@ internal sealed partial class HostEventWatcher(
             }
             catch (NpgsqlException e)
             {
-                LogListFailed(e);
+                if (repeated.ShouldLog("host-event-watch", out var suppressed))
+                {
+                    LogListFailed(e.Message, suppressed);
+                }
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
@@ -75,6 +79,6 @@ internal sealed partial class HostEventWatcher(
     [LoggerMessage(EventId = 1822, Level = LogLevel.Debug, Message = "Event watch of host {HostId} ended: {Reason}; reopened at the next tick")]
     private partial void LogWatchEnded(string hostId, string reason);
 
-    [LoggerMessage(EventId = 1823, Level = LogLevel.Warning, Message = "Listing hosts to watch failed; retrying next tick")]
-    private partial void LogListFailed(Exception exception);
+    [LoggerMessage(EventId = 1823, Level = LogLevel.Warning, Message = "Listing hosts to watch failed; retrying next tick: {Reason} ({Suppressed} more failures since the last line)")]
+    private partial void LogListFailed(string reason, int suppressed);
 }

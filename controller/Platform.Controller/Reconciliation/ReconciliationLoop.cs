@@ -8,7 +8,7 @@ namespace Platform.Controller.Reconciliation;
 /// Runs a reconciliation pass every interval, and soon after a host reports a domain event;
 /// backs off while the database is unreachable.
 /// </summary>
-internal sealed partial class ReconciliationLoop(Reconciler reconciler, IOptions<ReconciliationOptions> options, ILogger<ReconciliationLoop> logger) : BackgroundService
+internal sealed partial class ReconciliationLoop(Reconciler reconciler, IOptions<ReconciliationOptions> options, Api.RepeatedWarnings repeated, ILogger<ReconciliationLoop> logger) : BackgroundService
 {
     // Events come in bursts (a start is several lifecycle events): one pass covers a burst.
     private static readonly TimeSpan EventSettle = TimeSpan.FromMilliseconds(300);
@@ -69,7 +69,11 @@ internal sealed partial class ReconciliationLoop(Reconciler reconciler, IOptions
             catch (NpgsqlException e)
             {
                 backOff = TimeSpan.FromTicks(Math.Min(Math.Max(backOff.Ticks * 2, interval.Ticks), TimeSpan.FromMinutes(5).Ticks));
-                LogFailed(e, backOff);
+                // The database is away (an outage): one line now and then, without a stack trace.
+                if (repeated.ShouldLog("reconciliation", out var suppressed))
+                {
+                    LogFailed(e.Message, backOff, suppressed);
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -78,6 +82,6 @@ internal sealed partial class ReconciliationLoop(Reconciler reconciler, IOptions
         }
     }
 
-    [LoggerMessage(EventId = 1811, Level = LogLevel.Warning, Message = "Reconciliation pass failed; next try in {Delay}")]
-    private partial void LogFailed(Exception exception, TimeSpan delay);
+    [LoggerMessage(EventId = 1811, Level = LogLevel.Warning, Message = "Reconciliation pass failed: {Reason}; next try in {Delay} ({Suppressed} more failures since the last line)")]
+    private partial void LogFailed(string reason, TimeSpan delay, int suppressed);
 }

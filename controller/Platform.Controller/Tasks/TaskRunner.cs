@@ -119,7 +119,7 @@ internal sealed partial class TaskRunner(
         }
         catch (NpgsqlException e) when (e.IsOutage())
         {
-            LogDatabaseLost(e, task.TaskId);
+            LogDatabaseLost(task.TaskId, e.Message);
         }
         catch (Exception e)
         {
@@ -163,7 +163,7 @@ internal sealed partial class TaskRunner(
                 }
                 catch (NpgsqlException e) when (e.IsOutage())
                 {
-                    LogDatabaseLost(e, taskId);
+                    LogDatabaseLost(taskId, e.Message);
                 }
             }
         }
@@ -188,8 +188,8 @@ internal sealed partial class TaskRunner(
     [LoggerMessage(EventId = 1305, Level = LogLevel.Information, Message = "Task {TaskId} interrupted by shutdown; it resumes when its lease runs out")]
     private partial void LogInterrupted(string taskId);
 
-    [LoggerMessage(EventId = 1306, Level = LogLevel.Warning, Message = "Inventory database lost while running task {TaskId}; it resumes when its lease runs out")]
-    private partial void LogDatabaseLost(Exception exception, string taskId);
+    [LoggerMessage(EventId = 1306, Level = LogLevel.Warning, Message = "Inventory database lost while running task {TaskId}; it resumes when its lease runs out: {Reason}")]
+    private partial void LogDatabaseLost(string taskId, string reason);
 
     [LoggerMessage(EventId = 1307, Level = LogLevel.Error, Message = "Task {TaskId} ({Kind}) hit a bug")]
     private partial void LogBug(Exception exception, string taskId, string kind);

@@ -7,7 +7,7 @@ namespace Platform.Controller.Tasks;
 /// Resumes tasks whose owner went away (a crashed or restarted replica): claims them with
 /// FOR UPDATE SKIP LOCKED, so each is taken by exactly one replica.
 /// </summary>
-internal sealed partial class TaskWorker(TaskStore store, TaskRunner runner, IOptions<TaskOptions> options, ILogger<TaskWorker> logger) : BackgroundService
+internal sealed partial class TaskWorker(TaskStore store, TaskRunner runner, IOptions<TaskOptions> options, Api.RepeatedWarnings repeated, ILogger<TaskWorker> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -24,7 +24,11 @@ internal sealed partial class TaskWorker(TaskStore store, TaskRunner runner, IOp
             }
             catch (NpgsqlException e)
             {
-                LogPollFailed(e);
+                // The database is away: one line now and then, without a stack trace.
+                if (repeated.ShouldLog("task-poll", out var suppressed))
+                {
+                    LogPollFailed(e.Message, suppressed);
+                }
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
@@ -33,6 +37,6 @@ internal sealed partial class TaskWorker(TaskStore store, TaskRunner runner, IOp
     [LoggerMessage(EventId = 1311, Level = LogLevel.Information, Message = "Resuming task {TaskId} ({Kind} {ResourceId}), attempt {Attempt}")]
     private partial void LogResuming(string taskId, string kind, string resourceId, int attempt);
 
-    [LoggerMessage(EventId = 1312, Level = LogLevel.Warning, Message = "Looking for abandoned tasks failed; retrying next period")]
-    private partial void LogPollFailed(Exception exception);
+    [LoggerMessage(EventId = 1312, Level = LogLevel.Warning, Message = "Looking for abandoned tasks failed; retrying next period: {Reason} ({Suppressed} more failures since the last line)")]
+    private partial void LogPollFailed(string reason, int suppressed);
 }
