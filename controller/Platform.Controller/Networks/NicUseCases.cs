@@ -92,11 +92,15 @@ internal sealed partial class NicUseCases(NicStore nics, TaskRunner runner, IOpt
         {
             return NotFound(nicId);
         }
-        // The delete re-checks idleness itself: the NIC may have been attached since the read.
+        // The delete re-checks idleness itself: the NIC may have been attached — or deleted by a
+        // parallel request — since the read; the answer says which, from a fresh read.
         if (nic.Status != NicStatus.Idle || !await nics.DeleteIdleAsync(nicId, new AuditEvent(AuditActions.NetworkDelete, nicId, caller, new { mac = nic.Mac, ip = nic.Ip }), ct))
         {
-            return new ApiError(ApiErrorCode.NicInUse,
-                $"network interface {nicId} is {nic.Status}{(nic.InstanceId is null ? "" : $" on instance {nic.InstanceId}")}; only an idle one can be deleted");
+            var now = nic.Status == NicStatus.Idle ? await nics.GetAsync(nicId, ct) : nic;
+            return now is null
+                ? NotFound(nicId)
+                : new ApiError(ApiErrorCode.NicInUse,
+                    $"network interface {nicId} is {now.Status}{(now.InstanceId is null ? "" : $" on instance {now.InstanceId}")}; only an idle one can be deleted");
         }
         LogDeleted(nicId);
         return new NicOutcome(nic with { Status = "deleted" }, null);
