@@ -23,6 +23,7 @@ internal sealed partial class DomainGrpcService(
     CephAccess ceph,
     OperationJournal journal,
     DomainLocks locks,
+    DhcpReservations dhcp,
     IOptions<ComputeOptions> options,
     TimeProvider clock,
     IHostApplicationLifetime lifetime,
@@ -75,6 +76,7 @@ internal sealed partial class DomainGrpcService(
 
         await RequireImagesAsync(request.DataDisks.Prepend(request.BootDisk).Select(d => d.Image), cancellation);
         var (cephConfig, secret) = await CephForDisksAsync(connection, cancellation);
+        await ReserveAddressesAsync(request.Name, request.Nics, cancellation);
         var definition = new DomainDefinition
         {
             Name = request.Name,
@@ -100,6 +102,7 @@ internal sealed partial class DomainGrpcService(
             if (!definedBefore)
             {
                 await domain.UndefineAsync(DomainUndefineOptions.None, CancellationToken.None);
+                await ReleaseAddressesAsync(definition.Nics.Select(n => new NicInfo("bridge", n.MacAddress, n.Bridge, null, n.Alias, null)), CancellationToken.None);
             }
             throw LibvirtStatus.ToRpc(e, $"starting domain '{request.Name}'");
         }
@@ -196,7 +199,10 @@ internal sealed partial class DomainGrpcService(
                 {
                     throw LibvirtStatus.Precondition($"domain '{request.Name}' is running; shut it down or power it off first");
                 }
+                var nics = (await domain.DescribeAsync(inactive: true, cancellation)).Nics;
                 await domain.UndefineAsync(DomainUndefineOptions.ManagedSave | DomainUndefineOptions.SnapshotsMetadata, cancellation);
+                // The NICs' addresses go with the domain (the controller frees them with the instance).
+                await ReleaseAddressesAsync(nics, cancellation);
                 return true;
             });
             LogUndefined(logger, request.Name, request.OperationId);
