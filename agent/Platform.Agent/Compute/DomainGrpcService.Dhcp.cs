@@ -24,15 +24,29 @@ internal sealed partial class DomainGrpcService
         }
     }
 
-    /// <summary>Releases the reservations of these NICs (each on its own bridge's network).</summary>
+    /// <summary>
+    /// Releases the reservations of these NICs (each on its own bridge's network). It runs after
+    /// the NIC or domain is gone, so a failure does not fail the command: the reservation left
+    /// behind is stale, and is replaced when its MAC or address is handed out again.
+    /// </summary>
     private async Task ReleaseAddressesAsync(IEnumerable<NicInfo> nics, CancellationToken cancellation)
     {
         foreach (var group in nics.Where(n => n.MacAddress is not null).GroupBy(n => n.Bridge ?? Options.Bridge, StringComparer.Ordinal))
         {
-            await dhcp.ReleaseAsync(group.Key, [.. group.Select(n => n.MacAddress!)], cancellation);
+            try
+            {
+                await dhcp.ReleaseAsync(group.Key, [.. group.Select(n => n.MacAddress!)], cancellation);
+            }
+            catch (LibvirtException e)
+            {
+                LogReleaseFailed(logger, group.Key, string.Join(", ", group.Select(n => n.MacAddress)), e.Message);
+            }
         }
     }
 
     [LoggerMessage(EventId = 3145, Level = LogLevel.Warning, Message = "NIC {Mac} of {Domain} gets no DHCP reservation for {Ip}: {Reason}")]
     private static partial void LogReservationRefused(ILogger logger, string domain, string mac, string ip, string reason);
+
+    [LoggerMessage(EventId = 3146, Level = LogLevel.Warning, Message = "DHCP reservations of {Macs} stay in the network of bridge {Bridge}, stale until their MAC or address is reused: {Reason}")]
+    private static partial void LogReleaseFailed(ILogger logger, string bridge, string macs, string reason);
 }
