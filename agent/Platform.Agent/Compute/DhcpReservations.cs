@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using Microsoft.Extensions.Options;
 using Platform.Agent.Compute.Libvirt;
 
@@ -9,10 +10,15 @@ namespace Platform.Agent.Compute;
 /// bridge, so the guest's DHCP client gets exactly that address. Reservations are changed with
 /// virNetworkUpdate in the running network (dnsmasq re-reads them at once) and in its persistent
 /// config (kept across agent, libvirtd and network restarts), each scope only where it differs,
-/// so every change converges when repeated. The agent keeps nothing of its own.
+/// so every change converges when repeated. The agent keeps nothing of its own. A reservation
+/// leaves with its lease: dnsmasq would not hand a reserved address that is still leased to
+/// another MAC (see <see cref="DhcpRelease"/>).
 /// </summary>
-internal sealed partial class DhcpReservations(LibvirtHost libvirt, IOptions<ComputeOptions> options, ILogger<DhcpReservations> logger) : IDisposable
+internal sealed partial class DhcpReservations(LibvirtHost libvirt, IOptions<ComputeOptions> options, TimeProvider clock, ILogger<DhcpReservations> logger) : IDisposable
 {
+    private static readonly TimeSpan LeasePollInterval = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan LeaseEndTimeout = TimeSpan.FromSeconds(5);
+
     // Check-then-update on one network must not interleave; changes are rare and take milliseconds.
     private readonly SemaphoreSlim _gate = new(1, 1);
 
@@ -52,6 +58,10 @@ internal sealed partial class DhcpReservations(LibvirtHost libvirt, IOptions<Com
                 }
                 foreach (var stale in description.Hosts.Where(h => h.Overlaps(wanted.MacAddress, ip) && !h.Is(wanted.MacAddress, ip)))
                 {
+                    if (scope == NetworkModification.Live)
+                    {
+                        await EndLeasesAsync(network, description, l => SameMac(l.MacAddress, stale.MacAddress), cancellationToken);
+                    }
                     await network.RemoveDhcpHostAsync(stale, scope, cancellationToken);
                     LogStaleRemoved(logger, name, stale.MacAddress, stale.Ip, scope);
                 }
@@ -59,6 +69,12 @@ internal sealed partial class DhcpReservations(LibvirtHost libvirt, IOptions<Com
                 {
                     await network.AddDhcpHostAsync(wanted, scope, cancellationToken);
                     LogReserved(logger, name, wanted.MacAddress, ip, scope);
+                }
+                if (scope == NetworkModification.Live)
+                {
+                    // A lease of the address to another MAC whose reservation is already gone
+                    // (e.g. an agent that stopped between the two) would still block it.
+                    await EndLeasesAsync(network, description, l => l.Ip == ip && !SameMac(l.MacAddress, wanted.MacAddress), cancellationToken);
                 }
             }
             return null;
@@ -88,7 +104,11 @@ internal sealed partial class DhcpReservations(LibvirtHost libvirt, IOptions<Com
             }
             foreach (var (scope, description) in await ScopesAsync(network, cancellationToken))
             {
-                foreach (var host in description.Hosts.Where(h => macs.Any(m => string.Equals(m, h.MacAddress, StringComparison.OrdinalIgnoreCase))))
+                if (scope == NetworkModification.Live)
+                {
+                    await EndLeasesAsync(network, description, l => macs.Any(m => SameMac(m, l.MacAddress)), cancellationToken);
+                }
+                foreach (var host in description.Hosts.Where(h => macs.Any(m => SameMac(m, h.MacAddress))))
                 {
                     await network.RemoveDhcpHostAsync(host, scope, cancellationToken);
                     LogReleased(logger, name, host.MacAddress, host.Ip, scope);
@@ -140,6 +160,49 @@ internal sealed partial class DhcpReservations(LibvirtHost libvirt, IOptions<Com
         return network;
     }
 
+    /// <summary>
+    /// Ends the chosen leases of the running network with a DHCPRELEASE each, and waits until
+    /// libvirt's lease table no longer has them: dnsmasq's lease helper rewrites it, and libvirt
+    /// restarts dnsmasq from it when the last reservation goes, which would bring back a lease
+    /// not yet written off. A lease that outlasts the wait is logged; its address stays blocked
+    /// until it expires.
+    /// </summary>
+    private async Task EndLeasesAsync(LibvirtNetwork network, NetworkDescription description, Func<DhcpLease, bool> which, CancellationToken cancellationToken)
+    {
+        var leases = (await network.GetDhcpLeasesAsync(null, cancellationToken)).Where(which).ToList();
+        if (leases.Count == 0 || description.DhcpSubnet is not { } subnet || description.Bridge is not { } bridge)
+        {
+            return;
+        }
+        foreach (var lease in leases)
+        {
+            try
+            {
+                await DhcpRelease.SendAsync(bridge, subnet.Address, lease.Ip, lease.MacAddress, cancellationToken);
+                LogLeaseEnded(logger, network.Name, lease.MacAddress, lease.Ip);
+            }
+            catch (Exception e) when (e is SocketException or ArgumentException)
+            {
+                LogLeaseKept(logger, network.Name, lease.MacAddress, lease.Ip, e.Message);
+            }
+        }
+        var started = clock.GetTimestamp();
+        while ((await network.GetDhcpLeasesAsync(null, cancellationToken)).Any(l => leases.Any(x => x.Ip == l.Ip && SameMac(x.MacAddress, l.MacAddress))))
+        {
+            if (clock.GetElapsedTime(started) >= LeaseEndTimeout)
+            {
+                foreach (var lease in leases)
+                {
+                    LogLeaseKept(logger, network.Name, lease.MacAddress, lease.Ip, $"still in libvirt's lease table after {LeaseEndTimeout.TotalSeconds:0} s");
+                }
+                return;
+            }
+            await Task.Delay(LeasePollInterval, clock, cancellationToken);
+        }
+    }
+
+    private static bool SameMac(string a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
+
     /// <summary>The running network and the persistent config, each with what it holds now (a transient network has no config).</summary>
     private static async Task<IReadOnlyList<(NetworkModification Scope, NetworkDescription Description)>> ScopesAsync(LibvirtNetwork network, CancellationToken cancellationToken)
     {
@@ -169,6 +232,12 @@ internal sealed partial class DhcpReservations(LibvirtHost libvirt, IOptions<Com
 
     [LoggerMessage(EventId = 3143, Level = LogLevel.Warning, Message = "Stale DHCP reservation {Mac} -> {Ip} removed from network {Network} ({Scope}): the MAC or address now belongs to another NIC")]
     private static partial void LogStaleRemoved(ILogger logger, string network, string mac, string ip, NetworkModification scope);
+
+    [LoggerMessage(EventId = 3147, Level = LogLevel.Information, Message = "DHCP lease of {Ip} by {Mac} in network {Network} released")]
+    private static partial void LogLeaseEnded(ILogger logger, string network, string mac, string ip);
+
+    [LoggerMessage(EventId = 3148, Level = LogLevel.Warning, Message = "DHCP lease of {Ip} by {Mac} in network {Network} could not be ended ({Reason}): the address stays blocked until the lease expires")]
+    private static partial void LogLeaseKept(ILogger logger, string network, string mac, string ip, string reason);
 
     [LoggerMessage(EventId = 3144, Level = LogLevel.Information, Message = "Defined libvirt network {Network} on bridge {Bridge} with gateway {Gateway}/{PrefixLength}")]
     private static partial void LogNetworkDefined(ILogger logger, string network, string bridge, string gateway, int prefixLength);

@@ -31,7 +31,9 @@ public class LibvirtNetworkTests : LibvirtTestBase
         Assert.That((live.Bridge, live.DhcpSubnet), Is.EqualTo((definition.Bridge, new Ipv4Subnet($"{prefix}.1", 24))));
         Assert.That(live.Hosts, Is.EqualTo(new[] { host }));
         Assert.That(persistent.Hosts, Is.EqualTo(new[] { host }));
-        // virsh reads the same thing back, and dnsmasq's hosts file has it (libvirt wrote it there).
+        Assert.That(await network.GetDhcpLeasesAsync(), Is.Empty, "no guest has asked");
+        Assert.That(await network.GetDhcpLeasesAsync(host.MacAddress), Is.Empty);
+        // virsh reads the same thing back.
         Assert.That(await Virsh("net-dumpxml", definition.Name), Does.Contain($"<host mac='52:54:00:0a:0b:0c' ip='{prefix}.10'/>"));
 
         // libvirt refuses a second entry with the same MAC or address, and deleting one it does not have.

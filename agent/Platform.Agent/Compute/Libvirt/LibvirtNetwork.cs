@@ -77,6 +77,10 @@ internal sealed class LibvirtNetwork : IDisposable
         return LibvirtCall.RunAsync(() => Interop.Libvirt.NetworkUpdate(_handle, UpdateDelete, SectionIpDhcpHost, AnyDhcpIp, xml, (uint)scope), cancellationToken);
     }
 
+    /// <summary>virNetworkGetDHCPLeases: what dnsmasq has handed out (all MACs when <paramref name="macAddress"/> is null).</summary>
+    public Task<IReadOnlyList<DhcpLease>> GetDhcpLeasesAsync(string? macAddress = null, CancellationToken cancellationToken = default) =>
+        LibvirtCall.RunAsync<IReadOnlyList<DhcpLease>>(() => Interop.Libvirt.NetworkGetDhcpLeases(_handle, macAddress?.ToLowerInvariant()), cancellationToken);
+
     public void Dispose() => _handle.Dispose();
 }
 

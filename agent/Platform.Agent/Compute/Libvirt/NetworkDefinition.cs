@@ -140,6 +140,9 @@ internal sealed record NetworkDescription(string Name, string? Bridge, Ipv4Subne
     }
 }
 
+/// <summary>A lease dnsmasq handed out, as libvirt reports it (virNetworkGetDHCPLeases).</summary>
+internal sealed record DhcpLease(string MacAddress, string Ip, DateTimeOffset Expiry, string? ClientId);
+
 /// <summary>An IPv4 address with its prefix length (the gateway and its subnet).</summary>
 internal sealed record Ipv4Subnet(string Address, int PrefixLength)
 {

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
+using Platform.Agent.Compute.Libvirt;
 
 internal static partial class Interop
 {
@@ -34,6 +35,27 @@ internal static partial class Interop
 
         [LibraryImport(Libraries.Libvirt)]
         private static partial int virNetworkFree(nint network);
+
+        // struct _virNetworkDHCPLease (libvirt-network.h). Only read through the pointers libvirt returns.
+        [StructLayout(LayoutKind.Sequential)]
+        private struct virNetworkDHCPLease
+        {
+            public byte* iface;
+            public long expirytime;
+            public int type;
+            public byte* mac;
+            public byte* iaid;
+            public byte* ipaddr;
+            public uint prefix;
+            public byte* hostname;
+            public byte* clientid;
+        }
+
+        [LibraryImport(Libraries.Libvirt, StringMarshalling = StringMarshalling.Utf8)]
+        private static partial int virNetworkGetDHCPLeases(SafeNetworkHandle network, string? mac, virNetworkDHCPLease*** leases, uint flags);
+
+        [LibraryImport(Libraries.Libvirt)]
+        private static partial void virNetworkDHCPLeaseFree(virNetworkDHCPLease* lease);
 
         /// <summary>virNetworkLookupByName; <c>LibvirtNetworkNotFoundException</c> when there is none.</summary>
         internal static SafeNetworkHandle NetworkLookupByName(SafeConnectHandle connection, string name) =>
@@ -74,6 +96,39 @@ internal static partial class Interop
         /// <summary>virNetworkUpdate (VIR_NETWORK_UPDATE_COMMAND_*, VIR_NETWORK_SECTION_*, VIR_NETWORK_UPDATE_AFFECT_*); parent index -1 picks the &lt;ip&gt; with &lt;dhcp&gt;.</summary>
         internal static void NetworkUpdate(SafeNetworkHandle network, uint command, uint section, int parentIndex, string xml, uint flags) =>
             Check(virNetworkUpdate(network, command, section, parentIndex, xml, flags), nameof(virNetworkUpdate));
+
+        /// <summary>
+        /// virNetworkGetDHCPLeases: the leases dnsmasq handed out (libvirt's lease file, which
+        /// dnsmasq's lease helper keeps), optionally of one MAC. Leases and array are freed here.
+        /// </summary>
+        internal static DhcpLease[] NetworkGetDhcpLeases(SafeNetworkHandle network, string? mac)
+        {
+            virNetworkDHCPLease** leases = null;
+            var count = virNetworkGetDHCPLeases(network, mac, &leases, 0);
+            Check(count, nameof(virNetworkGetDHCPLeases));
+            try
+            {
+                var result = new DhcpLease[count];
+                for (var i = 0; i < count; i++)
+                {
+                    var lease = leases[i];
+                    result[i] = new DhcpLease(
+                        BorrowString(lease->mac) ?? "",
+                        BorrowString(lease->ipaddr) ?? "",
+                        DateTimeOffset.FromUnixTimeSeconds(lease->expirytime),
+                        BorrowString(lease->clientid));
+                }
+                return result;
+            }
+            finally
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    virNetworkDHCPLeaseFree(leases[i]);
+                }
+                Free(leases);
+            }
+        }
 
         /// <summary>From <see cref="SafeNetworkHandle"/>'s release.</summary>
         internal static bool ReleaseNetwork(nint network) => virNetworkFree(network) == 0;

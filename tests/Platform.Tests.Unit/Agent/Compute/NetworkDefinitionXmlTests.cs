@@ -142,4 +142,20 @@ public class NetworkDefinitionXmlTests
             Assert.That(host.Overlaps("52:54:00:aa:bb:cd", "198.18.7.11"), Is.False);
         });
     }
+
+    [Test]
+    public void Release_is_a_bootrequest_for_the_leased_address_and_mac_to_the_server()
+    {
+        var packet = Platform.Agent.Compute.DhcpRelease.Build("198.18.7.1", "198.18.7.10", "52:54:00:AB:CD:EF");
+        Assert.Multiple(() =>
+        {
+            Assert.That(packet[..3], Is.EqualTo(new byte[] { 1, 1, 6 }), "BOOTREQUEST, Ethernet, 6-byte MAC");
+            Assert.That(packet[12..16], Is.EqualTo(new byte[] { 198, 18, 7, 10 }), "ciaddr");
+            Assert.That(packet[16..28], Is.All.Zero, "yiaddr, siaddr, giaddr");
+            Assert.That(packet[28..34], Is.EqualTo(new byte[] { 0x52, 0x54, 0x00, 0xab, 0xcd, 0xef }), "chaddr");
+            Assert.That(packet[236..240], Is.EqualTo(new byte[] { 99, 130, 83, 99 }), "magic cookie");
+            Assert.That(packet[240..], Is.EqualTo(new byte[] { 53, 1, 7, 54, 4, 198, 18, 7, 1, 255 }), "DHCPRELEASE to server 198.18.7.1");
+        });
+        Assert.Throws<ArgumentException>(() => Platform.Agent.Compute.DhcpRelease.Build("198.18.7.1", "198.18.7.10", "52:54:00:ab:cd"));
+    }
 }
