@@ -9,6 +9,8 @@
 #   PLATFORM-GUEST-READY            the power button is being listened to
 #   PLATFORM-GUEST-DISKS <names>    the block devices, printed whenever they change
 #   PLATFORM-GUEST-POWEROFF         the power button was pressed; powering off
+#   PLATFORM-GUEST-IP <nic> <ip> <mac>   a NIC got its address by DHCP (at boot or hot-plugged)
+#   PLATFORM-GUEST-IP-FAILED <nic> <why> a DHCP attempt failed (the NIC asks again while it exists)
 #
 # Everything is cached under $PLATFORM_CACHE/guest: the kernel .deb (rebuilds work
 # offline), the kernel + modules taken from it, and the image, named for the kernel
@@ -45,6 +47,33 @@ done
 
 for i in /sys/class/net/*; do ip link set "${i##*/}" up 2>/dev/null; done
 
+# NICs: each one that appears, at boot or hot-plugged, asks DHCP (busybox udhcpc) for its
+# address until it has one or is gone; the hook prints it. Reported on the console in the
+# background, so READY does not wait for DHCP. A NIC that left is forgotten: plugged in again
+# under the same name, it asks again.
+(
+    seen=" "
+    while :; do
+        for d in /sys/class/net/eth*; do
+            [ -e "$d" ] || continue
+            n=${d##*/}
+            case "$seen" in *" $n "*) continue ;; esac
+            seen="$seen$n "
+            (
+                ip link set "$n" up
+                until udhcpc -i "$n" -n -q -t 5 -T 2 -s /bin/guest-dhcp-event >/dev/null 2>&1; do
+                    [ -e "/sys/class/net/$n" ] || exit 0
+                    sleep 1
+                done
+            ) &
+        done
+        for n in $seen; do
+            [ -e "/sys/class/net/$n" ] || seen=$(echo "$seen" | sed "s/ $n / /")
+        done
+        sleep 1
+    done
+) &
+
 # Disks: one line per change, so a test can see hot-plug and hot-unplug from inside.
 (
     last=
@@ -65,6 +94,22 @@ echo "PLATFORM-GUEST-POWEROFF"
 sync
 poweroff -f
 exec sleep 2147483647
+'
+
+# udhcpc's hook (-s): $1 is the event, the lease is in the environment. It configures the
+# address (so the guest really holds it) and tells the console.
+# shellcheck disable=SC2016
+GUEST_DHCP_EVENT='#!/bin/sh
+case "$1" in
+    bound|renew)
+        ifconfig "$interface" "$ip" netmask "${subnet:-255.255.255.0}" up
+        echo "PLATFORM-GUEST-IP $interface $ip $(cat "/sys/class/net/$interface/address")" > /dev/console ;;
+    deconfig)
+        ifconfig "$interface" 0.0.0.0 up ;;
+    leasefail|nak)
+        echo "PLATFORM-GUEST-IP-FAILED $interface $1" > /dev/console ;;
+esac
+exit 0
 '
 
 # What the image is made of besides the kernel: this script, busybox and syslinux.
@@ -183,7 +228,8 @@ make_initramfs() {
     done
     cp "$kit"/modules/* "$root/lib/modules/"
     printf '%s' "$GUEST_INIT" > "$root/init"
-    chmod 0755 "$root/init"
+    printf '%s' "$GUEST_DHCP_EVENT" > "$root/bin/guest-dhcp-event"
+    chmod 0755 "$root/init" "$root/bin/guest-dhcp-event"
     # The kernel opens /dev/console before /init can mount devtmpfs.
     mknod -m 0600 "$root/dev/console" c 5 1
     (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -6n > "$out"

@@ -30,6 +30,9 @@ write_config() {
     pl_load_env "$PLATFORM_STATE/postgres.env" || pl_die "PostgreSQL is not running (no postgres.env)"
     pl_load_env "$PLATFORM_STATE/ceph.env" || pl_die "Ceph is not running (no ceph.env)"
     pl_load_env "$PLATFORM_STATE/libvirt.env" || pl_die "libvirtd is not running (no libvirt.env)"
+    # The controller allocates NIC addresses from the subnet libvirt.sh gave this environment's
+    # bridge network, whose DHCP service hands them to guests.
+    [ -n "${PLATFORM_NETWORK_CIDR:-}" ] || pl_die "libvirt.env has no guest network: restart libvirt (libvirt.sh stop; libvirt.sh start)"
     install -d -m 0755 "$ETC"
     cat > "$ETC/agent.json" <<JSON
 {
@@ -59,7 +62,9 @@ JSON
   } },
   "Grpc": { "ClientCertificateAuthority": $(pl_json_string "$PKI/ca.crt") },
   "Agents": { "Tls": $(tls_client_json controller) },
-  "ConnectionStrings": { "Inventory": $(pl_json_string "$PLATFORM_PG_CONNECTION") }
+  "ConnectionStrings": { "Inventory": $(pl_json_string "$PLATFORM_PG_CONNECTION") },
+  "Network": { "Cidr": $(pl_json_string "$PLATFORM_NETWORK_CIDR"), "Gateway": $(pl_json_string "$PLATFORM_NETWORK_GATEWAY"),
+               "RangeStart": $(pl_json_string "$PLATFORM_NETWORK_RANGE_START"), "RangeEnd": $(pl_json_string "$PLATFORM_NETWORK_RANGE_END") }
 }
 JSON
 }

@@ -9,6 +9,8 @@ PACKAGES=(
     # compute: the monolithic libvirtd of Debian 12 and qemu with its rbd block driver
     libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt0
     qemu-system-x86 qemu-utils qemu-block-extra
+    # libvirt's network driver runs dnsmasq for the guests' DHCP (the bridge's libvirt network)
+    dnsmasq-base
     # storage: a one-node Ceph and the client libraries the agent binds to
     ceph-mon ceph-osd ceph-common librbd1 librados2
     # driver disk: ntfs-3g (+ mkntfs), 7-Zip (7zz), qemu-storage-daemon's FUSE export

@@ -9,6 +9,14 @@
 # outside, and vanish with it. The network namespace is the host's: qemu must reach
 # Ceph on 127.0.0.1. Stopping the namespace's PID 1 makes the kernel kill everything
 # in it, qemu included, so nothing outlives `stop`.
+#
+# Guest NICs plug into a libvirt network named like the bridge ($PL_BRIDGE), which libvirt
+# creates with the gateway address and serves with dnsmasq (DHCP only, no DNS, no firewall
+# rules: forward mode "open"); the agent adds one reservation per NIC. dnsmasq runs in the
+# namespace too, so it dies with it. Each environment gets its own /24 of 198.18.0.0/15
+# (addresses reserved for benchmarks, never a real LAN's), chosen once per state directory
+# among those this host does not route yet: libvirt refuses a network whose subnet another
+# interface has, and environments share the host's network namespace.
 . "$(dirname "$0")/lib.sh"
 
 LV_DIR=$PLATFORM_STATE/libvirt
@@ -19,6 +27,7 @@ LV_NSFILE=$LV_DIR/init.ns          # boot id, pid and mnt namespace ids: to prov
 LV_ENV=$PLATFORM_STATE/libvirt.env
 LV_SOCKET=$LV_DIR/run/libvirt/libvirt-sock
 LV_URI="qemu:///system?socket=$LV_SOCKET"
+LV_NET_FILE=$LV_DIR/network.cidr
 
 # PID 1 of the namespace. Fixed code; its paths come in as arguments.
 # bash as PID 1 reaps every child it gets (its SIGCHLD handling waits on any pid),
@@ -97,15 +106,67 @@ stdio_handler = "file"
 EOF
 }
 
-ensure_bridge() {
-    local ipv6=/proc/sys/net/ipv6/conf/$PL_BRIDGE/disable_ipv6
-    ip link show "$PL_BRIDGE" >/dev/null 2>&1 || ip link add name "$PL_BRIDGE" type bridge
-    # No address (not even IPv6 link-local) and no uplink: guest traffic stays on the bridge.
-    [ ! -w "$ipv6" ] || echo 1 > "$ipv6"
-    ip addr flush dev "$PL_BRIDGE"
-    ip link set "$PL_BRIDGE" up
+# network_cidr: this environment's guest subnet (see the top), chosen on first use.
+network_cidr() {
+    local start n i cidr
+    if [ -s "$LV_NET_FILE" ]; then
+        cat "$LV_NET_FILE"
+        return 0
+    fi
+    start=$((16#$(printf "%s" "$PLATFORM_STATE" | md5sum | cut -c1-3) % 512))
+    for i in $(seq 0 511); do
+        n=$(((start + i) % 512))
+        cidr=198.$((18 + n / 256)).$((n % 256)).0/24
+        if [ -z "$(ip -4 route show to exact "$cidr")" ]; then
+            mkdir -p "$LV_DIR"
+            echo "$cidr" > "$LV_NET_FILE"
+            echo "$cidr"
+            return 0
+        fi
+    done
+    pl_die "every /24 of 198.18.0.0/15 is routed on this host: no subnet left for the guest network"
 }
 
+# ensure_network: the bridge's libvirt network defined, started and autostarted (idempotent).
+ensure_network() {
+    local cidr prefix gateway xml
+    cidr=$(network_cidr)
+    prefix=${cidr%.0/24}
+    gateway=$prefix.1
+    if ! virsh -c "$LV_URI" net-info "$PL_BRIDGE" >/dev/null 2>&1; then
+        xml=$LV_DIR/network.xml
+        cat > "$xml" <<EOF
+<network>
+  <name>$PL_BRIDGE</name>
+  <forward mode='open'/>
+  <bridge name='$PL_BRIDGE' stp='off' delay='0'/>
+  <dns enable='no'/>
+  <ip address='$gateway' prefix='24'><dhcp/></ip>
+</network>
+EOF
+        virsh -c "$LV_URI" net-define "$xml" >/dev/null || fail_start "cannot define network $PL_BRIDGE"
+    fi
+    if [ "$(virsh -c "$LV_URI" net-info "$PL_BRIDGE" | awk '$1 == "Active:" { print $2 }')" != yes ]; then
+        # libvirt creates the bridge itself; one left by an earlier version of this script is
+        # deleted if no guest is plugged in (a libvirtd with guests on it needs stop and start).
+        if ip link show "$PL_BRIDGE" >/dev/null 2>&1; then
+            [ -z "$(ip -o link show master "$PL_BRIDGE")" ] ||
+                pl_die "bridge $PL_BRIDGE has guests but no network: stop and start libvirt ($0 stop; $0 start)"
+            ip link del "$PL_BRIDGE"
+        fi
+        virsh -c "$LV_URI" net-start "$PL_BRIDGE" >/dev/null || fail_start "cannot start network $PL_BRIDGE ($cidr)"
+    fi
+    virsh -c "$LV_URI" net-autostart "$PL_BRIDGE" >/dev/null
+    LV_NETWORK_ENV=("PLATFORM_NETWORK_CIDR=$cidr" "PLATFORM_NETWORK_GATEWAY=$gateway"
+        "PLATFORM_NETWORK_RANGE_START=$prefix.10" "PLATFORM_NETWORK_RANGE_END=$prefix.250")
+}
+
+write_env() {
+    pl_write_env "$LV_ENV" "PLATFORM_LIBVIRT_URI=$LV_URI" "PLATFORM_BRIDGE=$PL_BRIDGE" "${LV_NETWORK_ENV[@]}"
+}
+
+# libvirt made the bridge and deletes it on net-destroy, but the namespace's end stops
+# libvirtd without that: the bridge stays and is deleted here, before the next start recreates it.
 remove_bridge() {
     local tap
     ip link show "$PL_BRIDGE" >/dev/null 2>&1 || return 0
@@ -190,20 +251,20 @@ cmd_start() {
     esac
     if init_alive; then
         pl_log "already running (pid $(cat "$LV_PIDFILE")), $LV_URI"
-        ensure_bridge
-        pl_write_env "$LV_ENV" "PLATFORM_LIBVIRT_URI=$LV_URI" "PLATFORM_BRIDGE=$PL_BRIDGE"
+        ensure_network
+        write_env
         return 0
     fi
     # A dead previous run may have left sockets behind.
     cleanup_after_stop
     write_config
-    ensure_bridge
     launch_namespace
     wait_for_daemon 30
     # Probe qemu now (cold: seconds, cached: ~0.03 s) rather than in a test's first call.
     timeout 60 virsh -c "$LV_URI" capabilities >/dev/null || fail_start "libvirtd cannot probe qemu"
-    pl_write_env "$LV_ENV" "PLATFORM_LIBVIRT_URI=$LV_URI" "PLATFORM_BRIDGE=$PL_BRIDGE"
-    pl_log "started in $(elapsed "$t0") (pid $(cat "$LV_PIDFILE"), bridge $PL_BRIDGE), $LV_URI"
+    ensure_network
+    write_env
+    pl_log "started in $(elapsed "$t0") (pid $(cat "$LV_PIDFILE"), bridge $PL_BRIDGE, network ${LV_NETWORK_ENV[0]#*=}), $LV_URI"
 }
 
 destroy_domains() {

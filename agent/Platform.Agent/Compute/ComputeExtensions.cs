@@ -23,6 +23,7 @@ internal static class ComputeExtensions
         builder.Services.AddSingleton<CephAccess>();
         builder.Services.AddSingleton<HostInventory>();
         builder.Services.AddSingleton<DomainLocks>();
+        builder.Services.AddSingleton<DhcpReservations>();
         builder.Services.AddSingleton<DomainGrpcService>();
         return builder;
     }

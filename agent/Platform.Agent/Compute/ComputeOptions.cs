@@ -60,4 +60,25 @@ internal sealed class ComputeOptions
     /// directory (the guest's boot messages, for operators and tests); unset, domains have none.
     /// </summary>
     public string? SerialLogDirectory { get; set; }
+
+    /// <summary>
+    /// Whether NIC addresses are handed to guests by DHCP reservations in the libvirt network of
+    /// the NIC's bridge; false leaves addressing to something else on the bridge.
+    /// </summary>
+    public bool Dhcp { get; set; } = true;
+
+    /// <summary>The libvirt network that owns <see cref="Bridge"/>; empty: the network named like the bridge.</summary>
+    [RegularExpression("^([A-Za-z0-9][A-Za-z0-9._-]{0,63})?$", ErrorMessage = "Compute:DhcpNetwork must be a libvirt network name (letters, digits, '.', '_', '-')")]
+    public string? DhcpNetwork { get; set; }
+
+    /// <summary>
+    /// When set and the network is missing, the agent defines and starts it on first use (libvirt
+    /// then creates <see cref="Bridge"/> with this address); unset, the network must exist.
+    /// </summary>
+    [RegularExpression(@"^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$", ErrorMessage = "Compute:DhcpGateway must be an IPv4 address")]
+    public string? DhcpGateway { get; set; }
+
+    /// <summary>The prefix length of <see cref="DhcpGateway"/>'s subnet.</summary>
+    [Range(8, 30)]
+    public int DhcpPrefixLength { get; set; } = 24;
 }

@@ -67,13 +67,26 @@ internal sealed partial class DomainGrpcService
                 var device = DomainMapping.ToDevice(request.Nic, Options.Bridge);
                 var answer = new NicAttachment { Domain = request.Domain, Nic = new Nic { Mac = device.MacAddress, Bridge = device.Bridge } };
                 var (live, persistent) = await DescribeBothAsync(domain, cancellation);
-                if ((live.FindNic(device.MacAddress) ?? persistent.FindNic(device.MacAddress)) is { } present)
+                var present = live.FindNic(device.MacAddress) ?? persistent.FindNic(device.MacAddress);
+                if (present is not null && present.Bridge != device.Bridge)
                 {
-                    return present.Bridge == device.Bridge
-                        ? answer
-                        : throw new RpcException(new Status(StatusCode.AlreadyExists, $"domain '{request.Domain}' already has NIC {device.MacAddress} on bridge {present.Bridge}"));
+                    throw new RpcException(new Status(StatusCode.AlreadyExists, $"domain '{request.Domain}' already has NIC {device.MacAddress} on bridge {present.Bridge}"));
                 }
-                await domain.AttachDeviceAsync(device, await ScopeAsync(domain, cancellation), cancellation);
+                // Before the guest sees the NIC: its DHCP client asks at once.
+                await ReserveAddressesAsync(request.Domain, [request.Nic], cancellation);
+                if (present is not null)
+                {
+                    return answer;
+                }
+                try
+                {
+                    await domain.AttachDeviceAsync(device, await ScopeAsync(domain, cancellation), cancellation);
+                }
+                catch (LibvirtException) when (request.Nic.Ip.Length > 0)
+                {
+                    await ReleaseAddressesAsync([new NicInfo("bridge", device.MacAddress, device.Bridge, null, device.Alias, null)], CancellationToken.None);
+                    throw;
+                }
                 LogAttached(logger, request.Domain, device.MacAddress, device.Bridge, request.OperationId);
                 return answer;
             }, cancellation));
@@ -86,13 +99,19 @@ internal sealed partial class DomainGrpcService
             WithDomainAsync(request.Domain, async domain =>
             {
                 var (live, persistent) = await DescribeBothAsync(domain, cancellation);
-                var nic = live.FindNic(request.Mac) ?? persistent.FindNic(request.Mac)
-                    ?? throw new RpcException(new Status(StatusCode.NotFound, $"domain '{request.Domain}' has no NIC {request.Mac}"));
+                var nic = live.FindNic(request.Mac) ?? persistent.FindNic(request.Mac);
+                if (nic is null)
+                {
+                    // Detached by an earlier request that did not get to release the address.
+                    await ReleaseAddressesAsync([new NicInfo("bridge", request.Mac, null, null, null, null)], cancellation);
+                    throw new RpcException(new Status(StatusCode.NotFound, $"domain '{request.Domain}' has no NIC {request.Mac}"));
+                }
                 var alias = nic.Alias is { } known && DeviceAlias.IsValid(known) ? known
                     : throw LibvirtStatus.Precondition($"NIC {request.Mac} of '{request.Domain}' was not attached by the agent (alias {nic.Alias ?? "none"}) and cannot be detached safely");
                 // Detach matches interfaces by MAC.
                 var device = new BridgeNicDevice { Bridge = nic.Bridge ?? Options.Bridge, MacAddress = nic.MacAddress!, Alias = alias };
                 await DetachAsync(domain, device, live.HasDevice(alias), persistent.HasDevice(alias), $"NIC {request.Mac}", context, cancellation);
+                await ReleaseAddressesAsync([nic], cancellation);
                 LogDetached(logger, request.Domain, request.Mac, request.OperationId);
                 return new DetachNicResponse();
             }, cancellation));

@@ -24,6 +24,7 @@ internal sealed partial class DomainGrpcService(
     OperationJournal journal,
     DomainLocks locks,
     DomainTypeSelection domainType,
+    DhcpReservations dhcp,
     IOptions<ComputeOptions> options,
     TimeProvider clock,
     IHostApplicationLifetime lifetime,
@@ -78,6 +79,7 @@ internal sealed partial class DomainGrpcService(
         var (cephConfig, secret) = await CephForDisksAsync(connection, cancellation);
         // Decided at start; only a call in the agent's first seconds waits for the probe.
         var type = await domainType.WaitAsync(cancellation);
+        await ReserveAddressesAsync(request.Name, request.Nics, cancellation);
         var definition = new DomainDefinition
         {
             Name = request.Name,
@@ -103,6 +105,7 @@ internal sealed partial class DomainGrpcService(
             if (!definedBefore)
             {
                 await domain.UndefineAsync(DomainUndefineOptions.None, CancellationToken.None);
+                await ReleaseAddressesAsync(definition.Nics.Select(n => new NicInfo("bridge", n.MacAddress, n.Bridge, null, n.Alias, null)), CancellationToken.None);
             }
             throw LibvirtStatus.ToRpc(e, $"starting domain '{request.Name}'");
         }
@@ -204,7 +207,10 @@ internal sealed partial class DomainGrpcService(
                 {
                     throw LibvirtStatus.Precondition($"domain '{request.Name}' is running; shut it down or power it off first");
                 }
+                var nics = (await domain.DescribeAsync(inactive: true, cancellation)).Nics;
                 await domain.UndefineAsync(DomainUndefineOptions.ManagedSave | DomainUndefineOptions.SnapshotsMetadata, cancellation);
+                // The NICs' addresses go with the domain (the controller frees them with the instance).
+                await ReleaseAddressesAsync(nics, cancellation);
                 return true;
             });
             LogUndefined(logger, request.Name, request.OperationId);

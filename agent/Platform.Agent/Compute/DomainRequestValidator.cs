@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Google.Rpc;
+using Platform.Agent.Compute.Libvirt;
 using Platform.Agent.Storage.Rbd;
 using Platform.Contracts.Agent.V1;
 using Grpc.Core;
@@ -64,6 +65,10 @@ internal static partial class DomainRequestValidator
         foreach (var twice in request.Nics.GroupBy(n => n.Mac, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1 && IsMac(g.Key)))
         {
             v.Add("nics", $"two NICs with MAC {twice.Key}");
+        }
+        foreach (var twice in request.Nics.Where(n => n.Ip.Length > 0).GroupBy(n => n.Ip, StringComparer.Ordinal).Where(g => g.Count() > 1))
+        {
+            v.Add("nics", $"two NICs with address {Shown(twice.Key)}");
         }
         v.ThrowIfAny();
     }
@@ -199,6 +204,10 @@ internal static partial class DomainRequestValidator
             if (nic.Bridge.Length > 0 && !Bridge().IsMatch(nic.Bridge))
             {
                 Add(field + ".bridge", $"'{Shown(nic.Bridge)}' is not a Linux bridge name (1-15 letters, digits, '.', '_' or '-')");
+            }
+            if (nic.Ip.Length > 0 && !DhcpHost.IsUnicastIpv4(nic.Ip))
+            {
+                Add(field + ".ip", $"'{Shown(nic.Ip)}' is not an IPv4 unicast address (a.b.c.d)");
             }
         }
 

@@ -69,7 +69,8 @@ internal sealed partial class CreateInstanceHandler(
             BootDisk = new RbdDisk { Image = $"{StorageAgents.VolumesPool}/{boot.VolumeId}", Target = "vda" },
         };
         define.DataDisks.AddRange(volumes.Where(v => !v.IsBoot).Select(v => new RbdDisk { Image = $"{StorageAgents.VolumesPool}/{v.VolumeId}", Target = v.Device! }));
-        define.Nics.AddRange(nics.Select(n => new Nic { Mac = n.Mac, Bridge = n.Bridge }));
+        // The address goes with the MAC: the host's DHCP service hands it to the guest.
+        define.Nics.AddRange(nics.Select(n => new Nic { Mac = n.Mac, Bridge = n.Bridge, Ip = n.Ip }));
         var started = await agent.DefineAndStartDomainAsync(define, ct);
         if (started.State != DomainState.Running)
         {

@@ -21,8 +21,9 @@ internal sealed partial class NicAttachHandler(NicStore nics, AgentClients agent
             {
                 OperationId = context.OperationId("attach"),
                 Domain = p.InstanceId,
-                // An empty bridge is the agent's configured one.
-                Nic = new Nic { Mac = p.Mac, Bridge = p.Bridge },
+                // An empty bridge is the agent's configured one; the agent reserves the address in
+                // the bridge's DHCP service before the guest sees the NIC.
+                Nic = new Nic { Mac = p.Mac, Bridge = p.Bridge, Ip = p.Ip ?? "" },
             }, ct);
         }
         catch (AgentException e)

@@ -15,7 +15,8 @@ internal static class NicTasks
     public const string Detach = "nic.detach";
 }
 
-internal sealed record NicTaskPayload(string NicId, string InstanceId, string Mac, string Bridge);
+/// <summary>Ip is null in payloads written before NICs carried their address to the agent.</summary>
+internal sealed record NicTaskPayload(string NicId, string InstanceId, string Mac, string Bridge, string? Ip = null);
 
 /// <summary>
 /// Attach and detach run as tasks holding the NIC and the instance, like volume mount/unmount;
@@ -55,7 +56,7 @@ internal sealed partial class NicUseCases(NicStore nics, TaskRunner runner, IOpt
                 return ApiError.WrongState("instance", instanceId, instance.Status, "running or stopped on a host");
             }
             var audit = new AuditEvent(AuditActions.NetworkAttach, nicId, caller, new { instance_id = instanceId, mac = nic.Mac });
-            var task = new NewTask(NicTasks.Attach, nicId, [nicId, instanceId], new NicTaskPayload(nicId, instanceId, nic.Mac, nic.Bridge), audit);
+            var task = new NewTask(NicTasks.Attach, nicId, [nicId, instanceId], new NicTaskPayload(nicId, instanceId, nic.Mac, nic.Bridge, nic.Ip), audit);
             return await locked.StartTaskAsync(task, runner.Owner, runner.Lease, NicStatus.Attaching, instanceId, ct);
         });
         return started.Error is { } refused ? refused : await FinishAsync(nicId, started.Value!, ct);
@@ -77,7 +78,7 @@ internal sealed partial class NicUseCases(NicStore nics, TaskRunner runner, IOpt
                 return ApiError.WrongState("instance", instanceId, instance.Status, "running or stopped on a host");
             }
             var audit = new AuditEvent(AuditActions.NetworkDetach, nicId, caller, new { instance_id = instanceId, mac = nic.Mac });
-            var task = new NewTask(NicTasks.Detach, nicId, [nicId, instanceId], new NicTaskPayload(nicId, instanceId, nic.Mac, nic.Bridge), audit);
+            var task = new NewTask(NicTasks.Detach, nicId, [nicId, instanceId], new NicTaskPayload(nicId, instanceId, nic.Mac, nic.Bridge, nic.Ip), audit);
             // Detaching keeps instance_id: until the agent confirms, the NIC is still in the domain.
             return await locked.StartTaskAsync(task, runner.Owner, runner.Lease, NicStatus.Detaching, instanceId, ct);
         });

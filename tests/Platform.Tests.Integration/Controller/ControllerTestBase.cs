@@ -28,6 +28,9 @@ public abstract class ControllerTestBase
 
     protected string Bridge { get; private set; } = null!;
 
+    /// <summary>The environment's guest network (libvirt.env): what the controller allocates from and the bridge's DHCP serves.</summary>
+    internal ComponentSettings GuestNetwork { get; private set; } = null!;
+
     protected string DatabaseName { get; private set; } = null!;
 
     protected string HostId { get; private set; } = null!;
@@ -58,6 +61,11 @@ public abstract class ControllerTestBase
             ["Tasks:Lease"] = "00:00:06",
             ["Tasks:PollInterval"] = "00:00:01",
             ["Reconciliation:Interval"] = "00:00:02",
+            // The addresses the bridge's DHCP service can hand out (libvirt.sh's network).
+            ["Network:Cidr"] = GuestNetwork["PLATFORM_NETWORK_CIDR"],
+            ["Network:Gateway"] = GuestNetwork["PLATFORM_NETWORK_GATEWAY"],
+            ["Network:RangeStart"] = GuestNetwork["PLATFORM_NETWORK_RANGE_START"],
+            ["Network:RangeEnd"] = GuestNetwork["PLATFORM_NETWORK_RANGE_END"],
         };
 
     /// <summary>The PostgreSQL the fixture's inventory database lives in (its admin connection): the test environment's, unless a fixture brings its own.</summary>
@@ -77,6 +85,7 @@ public abstract class ControllerTestBase
         var libvirt = TestEnvironment.Require("libvirt");
         LibvirtUri = libvirt["PLATFORM_LIBVIRT_URI"];
         Bridge = libvirt["PLATFORM_BRIDGE"];
+        GuestNetwork = libvirt;
         WorkDirectory = Directory.CreateDirectory(Path.Combine(TestEnvironment.StateDirectory, "tests", "controller-" + Guid.NewGuid().ToString("N")[..12])).FullName;
 
         _adminConnection = await StartPostgresAsync(postgres);

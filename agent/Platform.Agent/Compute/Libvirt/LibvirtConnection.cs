@@ -187,6 +187,34 @@ internal sealed class LibvirtConnection : IDisposable
         return LibvirtCall.RunAsync(() => new LibvirtSecret(Interop.Libvirt.SecretLookupByUsage(_handle, (int)usageType, usage)), cancellationToken);
     }
 
+    /// <summary>virNetworkLookupByName; <see cref="LibvirtNetworkNotFoundException"/> when there is none.</summary>
+    public Task<LibvirtNetwork> GetNetworkAsync(string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return LibvirtCall.RunAsync(() => new LibvirtNetwork(name, Interop.Libvirt.NetworkLookupByName(_handle, name)), cancellationToken);
+    }
+
+    /// <summary>The network, or null when libvirt has none of that name.</summary>
+    public async Task<LibvirtNetwork?> FindNetworkAsync(string name, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await GetNetworkAsync(name, cancellationToken);
+        }
+        catch (LibvirtNetworkNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>virNetworkDefineXML of <paramref name="definition"/> (defines, or replaces the persistent config of the network of that name).</summary>
+    public Task<LibvirtNetwork> DefineNetworkAsync(NetworkDefinition definition, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        var xml = definition.ToXml();
+        return LibvirtCall.RunAsync(() => new LibvirtNetwork(definition.Name, Interop.Libvirt.NetworkDefineXml(_handle, xml)), cancellationToken);
+    }
+
     /// <summary>
     /// Deregisters the event callbacks and closes the connection; subscriptions' streams end.
     /// Domains and secrets obtained from it keep working until they are disposed themselves.

@@ -30,6 +30,7 @@ internal class LibvirtException : Exception
     {
         LibvirtErrorCode.NoDomain => new LibvirtDomainNotFoundException(errorDomain, message, function),
         LibvirtErrorCode.NoSecret => new LibvirtSecretNotFoundException(errorDomain, message, function),
+        LibvirtErrorCode.NoNetwork => new LibvirtNetworkNotFoundException(errorDomain, message, function),
         LibvirtErrorCode.DeviceMissing => new LibvirtDeviceMissingException(errorDomain, message, function),
         LibvirtErrorCode.OperationInvalid => new LibvirtOperationInvalidException(errorDomain, message, function),
         LibvirtErrorCode.NoSupport or LibvirtErrorCode.OperationUnsupported or LibvirtErrorCode.ArgumentUnsupported
@@ -55,6 +56,15 @@ internal sealed class LibvirtSecretNotFoundException : LibvirtException
 {
     internal LibvirtSecretNotFoundException(LibvirtErrorDomain errorDomain, string message, string function)
         : base(LibvirtErrorCode.NoSecret, errorDomain, message, function)
+    {
+    }
+}
+
+/// <summary>VIR_ERR_NO_NETWORK: no network with that name.</summary>
+internal sealed class LibvirtNetworkNotFoundException : LibvirtException
+{
+    internal LibvirtNetworkNotFoundException(LibvirtErrorDomain errorDomain, string message, string function)
+        : base(LibvirtErrorCode.NoNetwork, errorDomain, message, function)
     {
     }
 }

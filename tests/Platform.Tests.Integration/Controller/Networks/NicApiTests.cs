@@ -74,7 +74,7 @@ public sealed class NicApiTests : ControllerTestBase
             Assert.That(nic.GetProperty("mac").GetString(), Does.Match("^52:54:00(:[0-9a-f]{2}){3}$"));
             Assert.That(nic.GetProperty("status").GetString(), Is.EqualTo("idle"));
             Assert.That(nic.GetProperty("network_id").GetString(), Is.EqualTo("default"));
-            Assert.That(nic.GetProperty("ip").GetString(), Does.StartWith("10.200."));
+            Assert.That(nic.GetProperty("ip").GetString(), Does.StartWith(GuestNetwork["PLATFORM_NETWORK_CIDR"].Split('/')[0].TrimEnd('0')));
             Assert.That(nic.GetProperty("attach_time").ValueKind, Is.EqualTo(JsonValueKind.Null));
         }
         // The freed address is the lowest free one again.
@@ -82,10 +82,10 @@ public sealed class NicApiTests : ControllerTestBase
         (await Api.PostAsync("/api/v1/network/delete", new { nic_id = b.GetProperty("network_interface_id").GetString() })).Ok();
         var d = await CreateNicAsync(Unique("d"));
         Assert.That(d.GetProperty("ip").GetString(), Is.EqualTo(freed));
-        // The range starts at 10.200.0.10 and never hands out the gateway.
+        // The range starts at the configured start (x.y.z.10) and never hands out the gateway.
         var all = await ScalarAsync<string[]>("SELECT array_agg(host(ip)) FROM network_interfaces");
-        Assert.That(all, Has.None.EqualTo("10.200.0.1"));
-        Assert.That(await ScalarAsync<string>("SELECT host(min(ip)) FROM network_interfaces"), Is.EqualTo("10.200.0.10"));
+        Assert.That(all, Has.None.EqualTo(GuestNetwork["PLATFORM_NETWORK_GATEWAY"]));
+        Assert.That(await ScalarAsync<string>("SELECT host(min(ip)) FROM network_interfaces"), Is.EqualTo(GuestNetwork["PLATFORM_NETWORK_RANGE_START"]));
     }
 
     [Test]
