@@ -346,5 +346,37 @@ public abstract class ControllerTestBase
         return last;
     }
 
+    /// <summary>What the tiny guest prints for each DHCP lease it gets: PLATFORM-GUEST-IP nic ip mac.</summary>
+    protected const string GuestIpMarker = "PLATFORM-GUEST-IP ";
+
+    /// <summary>Waits for the guest to print the lease of the NIC with this MAC on its serial console.</summary>
+    protected async Task<GuestLease> LeaseOfAsync(string instanceId, string mac, TimeSpan timeout)
+    {
+        GuestLease? lease = null;
+        var log = SerialLogOf(instanceId);
+        await Eventually.HoldsAsync(async () =>
+        {
+            if (!File.Exists(log))
+            {
+                return false;
+            }
+            foreach (var line in await File.ReadAllLinesAsync(log))
+            {
+                var at = line.IndexOf(GuestIpMarker, StringComparison.Ordinal);
+                if (at >= 0 && line[(at + GuestIpMarker.Length)..].Trim().Split(' ') is [var nic, var ip, var leasedMac]
+                    && string.Equals(leasedMac, mac, StringComparison.OrdinalIgnoreCase))
+                {
+                    lease = new GuestLease(nic, ip);
+                    return true;
+                }
+            }
+            return false;
+        }, timeout, $"the guest's serial console shows a DHCP lease for {mac}");
+        return lease!;
+    }
+
     protected static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid().ToString("N")[..6]}";
 }
+
+/// <summary>A DHCP lease as the guest reported it: the NIC inside the guest and the address.</summary>
+public sealed record GuestLease(string Nic, string Ip);

@@ -18,8 +18,6 @@ namespace Platform.Tests.Integration.Controller.Networks;
 [NonParallelizable]
 public sealed class GuestDhcpTests : ControllerTestBase
 {
-    private const string IpMarker = "PLATFORM-GUEST-IP ";
-
     [Test]
     public async Task The_guest_leases_the_address_the_api_shows_at_boot_and_after_hot_plug()
     {
@@ -106,8 +104,6 @@ public sealed class GuestDhcpTests : ControllerTestBase
 
     private sealed record ApiNic(string Id, string Mac, string Ip);
 
-    private sealed record Lease(string Nic, string Ip);
-
     private async Task<ApiNic> NicOfAsync(string instanceId) => (await NicsOfAsync(instanceId)).Single();
 
     /// <summary>The instance's NICs as /api/v1/network/list shows them.</summary>
@@ -125,31 +121,5 @@ public sealed class GuestDhcpTests : ControllerTestBase
         var xml = XElement.Parse(inactive ? await Virsh("net-dumpxml", "--inactive", Bridge) : await Virsh("net-dumpxml", Bridge));
         return [.. xml.Elements("ip").Elements("dhcp").Elements("host")
             .Select(h => (((string?)h.Attribute("mac"))!.ToLowerInvariant(), ((string?)h.Attribute("ip"))!))];
-    }
-
-    /// <summary>Waits for the guest to print the lease of the NIC with this MAC on its serial console.</summary>
-    private async Task<Lease> LeaseOfAsync(string instanceId, string mac, TimeSpan timeout)
-    {
-        Lease? lease = null;
-        var log = SerialLogOf(instanceId);
-        await Eventually.HoldsAsync(async () =>
-        {
-            if (!File.Exists(log))
-            {
-                return false;
-            }
-            foreach (var line in await File.ReadAllLinesAsync(log))
-            {
-                var at = line.IndexOf(IpMarker, StringComparison.Ordinal);
-                if (at >= 0 && line[(at + IpMarker.Length)..].Trim().Split(' ') is [var nic, var ip, var leasedMac]
-                    && string.Equals(leasedMac, mac, StringComparison.OrdinalIgnoreCase))
-                {
-                    lease = new Lease(nic, ip);
-                    return true;
-                }
-            }
-            return false;
-        }, timeout, $"the guest's serial console shows a DHCP lease for {mac}");
-        return lease!;
     }
 }
