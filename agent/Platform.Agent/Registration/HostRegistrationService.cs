@@ -62,6 +62,8 @@ internal sealed partial class HostRegistrationService(
         var client = new HostRegistry.HostRegistryClient(channel.CreateLoggedInvoker(loggers));
         var backoff = new RetryBackoff();
         var registered = false;
+        // The controller's heartbeat interval, once it has told it.
+        TimeSpan? interval = null;
         Outage? outage = null;
 
         while (!stoppingToken.IsCancellationRequested)
@@ -80,6 +82,7 @@ internal sealed partial class HostRegistrationService(
                     registered = true;
                 }
                 wait = Interval(answered);
+                interval = wait;
                 if (outage is not null)
                 {
                     LogRecovered(logger, controllerUrl, outage.Cause, outage.Attempts, outage.Elapsed.Elapsed.TotalSeconds);
@@ -104,6 +107,12 @@ internal sealed partial class HostRegistrationService(
                     ? ("controller", $"{rpc.StatusCode}: {rpc.Status.Detail}")
                     : ("host inventory", e.Message);
                 wait = backoff.Next();
+                if (registered && cause == "controller" && interval is { } every && wait > every)
+                {
+                    // A registered host keeps the controller's beat through an outage: the first
+                    // heartbeat it can record after one must come within its window.
+                    wait = every;
+                }
                 if (outage is null || outage.Cause != cause)
                 {
                     // Once per outage (and again only when its cause changes), not per attempt.

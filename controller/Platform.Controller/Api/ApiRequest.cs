@@ -118,14 +118,17 @@ internal sealed partial class ApiRequest
 
     private static ApiError TooLarge { get; } = new(ApiErrorCode.BodyTooLarge, $"the request body is larger than {MaxBodyBytes} bytes");
 
-    /// <summary>A NUL character in a key or value: no field may hold one (PostgreSQL text cannot).</summary>
+    /// <summary>
+    /// A NUL character in a key: no field has such a name (a NUL in a value is for the field's own
+    /// rule to refuse, beside every other problem of the request).
+    /// </summary>
     private static FieldError? TextProblem(IEnumerable<KeyValuePair<string, StringValues>> source)
     {
-        foreach (var (key, value) in source)
+        foreach (var (key, _) in source)
         {
-            if (key.Contains('\0', StringComparison.Ordinal) || value.Any(v => v?.Contains('\0', StringComparison.Ordinal) == true))
+            if (key.Contains('\0', StringComparison.Ordinal))
             {
-                return new FieldError(key.Replace("\0", "", StringComparison.Ordinal), "must not contain a NUL character");
+                return new FieldError(key.Replace("\0", "", StringComparison.Ordinal), "is a field name with a NUL character");
             }
         }
         return null;

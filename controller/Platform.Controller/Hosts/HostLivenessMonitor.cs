@@ -21,16 +21,16 @@ internal sealed partial class HostLivenessMonitor(
         {
             try
             {
-                if (outage)
+                if (outage || clock.GetUtcNow() - recordingSince < options.Value.DownAfter)
                 {
-                    outage = false;
-                    recordingSince = clock.GetUtcNow();
-                    LogGrace(options.Value.DownAfter);
-                }
-                if (clock.GetUtcNow() - recordingSince < options.Value.DownAfter)
-                {
-                    // Probe the database all the same, so that a new outage restarts the grace.
+                    // Probe the database: the grace starts once it answers again, and a new outage restarts it.
                     await hosts.ListAsync(stoppingToken);
+                    if (outage)
+                    {
+                        outage = false;
+                        recordingSince = clock.GetUtcNow();
+                        LogGrace(options.Value.DownAfter);
+                    }
                     continue;
                 }
                 foreach (var hostId in await hosts.MarkSilentHostsDownAsync(options.Value.DownAfter, stoppingToken))

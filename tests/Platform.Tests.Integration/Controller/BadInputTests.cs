@@ -42,6 +42,7 @@ public sealed class BadInputTests : ControllerTestBase
         var cases = new List<(string What, HttpContent Content, HttpStatusCode Status)>
         {
             ("NUL in a form value", new StringContent("image_id=ami-00000000&image_name=a%00b", Encoding.ASCII, "application/x-www-form-urlencoded"), HttpStatusCode.BadRequest),
+            ("NUL in a form key", new StringContent("image_id=ami-00000000&image%00name=a", Encoding.ASCII, "application/x-www-form-urlencoded"), HttpStatusCode.BadRequest),
             ("1,025 form keys", new StringContent(string.Join('&', Enumerable.Range(0, 1025).Select(i => $"k{i}=v")), Encoding.ASCII, "application/x-www-form-urlencoded"), HttpStatusCode.BadRequest),
             ("a 2,049-character key", new StringContent(new string('k', 2049) + "=v", Encoding.ASCII, "application/x-www-form-urlencoded"), HttpStatusCode.BadRequest),
             ("multipart without a boundary", new StringContent("garbage", Encoding.ASCII, "multipart/form-data"), HttpStatusCode.BadRequest),
