@@ -50,6 +50,9 @@ public abstract class ControllerTestBase
 
     internal ControllerProcess Controller => _controller ?? throw new InvalidOperationException("no controller");
 
+    /// <summary>The fixture's own agent: to kill (as a crash would) and start again on the same ports.</summary>
+    internal AgentProcess HostAgent => _agent ?? throw new InvalidOperationException("no agent");
+
     internal PlatformCertificates Certificates => _certificates ?? throw new InvalidOperationException("no certificates");
 
     /// <summary>Settings the controller starts with (mutual TLS; short heartbeats so host-down shows quickly).</summary>
@@ -308,7 +311,14 @@ public abstract class ControllerTestBase
         {
             return;
         }
-        foreach (var snapshot in JsonDocument.Parse(await Rbd("snap", "ls", "--format", "json", $"{pool}/{name}")).RootElement.EnumerateArray())
+        var snapshots = await ChildProcess.RunAsync("rbd", [.. RbdArguments, "snap", "ls", "--format", "json", $"{pool}/{name}"], TimeSpan.FromSeconds(30));
+        if (snapshots.ExitCode != 0)
+        {
+            // Remains without a header (an interrupted create): nothing to open, rbd rm clears them.
+            await Rbd("rm", "--no-progress", $"{pool}/{name}");
+            return;
+        }
+        foreach (var snapshot in JsonDocument.Parse(snapshots.StandardOutput).RootElement.EnumerateArray())
         {
             var spec = $"{pool}/{name}@{snapshot.GetProperty("name").GetString()}";
             await ChildProcess.RunAsync("rbd", [.. RbdArguments, "snap", "unprotect", spec], TimeSpan.FromSeconds(30));
@@ -329,7 +339,7 @@ public abstract class ControllerTestBase
 
     protected Task<string> Rbd(params string[] arguments) => ChildProcess.OutputOfAsync("rbd", [.. RbdArguments, .. arguments]);
 
-    private string[] RbdArguments => ["--conf", Ceph["PLATFORM_CEPH_CONF"], "--id", Ceph["PLATFORM_CEPH_USER"]];
+    private protected string[] RbdArguments => ["--conf", Ceph["PLATFORM_CEPH_CONF"], "--id", Ceph["PLATFORM_CEPH_USER"]];
 
     protected string SerialLogOf(string name) => Path.Combine(WorkDirectory, name + ".serial.log");
 
@@ -373,6 +383,16 @@ public abstract class ControllerTestBase
             return false;
         }, timeout, $"the guest's serial console shows a DHCP lease for {mac}");
         return lease!;
+    }
+
+    /// <summary>The kinds of drift the controller recorded for one resource, through the REST API.</summary>
+    protected async Task<IReadOnlyList<string>> DriftKindsAsync(string resourceId, bool includeResolved)
+    {
+        // Filtered by resource: the shared test Ceph and libvirtd hold many other tests' things, each its own drift.
+        var page = (await Api.GetAsync("/api/v1/drift/list", ("include_resolved", includeResolved ? "true" : "false"), ("resource_id", resourceId), ("page_size", "1000"))).Ok();
+        return page.GetProperty("items").EnumerateArray()
+            .Where(d => d.GetProperty("resource_id").GetString() == resourceId)
+            .Select(d => d.GetProperty("kind").GetString()!).ToList();
     }
 
     protected static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid().ToString("N")[..6]}";
