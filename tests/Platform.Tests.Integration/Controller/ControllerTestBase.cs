@@ -77,6 +77,12 @@ public abstract class ControllerTestBase
     /// <summary>Stops what <see cref="StartPostgresAsync"/> started; runs last, after the database is dropped.</summary>
     protected virtual Task StopPostgresAsync() => Task.CompletedTask;
 
+    /// <summary>The Ceph cluster the fixture's agents use (its ceph.env settings): the test environment's, unless a fixture brings its own.</summary>
+    private protected virtual Task<ComponentSettings> StartCephAsync(ComponentSettings environmentCeph) => Task.FromResult(environmentCeph);
+
+    /// <summary>Stops what <see cref="StartCephAsync"/> started; runs after the agents have stopped.</summary>
+    protected virtual Task StopCephAsync() => Task.CompletedTask;
+
     /// <summary>Settings of the fixture's agents beyond the host's own (PLATFORM_Section__Key = value).</summary>
     protected virtual IReadOnlyDictionary<string, string> AgentSettings => new Dictionary<string, string>();
 
@@ -84,7 +90,7 @@ public abstract class ControllerTestBase
     public async Task StartPlatformAsync()
     {
         var postgres = TestEnvironment.Require("postgres");
-        Ceph = TestEnvironment.Require("ceph");
+        Ceph = await StartCephAsync(TestEnvironment.Require("ceph"));
         var libvirt = TestEnvironment.Require("libvirt");
         LibvirtUri = libvirt["PLATFORM_LIBVIRT_URI"];
         Bridge = libvirt["PLATFORM_BRIDGE"];
@@ -196,6 +202,7 @@ public abstract class ControllerTestBase
         var steps = new CleanupSteps();
         // Pushed first, runs last of all.
         steps.Push(StopPostgresAsync);
+        steps.Push(StopCephAsync);
         if (_certificates is not null)
         {
             // Pushed first, runs last: the daemons read their certificates until they stop.
@@ -384,6 +391,11 @@ public abstract class ControllerTestBase
         }, timeout, $"the guest's serial console shows a DHCP lease for {mac}");
         return lease!;
     }
+
+    /// <summary>Until a line of the guest's serial console starts with <paramref name="marker"/>.</summary>
+    protected static Task<TimeSpan> SerialSaysAsync(string serialLog, string marker, TimeSpan timeout) =>
+        Eventually.HoldsAsync(async () => File.Exists(serialLog) && (await File.ReadAllLinesAsync(serialLog)).Any(l => l.StartsWith(marker, StringComparison.Ordinal)),
+            timeout, $"serial console says {marker}");
 
     /// <summary>The kinds of drift the controller recorded for one resource, through the REST API.</summary>
     protected async Task<IReadOnlyList<string>> DriftKindsAsync(string resourceId, bool includeResolved)
