@@ -72,6 +72,7 @@ public sealed class RestFuzzTests : ControllerTestBase
 
         TestContext.Out.WriteLine($"REST fuzz: {cases.Count} requests over {profiles.Count} route methods in {clock.Elapsed.TotalSeconds:0.0} s; seed {Seed}");
         TestContext.Out.WriteLine("status histogram: " + string.Join(", ", statuses.Select(s => $"{s.Key}: {s.Value}")));
+        TestContext.Out.WriteLine("compared before and after:\n  " + string.Join("\n  ", before.Split('\n').Select(l => l.Length > 160 ? l[..160] + "…" : l)));
         TestContext.Out.WriteLine($"5xx: {statuses.Where(s => s.Key >= 500).Sum(s => s.Value)}");
         foreach (var profile in profiles)
         {
