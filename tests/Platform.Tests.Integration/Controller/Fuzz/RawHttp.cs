@@ -79,21 +79,38 @@ internal sealed class RawHttpClient(int port)
     private static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(20);
 
     /// <summary>The answer, or null when the server closed the connection without one.</summary>
-    public async Task<RawResponse?> SendAsync(RawRequest request)
+    public Task<RawResponse?> SendAsync(RawRequest request) =>
+        ExchangeAsync((stream, ct) => WriteAsync(stream, request, ct), request.Method == "HEAD", $"{request.Method} {Shorten(request.Target)}");
+
+    /// <summary>Bytes as they are, no request line or header added: what a broken client sends.</summary>
+    public Task<RawResponse?> SendBytesAsync(byte[] bytes) =>
+        ExchangeAsync(async (stream, ct) =>
+        {
+            try
+            {
+                await stream.WriteAsync(bytes, ct);
+            }
+            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+            {
+                // Refused before it was all sent: the answer is what counts.
+            }
+        }, head: false, Shorten(Encoding.Latin1.GetString(bytes)));
+
+    private async Task<RawResponse?> ExchangeAsync(Func<NetworkStream, CancellationToken, Task> write, bool head, string what)
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         using var deadline = new CancellationTokenSource(AnswerTimeout);
         await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), deadline.Token);
         await using var stream = new NetworkStream(socket, ownsSocket: false);
         // The server may answer (413, 414, 431) before it has read the body: write while reading.
-        var writing = WriteAsync(stream, request, deadline.Token);
+        var writing = write(stream, deadline.Token);
         try
         {
-            return await ReadAsync(stream, request.Method == "HEAD", deadline.Token);
+            return await ReadAsync(stream, head, deadline.Token);
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
-            throw new TimeoutException($"no answer within {AnswerTimeout.TotalSeconds} s to {request.Method} {Shorten(request.Target)}");
+            throw new TimeoutException($"no answer within {AnswerTimeout.TotalSeconds} s to {what}");
         }
         finally
         {
