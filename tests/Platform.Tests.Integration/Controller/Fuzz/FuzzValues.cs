@@ -57,6 +57,7 @@ internal static class FuzzValues
         new("shell", "\"$(reboot);`id`|&\"", false),
         new("SQL", "\"' OR 1=1; DROP TABLE images; --\"", false),
         new("format string", "\"%s%n%x{0}{{}}\"", false),
+        new("LIKE metacharacters", "\"%_[a-z]*\\\\\"", false),
         new("emoji and RTL", "\"\uD83D\uDCA9\u202Eevil\"", false),
         new("combining marks", "\"e\u0301\u0301\u0301\u0301\"", false),
         new("zero-width", "\"a\u200Bb\"", false),
@@ -88,6 +89,7 @@ internal static class FuzzValues
         new("true", "true", false),
         new("yes", "yes", false),
         new("path traversal", Uri.EscapeDataString("../../etc/passwd"), false),
+        new("LIKE metacharacters", Uri.EscapeDataString("%_[a-z]*\\"), false),
         new("comma list", Uri.EscapeDataString(",,,"), false),
         new("emoji", Uri.EscapeDataString("\uD83D\uDCA9"), false),
     ];
