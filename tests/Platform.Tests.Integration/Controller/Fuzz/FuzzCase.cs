@@ -14,7 +14,8 @@ internal enum Expectation
 }
 
 /// <summary>One generated request and what it must be answered with.</summary>
-internal sealed record FuzzCase(string Route, string What, RawRequest Request, Expectation Expect, int? BareStatus = null)
+/// <param name="ExpectedStatus">The one status that is right (Kestrel's bare one, or a limit's in the envelope); null: any the expectation allows.</param>
+internal sealed record FuzzCase(string Route, string What, RawRequest Request, Expectation Expect, int? ExpectedStatus = null)
 {
     public override string ToString() => $"{Route} [{What}]";
 }

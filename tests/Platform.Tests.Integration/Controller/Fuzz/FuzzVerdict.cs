@@ -18,9 +18,9 @@ internal static class FuzzVerdict
         }
         if (fuzz.Expect == Expectation.BareFromKestrel)
         {
-            return response.Status == fuzz.BareStatus ? null : $"expected Kestrel's {fuzz.BareStatus}, got {shown}";
+            return response.Status == fuzz.ExpectedStatus ? null : $"expected Kestrel's {fuzz.ExpectedStatus}, got {shown}";
         }
-        if (fuzz.BareStatus is { } status && response.Status != status)
+        if (fuzz.ExpectedStatus is { } status && response.Status != status)
         {
             return $"expected {status}, got {shown}";
         }
