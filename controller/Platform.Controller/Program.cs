@@ -15,6 +15,8 @@ using Platform.Controller.Volumes;
 
 const string Component = "controller";
 
+var listRoutes = RouteListing.IsRequested(args);
+args = RouteListing.WithoutSwitch(args);
 // Content root is where the binaries and appsettings.json are, whatever the working directory.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddPlatformDefaults(Component, args);
@@ -32,6 +34,7 @@ builder.AddDriverCenter();
 builder.AddControllerGrpc();
 
 var app = builder.Build();
+app.UseRequestSizeLimits();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.MapPlatformHealth(Component);
@@ -46,6 +49,12 @@ app.MapDriftEndpoints();
 app.MapDriverCenterEndpoints();
 app.MapApiFallback();
 app.MapControllerGrpc();
+
+if (listRoutes)
+{
+    RouteListing.Write(app, Console.Out);
+    return;
+}
 
 await app.MigrateInventoryAsync();
 await app.SeedNetworksAsync();

@@ -22,6 +22,7 @@ internal static class ApiExtensions
         builder.Services.AddSingleton<RepeatedWarnings>();
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
         builder.Services.AddProblemDetails();
+        builder.AddRequestSizeLimits();
         return builder;
     }
 

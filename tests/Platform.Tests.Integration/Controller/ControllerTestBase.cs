@@ -48,6 +48,9 @@ public abstract class ControllerTestBase
     /// <summary>The working directory of the fixture's agent (its driver disk, backup folder and transfer area are under it).</summary>
     internal string AgentDirectory => _agent?.Directory ?? throw new InvalidOperationException("no agent");
 
+    /// <summary>The fixture's own agent (its gRPC endpoint serves mutual TLS with the fixture's certificates).</summary>
+    internal AgentProcess Agent => _agent ?? throw new InvalidOperationException("no agent");
+
     internal ControllerProcess Controller => _controller ?? throw new InvalidOperationException("no controller");
 
     /// <summary>The fixture's own agent: to kill (as a crash would) and start again on the same ports.</summary>
