@@ -74,7 +74,7 @@ internal sealed partial class ApiExceptionHandler(RepeatedWarnings repeated, ILo
             // After the request wrote its change the commit may have happened: that is no "not done".
             error = RequestOutcome.Of(context) is { Change: { } change } written
                 ? IdempotencyErrors.OutcomeUnknown(change, keyed: written.Claim is not null)
-                : new ApiError(ApiErrorCode.DatabaseUnavailable, "the inventory database is unavailable; nothing was done; try again later");
+                : new ApiError(ApiErrorCode.DatabaseUnavailable, "the inventory database is unavailable; nothing was changed; try again later");
         }
         else if (exception is IdempotencyKeyLostException)
         {
