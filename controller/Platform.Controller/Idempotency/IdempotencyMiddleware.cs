@@ -118,8 +118,7 @@ internal sealed partial class IdempotencyMiddleware(
             {
                 continue; // Let go meanwhile: claim it again.
             }
-            var abandoned = record.State == IdempotencyStates.InProgress
-                && (record.LeaseExpired || (record.Owner == _owner && !_live.ContainsKey(record.Token)));
+            var abandoned = record.State == IdempotencyStates.InProgress && !IsRunning(record);
             if (!record.Expired && !abandoned)
             {
                 return record;
@@ -143,7 +142,8 @@ internal sealed partial class IdempotencyMiddleware(
             await ApiEnvelope.Fail(IdempotencyErrors.Reused).ExecuteAsync(context);
             return;
         }
-        if (record.State == IdempotencyStates.InProgress)
+        // Committed but not yet answered is still running too: its answer is on its way.
+        if (record.State != IdempotencyStates.Completed && IsRunning(record))
         {
             context.Response.Headers.RetryAfter = "1";
             await ApiEnvelope.Fail(IdempotencyErrors.InProgress).ExecuteAsync(context);
@@ -168,6 +168,10 @@ internal sealed partial class IdempotencyMiddleware(
         var change = new RecordedChange(record.ResourceId ?? "", record.TaskId);
         await ApiEnvelope.Fail(IdempotencyErrors.CarriedOut(change)).ExecuteAsync(context);
     }
+
+    /// <summary>Whether the request holding the key still runs: its lease holds and, when it is this process's own, it has not ended.</summary>
+    private bool IsRunning(IdempotencyRecord record) =>
+        !record.LeaseExpired && (record.Owner != _owner || _live.ContainsKey(record.Token));
 
     /// <summary>
     /// Reads the repeat's body (hashing it, keeping nothing) and compares it with the first

@@ -73,7 +73,7 @@ internal sealed class IdempotencyStore(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition(
-            $"UPDATE idempotency_keys SET lease_until = now() + make_interval(secs => @leaseSeconds) WHERE {Key} AND token = @Token AND state = 'in_progress'",
+            $"UPDATE idempotency_keys SET lease_until = now() + make_interval(secs => @leaseSeconds) WHERE {Key} AND token = @Token AND state <> 'completed'",
             new { claim.Scope, claim.Key, claim.Token, leaseSeconds = lease.TotalSeconds }, cancellationToken: ct));
     }
 

@@ -118,10 +118,14 @@ public sealed class IdempotencyTests : ControllerTestBase
         AssertRefused(await _keyed.PostAsync("/api/v1/volume/create", new { volume_name = name, volume_size = 0 }, key), HttpStatusCode.BadRequest, 40001);
         AssertRefused(await _keyed.PostAsync("/api/v1/volume/create", new { volume_name = name, volume_size = 1, image_id = "ami-00000000" }, key), HttpStatusCode.NotFound, 40401);
         Assert.That(await ScalarAsync<long>("SELECT count(*) FROM idempotency_keys WHERE key = @key", ("key", key)), Is.Zero);
-        var created = await _keyed.PostAsync("/api/v1/volume/create", new { volume_name = name, volume_size = 1 }, key);
+        // A form body is hashed as the endpoint reads it, like JSON.
+        var created = await _keyed.PostFormAsync("/api/v1/volume/create", key, ("volume_name", name), ("volume_size", "1"));
         var volumeId = created.Response.Ok().GetProperty("volume_id").GetString()!;
         OnCleanUp(() => RemoveRbdImageAsync("volumes", volumeId));
         Assert.That(created.Replayed, Is.False);
+        var again = await _keyed.PostFormAsync("/api/v1/volume/create", key, ("volume_name", name), ("volume_size", "1"));
+        Assert.That((again.Replayed, again.Response.Body), Is.EqualTo((true, created.Response.Body)));
+        AssertRefused(await _keyed.PostFormAsync("/api/v1/volume/create", key, ("volume_name", name), ("volume_size", "2")), HttpStatusCode.UnprocessableEntity, 42200);
     }
 
     [Test]
