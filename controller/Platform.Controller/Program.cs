@@ -16,6 +16,8 @@ using Platform.Controller.Volumes;
 
 const string Component = "controller";
 
+var listRoutes = RouteListing.IsRequested(args);
+args = RouteListing.WithoutSwitch(args);
 // Content root is where the binaries and appsettings.json are, whatever the working directory.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddPlatformDefaults(Component, args);
@@ -34,6 +36,7 @@ builder.AddDriverCenter();
 builder.AddControllerGrpc();
 
 var app = builder.Build();
+app.UseRequestSizeLimits();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseIdempotency();
@@ -49,6 +52,12 @@ app.MapDriftEndpoints();
 app.MapDriverCenterEndpoints();
 app.MapApiFallback();
 app.MapControllerGrpc();
+
+if (listRoutes)
+{
+    RouteListing.Write(app, Console.Out);
+    return;
+}
 
 await app.MigrateInventoryAsync();
 await app.SeedNetworksAsync();

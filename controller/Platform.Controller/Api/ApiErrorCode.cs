@@ -48,8 +48,10 @@ internal enum ApiErrorCode
 
     UploadTooLarge = 41300,
     BodyTooLarge = 41301,
+    RequestLineTooLong = 41400,
     RangeNotSatisfiable = 41600,
     IdempotencyKeyReused = 42200,
+    HeadersTooLarge = 43100,
 
     Internal = 50000,
     AgentFailed = 50200,

@@ -23,6 +23,7 @@ internal static class ApiExtensions
         builder.Services.AddSingleton<RepeatedWarnings>();
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
         builder.Services.AddProblemDetails();
+        builder.AddRequestSizeLimits();
         return builder;
     }
 
