@@ -143,7 +143,7 @@ internal sealed partial class IdempotencyMiddleware(
             return;
         }
         // Committed but not yet answered is still running too: its answer is on its way.
-        if (record.State != IdempotencyStates.Completed && IsRunning(record))
+        if (record.State == IdempotencyStates.InProgress || (record.State == IdempotencyStates.Committed && IsRunning(record)))
         {
             context.Response.Headers.RetryAfter = "1";
             await ApiEnvelope.Fail(IdempotencyErrors.InProgress).ExecuteAsync(context);
@@ -278,7 +278,7 @@ internal sealed partial class IdempotencyMiddleware(
         }
     }
 
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Idempotency-Key {Key}: repeat of {Method} {Path} answered what the first request was answered ({Status})")]
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Idempotency-Key {Key}: repeat of {Method} {Path} not run again; answered from the key's record (the kept answer's status {Status}, 0: none kept)")]
     private partial void LogReplayed(string key, string method, PathString path, int status);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Idempotency-Key {Key}: refused for {Method} {Path}, which is not the request the key was used for")]

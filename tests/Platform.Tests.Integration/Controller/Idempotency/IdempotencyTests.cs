@@ -204,6 +204,44 @@ public sealed class IdempotencyTests : ControllerTestBase
         Assert.That(await ScalarAsync<long>("SELECT count(*) FROM terminals WHERE mac = @mac::macaddr", ("mac", mac)), Is.EqualTo(1));
     }
 
+    [Test]
+    public async Task A_key_held_by_a_request_that_died_is_taken_over_but_one_whose_change_committed_is_not()
+    {
+        // What another controller left: it claimed the key and died (its lease runs out), or died after its commit.
+        var name = Unique("held");
+        // The hash of a network/create request line, as a first request records it.
+        var sample = NewKey();
+        var sampled = (await _keyed.PostAsync("/api/v1/network/create", new { network_interface_name = Unique("sample") }, sample)).Response.Ok().GetProperty("network_interface_id").GetString()!;
+        OnCleanUp(() => Api.PostAsync("/api/v1/network/delete", new { network_interface_id = sampled }));
+        var head = (await ScalarAsync<string>("SELECT request_hash FROM idempotency_keys WHERE key = @key", ("key", sample)))!;
+        var held = NewKey();
+        await ExecuteAsync(
+            """
+            INSERT INTO idempotency_keys (scope, key, request_hash, state, token, owner, lease_until, expires_at)
+            VALUES ('', @key, @head, 'in_progress', 'gone', 'another-controller', now() + interval '1 hour', now() + interval '1 hour')
+            """, ("key", held), ("head", head));
+        var waiting = await _keyed.PostAsync("/api/v1/network/create", new { network_interface_name = name }, held);
+        AssertRefused(waiting, HttpStatusCode.Conflict, 40915);
+        await ExecuteAsync("UPDATE idempotency_keys SET lease_until = now() - interval '1 second' WHERE key = @key", ("key", held));
+        var ran = await _keyed.PostAsync("/api/v1/network/create", new { network_interface_name = name }, held);
+        var nicId = ran.Response.Ok().GetProperty("network_interface_id").GetString()!;
+        OnCleanUp(() => Api.PostAsync("/api/v1/network/delete", new { network_interface_id = nicId }));
+        Assert.That(ran.Replayed, Is.False, "taken over and run");
+        Assert.That(await KeyRecordAsync(held), Is.EqualTo(("completed", nicId, (string?)null)));
+
+        var committed = NewKey();
+        await ExecuteAsync(
+            """
+            INSERT INTO idempotency_keys (scope, key, request_hash, state, token, owner, lease_until, expires_at, resource_id, committed_at)
+            VALUES ('', @key, @head, 'committed', 'gone', 'another-controller', now() - interval '1 second', now() + interval '1 hour', 'nic-0d0d0d0d', now())
+            """, ("key", committed), ("head", head));
+        var other = Unique("kept");
+        var told = await _keyed.PostAsync("/api/v1/network/create", new { network_interface_name = other }, committed);
+        AssertRefused(told, HttpStatusCode.Conflict, 40916);
+        Assert.That(told.Response.Data.GetProperty("resource_id").GetString(), Is.EqualTo("nic-0d0d0d0d"));
+        Assert.That(await ScalarAsync<long>("SELECT count(*) FROM network_interfaces WHERE nic_name = @name", ("name", other)), Is.Zero, "not run again");
+    }
+
     private async Task<(string?, string?, string?)> KeyRecordAsync(string key)
     {
         await using var command = Database.CreateCommand("SELECT state, resource_id, task_id FROM idempotency_keys WHERE key = @key");
