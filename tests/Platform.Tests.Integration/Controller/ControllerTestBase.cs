@@ -220,6 +220,8 @@ public abstract class ControllerTestBase
             steps.Push(async () =>
             {
                 await using var admin = new NpgsqlConnection(_adminConnection);
+                // A fixture that restarted its PostgreSQL left dead connections in the pool.
+                NpgsqlConnection.ClearPool(admin);
                 await admin.OpenAsync();
                 await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {DatabaseName} WITH (FORCE)", admin);
                 await drop.ExecuteNonQueryAsync();
