@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # A throwaway root to install the platform's packages into with dpkg --root, without
-# debootstrap and without touching this machine: the root has its own /etc (Debian's default
-# users and groups), /var (a dpkg database that lists this machine's packages) and /run, and
-# sees this machine's /usr through an overlay whose writes land in the root's own layer. So
+# debootstrap and without touching the host: the root has its own /etc (Debian's default
+# users and groups), /var (a dpkg database that lists the host's packages) and /run, and
+# sees the host's /usr through an overlay whose writes land in the root's own layer. So
 # the maintainer scripts run for real, chrooted by dpkg (adduser, deb-systemd-helper, ...),
-# and the dependencies are those this machine has installed. Every command runs in a private
+# and the dependencies are those the host has installed. Every command runs in a private
 # mount namespace: nothing stays mounted when it returns.
 #
 #   fresh-root.sh create BASE          lay out BASE/root (BASE must not exist or be empty)
@@ -29,7 +29,7 @@ create() {
     install -d -m 0755 usr etc etc/systemd/system var var/lib var/lib/dpkg var/lib/dpkg/info \
         var/lib/dpkg/updates var/lib/dpkg/triggers var/cache var/log run dev proc
     install -d -m 1777 tmp var/tmp
-    # Debian's merged /usr, as on this machine.
+    # Debian's merged /usr, as on the host.
     ln -s usr/bin bin
     ln -s usr/sbin sbin
     ln -s usr/lib lib
@@ -46,10 +46,11 @@ create() {
     for file in login.defs adduser.conf; do
         [ ! -f "/etc/$file" ] || install -m 0644 "/etc/$file" "etc/$file"
     done
+    # adduser's chfn goes through PAM.
     cp -a /etc/alternatives /etc/pam.d /etc/security etc/
     # The dpkg database: the packages whose files /usr shows, with their file lists (so dpkg
-    # knows who owns what), but not their maintainer scripts or triggers: nothing of this
-    # machine's packages runs in the root.
+    # knows who owns what), but not their maintainer scripts or triggers: nothing of the
+    # host's packages runs in the root.
     cp /var/lib/dpkg/status var/lib/dpkg/status
     cp /var/lib/dpkg/info/*.list var/lib/dpkg/info/
     : > var/lib/dpkg/available

@@ -7,8 +7,8 @@ namespace Platform.Tests.Integration.Packaging;
 internal sealed record RootUser(string Name, int Uid, int Gid, string Home, string Shell);
 
 /// <summary>
-/// A throwaway root made by <c>packaging/deb/fresh-root.sh</c>: its own /etc and /var, this
-/// machine's /usr under an overlay whose writes land in <see cref="UsrLayer"/>. dpkg installs
+/// A throwaway root made by <c>packaging/deb/fresh-root.sh</c>: its own /etc and /var, the
+/// host's /usr under an overlay whose writes land in <see cref="UsrLayer"/>. dpkg installs
 /// into it with --root and runs the maintainer scripts chrooted into it.
 /// </summary>
 internal sealed class FreshRoot
