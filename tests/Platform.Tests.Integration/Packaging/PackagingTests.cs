@@ -30,6 +30,9 @@ public class PackagingTests
         ["agent"] = ["libc6", "libstdc++6", "adduser", "libssl3", "libvirt0", "librados2", "librbd1", "qemu-utils", "qemu-system-common", "ntfs-3g", "7zip"],
     };
 
+    /// <summary>libvirtd's socket and /dev/kvm belong to these groups.</summary>
+    private static readonly string[] AgentGroups = ["libvirt", "kvm"];
+
     private string _work = null!;
     private string _version = null!;
     private readonly Dictionary<string, DebianPackage> _packages = [];
@@ -61,6 +64,11 @@ public class PackagingTests
         }
 
         _root = await FreshRoot.CreateAsync(Path.Combine(_work, "fresh-root"));
+        // As on a compute host where libvirt came first: the agent's user joins their groups.
+        foreach (var group in AgentGroups)
+        {
+            (await _root.RunAsync("addgroup", "--system", group)).EnsureSuccess();
+        }
         _install = await _root.DpkgAsync(["--install", .. _packages.Values.Select(p => p.Path)]);
     }
 
@@ -154,6 +162,7 @@ public class PackagingTests
         var unit = $"/lib/systemd/system/{package}.service";
         var enabled = await _root.RunAsync("readlink", $"/etc/systemd/system/multi-user.target.wants/{package}.service");
         var status = await _root.RunAsync("dpkg-query", "--show", "--showformat=${Status} ${Version}", package);
+        var groups = (await _root.RunAsync("id", "-nG", package)).EnsureSuccess().StandardOutput.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
         var stateDirectory = await _root.OwnerAndModeAsync($"/var/lib/{package}");
         var conffile = await _root.OwnerAndModeAsync($"/etc/platform/{daemon}.json");
@@ -171,6 +180,7 @@ public class PackagingTests
             Assert.That(conffile, Is.EqualTo($"root:{package} 640"), "the conffile, readable by the daemon's group only");
             Assert.That(unitFile, Is.EqualTo("root:root 644"));
             Assert.That(enabled.StandardOutput.Trim(), Is.EqualTo(unit), "enabled for multi-user.target");
+            Assert.That(groups, daemon == "agent" ? Is.SupersetOf(AgentGroups) : Is.EqualTo(new[] { package }), "supplementary groups");
             if (cacheDirectory is not null)
             {
                 Assert.That(cacheDirectory, Is.EqualTo("platform-agent:platform-agent 755"), "cache directory, reachable by libvirt's qemu");
@@ -244,6 +254,28 @@ public class PackagingTests
         {
             await ExecuteAsync(admin, $"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
         }
+    }
+
+    [Test, Order(7)]
+    public async Task Reinstalling_keeps_the_users_and_an_edited_conffile()
+    {
+        AssertInstalled();
+        var before = Daemons.ToDictionary(d => d, d => _root.User($"platform-{d}"));
+        var conffile = Path.Combine(_root.Root, "etc", "platform", "controller.json");
+        const string Edit = "// edited by the administrator\n";
+        await File.AppendAllTextAsync(conffile, Edit);
+
+        var again = await _root.DpkgAsync(["--install", .. _packages.Values.Select(p => p.Path)]);
+        var mode = await _root.OwnerAndModeAsync("/etc/platform/controller.json");
+        var text = await File.ReadAllTextAsync(conffile);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(again.ExitCode, Is.Zero, () => again.StandardOutput + again.StandardError);
+            Assert.That(Daemons.ToDictionary(d => d, d => _root.User($"platform-{d}")), Is.EqualTo(before), "the same users, uids and all");
+            Assert.That(text, Does.EndWith(Edit), "dpkg keeps an edited conffile the package did not change");
+            Assert.That(mode, Is.EqualTo("root:platform-controller 640"));
+        });
     }
 
     [Test, Order(100)]
