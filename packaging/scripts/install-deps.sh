@@ -20,6 +20,8 @@ PACKAGES=(
     busybox-static syslinux syslinux-common dosfstools mtools cpio xz-utils
     # gRPC interop peers and the official reflection/health protos
     python3-grpcio python3-grpc-tools python3-protobuf grpc-proto protobuf-compiler
+    # ./platform package and its tests: dpkg-shlibdeps, lintian (systemd-analyze is systemd's)
+    dpkg-dev lintian systemd adduser
     # what the scripts themselves use (openssl: the platform CA and the daemons' certificates)
     iproute2 util-linux uuid-runtime procps curl ca-certificates openssl
 )

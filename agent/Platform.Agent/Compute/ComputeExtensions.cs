@@ -1,3 +1,4 @@
+using Platform.Common.Hosting;
 using Platform.Agent.Host;
 
 namespace Platform.Agent.Compute;
@@ -6,10 +7,7 @@ internal static class ComputeExtensions
 {
     public static WebApplicationBuilder AddCompute(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<ComputeOptions>()
-            .Bind(builder.Configuration.GetSection(ComputeOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.Services.AddValidatedOptions<ComputeOptions>(builder.Configuration, ComputeOptions.Section);
         builder.Services.AddHealthChecks().AddCheck<LibvirtSocketHealthCheck>(LibvirtSocketHealthCheck.Name);
 
         // Hosted: the event loop starts with the host, before the first connection opens; on

@@ -1,3 +1,4 @@
+using Platform.Common.Hosting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Platform.Agent.Transfer;
 
@@ -12,14 +13,8 @@ internal static class DriverDiskExtensions
     /// </summary>
     public static WebApplicationBuilder AddDriverDisk(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<DriverDiskOptions>()
-            .Bind(builder.Configuration.GetSection(DriverDiskOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-        builder.Services.AddOptions<TransferOptions>()
-            .Bind(builder.Configuration.GetSection(TransferOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.Services.AddValidatedOptions<DriverDiskOptions>(builder.Configuration, DriverDiskOptions.Section);
+        builder.Services.AddValidatedOptions<TransferOptions>(builder.Configuration, TransferOptions.Section);
         builder.Services.TryAddSingleton<TransferArea>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<DriverDiskEngine>();

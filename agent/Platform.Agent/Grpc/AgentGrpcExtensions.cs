@@ -1,4 +1,5 @@
 using Platform.Agent.Compute;
+using Platform.Common.Hosting;
 using Platform.Agent.DriverDisk;
 using Platform.Agent.Host;
 using Platform.Agent.Storage;
@@ -20,7 +21,8 @@ internal static class AgentGrpcExtensions
     /// </summary>
     public static WebApplicationBuilder AddAgentGrpc(this WebApplicationBuilder builder)
     {
-        var options = builder.Configuration.GetSection(AgentGrpcOptions.Section).Get<AgentGrpcOptions>() ?? new AgentGrpcOptions();
+        // Read while the host is built (the server's limits are fixed here), so validated now.
+        var options = builder.Configuration.GetValidated<AgentGrpcOptions>(AgentGrpcOptions.Section);
         // What each service needs to do its work; the server as a whole ("") needs all of it.
         var health = new Dictionary<string, string[]>
         {

@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace Platform.Agent.Grpc;
 
 internal sealed class AgentGrpcOptions
@@ -11,6 +13,7 @@ internal sealed class AgentGrpcOptions
     public string? ClientCertificateAuthority { get; set; }
 
     /// <summary>Largest request message accepted (bytes).</summary>
+    [Range(4096, 256 * 1024 * 1024)]
     public int MaxReceiveMessageSize { get; set; } = 4 * 1024 * 1024;
 
     public bool EnableDetailedErrors { get; set; }

@@ -1,13 +1,11 @@
+using Platform.Common.Hosting;
 namespace Platform.Agent.Operations;
 
 internal static class OperationsExtensions
 {
     public static WebApplicationBuilder AddOperations(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<OperationsOptions>()
-            .Bind(builder.Configuration.GetSection(OperationsOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.Services.AddValidatedOptions<OperationsOptions>(builder.Configuration, OperationsOptions.Section);
         builder.Services.AddSingleton<OperationJournal>();
         return builder;
     }

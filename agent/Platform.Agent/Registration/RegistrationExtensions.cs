@@ -1,3 +1,4 @@
+using Platform.Common.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Platform.Agent.Registration;
@@ -10,17 +11,14 @@ internal static class RegistrationExtensions
     /// </summary>
     public static WebApplicationBuilder AddHostRegistration(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<RegistrationOptions>()
-            .Bind(builder.Configuration.GetSection(RegistrationOptions.Section))
+        builder.Services.AddValidatedOptions<RegistrationOptions>(builder.Configuration, RegistrationOptions.Section)
             .PostConfigure<IConfiguration>((options, configuration) => options.ResolveDefaults(configuration["Kestrel:Endpoints:Grpc:Url"]))
-            .ValidateDataAnnotations()
             .Validate(
                 options => !options.Enabled || (Uri.TryCreate(options.ControllerUrl, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"),
                 "Registration:ControllerUrl must be an absolute http:// or https:// URL")
             .Validate(
                 options => !options.Enabled || !string.IsNullOrWhiteSpace(options.AdvertisedEndpoint),
-                "Registration:AdvertisedEndpoint is needed when Kestrel has no endpoint named Grpc")
-            .ValidateOnStart();
+                "Registration:AdvertisedEndpoint is needed when Kestrel has no endpoint named Grpc");
         builder.Services.AddSingleton<IValidateOptions<RegistrationOptions>, RegistrationTlsValidation>();
         builder.Services.AddHostedService<HostRegistrationService>();
         return builder;

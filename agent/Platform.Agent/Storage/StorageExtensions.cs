@@ -1,3 +1,4 @@
+using Platform.Common.Hosting;
 using Platform.Agent.Storage.Commands;
 
 namespace Platform.Agent.Storage;
@@ -6,10 +7,7 @@ internal static class StorageExtensions
 {
     public static WebApplicationBuilder AddStorage(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<StorageOptions>()
-            .Bind(builder.Configuration.GetSection(StorageOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.Services.AddValidatedOptions<StorageOptions>(builder.Configuration, StorageOptions.Section);
         builder.Services.AddHealthChecks().AddCheck<CephMonitorHealthCheck>(CephMonitorHealthCheck.Name);
         // One Ceph connection per agent process, made on first use.
         builder.Services.AddSingleton<CephConnection>();

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 using Platform.Rpc.Tls;
 
@@ -8,9 +9,11 @@ internal sealed class AgentOptions
     public const string Section = "Agents";
 
     /// <summary>Deadline of reads (state, info, lists): an agent slower than this is treated as unreachable.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan QueryTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Deadline of mutations (clone, define+start, hot-plug, ACPI shutdown).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan MutationTimeout { get; set; } = TimeSpan.FromSeconds(120);
 
     /// <summary>

@@ -1,3 +1,4 @@
+using Platform.Common.Hosting;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.Options;
@@ -11,9 +12,7 @@ internal static class DriverCenterExtensions
     /// <summary>The driver center (seed 003): /thor/voi endpoints over the driver-center host's agent.</summary>
     public static WebApplicationBuilder AddDriverCenter(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<DriverCenterOptions>()
-            .Bind(builder.Configuration.GetSection(DriverCenterOptions.Section))
-            .ValidateOnStart();
+        builder.Services.AddValidatedOptions<DriverCenterOptions>(builder.Configuration, DriverCenterOptions.Section);
         builder.Services.AddSingleton<IValidateOptions<DriverCenterOptions>, DriverCenterOptionsValidation>();
         builder.Services.AddSingleton<DriverCenterHost>();
         builder.Services.AddSingleton<StagedUploads>();

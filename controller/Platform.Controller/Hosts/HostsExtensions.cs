@@ -1,3 +1,4 @@
+using Platform.Common.Hosting;
 using Microsoft.Extensions.Options;
 using Platform.Controller.Agents;
 
@@ -7,10 +8,8 @@ internal static class HostsExtensions
 {
     public static WebApplicationBuilder AddHosts(this WebApplicationBuilder builder)
     {
-        builder.Services.Configure<HostsOptions>(builder.Configuration.GetSection(HostsOptions.Section));
-        builder.Services.AddOptions<AgentOptions>()
-            .Bind(builder.Configuration.GetSection(AgentOptions.Section))
-            .ValidateOnStart();
+        builder.Services.AddValidatedOptions<HostsOptions>(builder.Configuration, HostsOptions.Section);
+        builder.Services.AddValidatedOptions<AgentOptions>(builder.Configuration, AgentOptions.Section);
         builder.Services.AddSingleton<IValidateOptions<AgentOptions>, AgentTlsValidation>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<HostStore>();

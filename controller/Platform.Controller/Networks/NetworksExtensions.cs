@@ -1,3 +1,4 @@
+using Platform.Common.Hosting;
 using Platform.Controller.Tasks;
 
 namespace Platform.Controller.Networks;
@@ -6,7 +7,7 @@ internal static class NetworksExtensions
 {
     public static WebApplicationBuilder AddNetworks(this WebApplicationBuilder builder)
     {
-        builder.Services.Configure<NetworkOptions>(builder.Configuration.GetSection(NetworkOptions.Section));
+        builder.Services.AddValidatedOptions<NetworkOptions>(builder.Configuration, NetworkOptions.Section);
         builder.Services.AddSingleton<NicStore>();
         builder.Services.AddSingleton<NicUseCases>();
         builder.Services.AddSingleton<ITaskHandler, NicAttachHandler>();

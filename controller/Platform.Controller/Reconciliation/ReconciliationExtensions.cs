@@ -1,10 +1,11 @@
+using Platform.Common.Hosting;
 namespace Platform.Controller.Reconciliation;
 
 internal static class ReconciliationExtensions
 {
     public static WebApplicationBuilder AddReconciliation(this WebApplicationBuilder builder)
     {
-        builder.Services.Configure<ReconciliationOptions>(builder.Configuration.GetSection(ReconciliationOptions.Section));
+        builder.Services.AddValidatedOptions<ReconciliationOptions>(builder.Configuration, ReconciliationOptions.Section);
         builder.Services.AddSingleton<ReconciliationStore>();
         builder.Services.AddSingleton<DriftStore>();
         builder.Services.AddSingleton<Reconciler>();

@@ -51,22 +51,29 @@ internal sealed class DaemonProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <c>dotnet <paramref name="dll"/></c> with <paramref name="environment"/> added to the test's own.</summary>
-    public static DaemonProcess Start(string name, string dll, IReadOnlyDictionary<string, string> environment)
+    public static DaemonProcess Start(string name, string dll, IReadOnlyDictionary<string, string> environment) =>
+        Start(name, "dotnet", [dll], environment);
+
+    /// <summary>Starts <paramref name="program"/> (an installed daemon's own executable, say) with <paramref name="environment"/> added to the test's own.</summary>
+    public static DaemonProcess Start(string name, string program, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment)
     {
-        var startInfo = new ProcessStartInfo("dotnet")
+        var startInfo = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        startInfo.ArgumentList.Add(dll);
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
         foreach (var (key, value) in environment)
         {
             startInfo.Environment[key] = value;
         }
 
-        var process = Process.Start(startInfo) ?? throw new InvalidOperationException("could not start dotnet");
+        var process = Process.Start(startInfo) ?? throw new InvalidOperationException($"could not start {program}");
         process.StandardInput.Close();
         var daemon = new DaemonProcess(process, name);
         process.OutputDataReceived += (_, e) => daemon.Append(e.Data);
