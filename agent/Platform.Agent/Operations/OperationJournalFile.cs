@@ -51,7 +51,7 @@ internal sealed class OperationJournalFile : IDisposable
         {
             var records = new List<(string, RecordedOperation)>();
             var seen = new HashSet<string>(StringComparer.Ordinal);
-            var methods = new Dictionary<string, string>(StringComparer.Ordinal);
+            var methods = new List<string>();
             int expired = 0, unreadable = 0, repeated = 0;
             var torn = false;
             stream.Position = 0;
@@ -62,12 +62,11 @@ internal sealed class OperationJournalFile : IDisposable
                 {
                     return;
                 }
-                var record = Parse(line);
-                if (record is null)
+                if (OperationRecordHeader.Read(line, new RecordLocation(offset, line.Length), methods) is not { } record)
                 {
                     unreadable++;
                 }
-                else if (record.At < cutoff)
+                else if (record.Record.At < cutoff)
                 {
                     expired++;
                 }
@@ -77,7 +76,7 @@ internal sealed class OperationJournalFile : IDisposable
                 }
                 else
                 {
-                    records.Add((record.OperationId, Index(record, new RecordLocation(offset, line.Length), methods)));
+                    records.Add(record);
                 }
             });
             file.Length = stream.Length;
@@ -92,16 +91,6 @@ internal sealed class OperationJournalFile : IDisposable
             file.Dispose();
             throw;
         }
-    }
-
-    /// <summary>What the journal keeps of <paramref name="record"/>, written at <paramref name="location"/>; the method name shared through <paramref name="methods"/>.</summary>
-    public static RecordedOperation Index(OperationRecord record, RecordLocation location, Dictionary<string, string> methods)
-    {
-        if (!methods.TryGetValue(record.Method, out var method))
-        {
-            methods[record.Method] = method = record.Method;
-        }
-        return new RecordedOperation(method, RequestDigest.FromHex(record.RequestSha256), record.At, (global::Grpc.Core.StatusCode)record.Code, location);
     }
 
     /// <summary>Writes one record at the end and waits until it is on disk; where it went.</summary>

@@ -9,6 +9,7 @@ internal static class OperationsExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<OperationJournal>();
+        builder.Services.AddHealthChecks().AddCheck<OperationJournalHealthCheck>(OperationJournalHealthCheck.Name);
         return builder;
     }
 }

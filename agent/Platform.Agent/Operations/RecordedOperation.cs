@@ -14,11 +14,14 @@ internal readonly record struct RequestDigest(UInt128 High, UInt128 Low)
         return new RequestDigest(BinaryPrimitives.ReadUInt128BigEndian(hash), BinaryPrimitives.ReadUInt128BigEndian(hash[16..]));
     }
 
-    /// <summary>The digest of a journal line's <c>request_sha256</c> (64 hex digits, as <see cref="OperationRecord.IsWellFormed"/> checks).</summary>
-    public static RequestDigest FromHex(string hex)
+    /// <summary>The digest written as 64 hex digits (a journal line's <c>request_sha256</c>); null when it is not that.</summary>
+    public static RequestDigest? FromHex(ReadOnlySpan<char> hex)
     {
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        Convert.FromHexString(hex, hash, out _, out _);
+        if (hex.Length != 2 * SHA256.HashSizeInBytes || Convert.FromHexString(hex, hash, out _, out _) != System.Buffers.OperationStatus.Done)
+        {
+            return null;
+        }
         return new RequestDigest(BinaryPrimitives.ReadUInt128BigEndian(hash), BinaryPrimitives.ReadUInt128BigEndian(hash[16..]));
     }
 
