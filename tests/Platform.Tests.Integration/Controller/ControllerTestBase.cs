@@ -50,6 +50,9 @@ public abstract class ControllerTestBase
 
     internal ControllerProcess Controller => _controller ?? throw new InvalidOperationException("no controller");
 
+    /// <summary>The fixture's own agent process.</summary>
+    internal AgentProcess HostAgent => _agent ?? throw new InvalidOperationException("no agent");
+
     internal PlatformCertificates Certificates => _certificates ?? throw new InvalidOperationException("no certificates");
 
     /// <summary>Settings the controller starts with (mutual TLS; short heartbeats so host-down shows quickly).</summary>

@@ -86,7 +86,7 @@ internal sealed class SoakSampler : IAsyncDisposable
                     ? $" | {"",18} {"",5} {"",4}"
                     : string.Create(CultureInfo.InvariantCulture, $" | {sample.Figures.RssMib,18:0.0} {sample.Figures.OpenFiles,5} {sample.Figures.Threads,4}"));
             }
-            text.AppendLine(" | " + string.Join("; ", row.Where(s => s.Note is not null).Select(s => $"{s.Process}: {s.Note}")));
+            text.AppendLine(" | " + string.Join("; ", names.Select(name => row.LastOrDefault(s => s.Process == name && s.Note is not null)).OfType<SoakSample>().Select(s => $"{s.Process}: {s.Note}")));
         }
         return text.ToString();
     }

@@ -63,6 +63,17 @@ public class OperationJournalMemoryTests
     }
 
     [Test]
+    public async Task The_health_check_describes_the_journal_without_opening_it()
+    {
+        using var journal = Open();
+        var closed = OperationJournalHealthCheck.Describe(journal.Figures);
+        await journal.RunAsync("op-h", Create, Request("vol-h"), CancellationToken.None, _ => Task.FromResult(Image("vol-h", 1)));
+
+        Assert.That(closed, Does.StartWith("not opened yet"));
+        Assert.That(OperationJournalHealthCheck.Describe(journal.Figures), Does.Match("^1 outcomes indexed in [0-9]+ KiB of memory, 0 running; file 0 KiB$"));
+    }
+
+    [Test]
     public async Task An_outcome_recorded_in_this_run_is_replayed_from_the_file_with_its_full_response()
     {
         using var journal = Open();
