@@ -41,6 +41,23 @@ public sealed class PlatformChurnSoakTests : ControllerTestBase
     private async Task SoakAsync(SoakSchedule schedule)
     {
         var imageId = await BlankImageAsync();
+        // Rounds delete what they create; a round cut off by a failure leaves at most a volume per worker.
+        OnCleanUp(async () =>
+        {
+            await using var left = Database.CreateCommand("SELECT volume_id FROM volumes");
+            var volumes = new List<string>();
+            await using (var reader = await left.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    volumes.Add(reader.GetString(0));
+                }
+            }
+            foreach (var volume in volumes)
+            {
+                await RemoveRbdImageAsync("volumes", volume);
+            }
+        });
         long operations = 0;
         var pids = new Dictionary<string, int> { ["controller"] = Controller.Pid, ["agent"] = HostAgent.Pid };
         await using var sampler = new SoakSampler(pids, () => Interlocked.Read(ref operations), schedule.SampleInterval)
