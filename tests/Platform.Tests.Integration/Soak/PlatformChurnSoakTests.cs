@@ -79,17 +79,29 @@ public sealed class PlatformChurnSoakTests : ControllerTestBase
             })));
         }
 
-        sampler.Phase = "warm-up";
-        await ChurnAsync(schedule.Warmup);
-        var warm = await sampler.SampleAsync();
-        sampler.Phase = "churn";
-        await ChurnAsync(schedule.Churn / 2);
-        var middle = await sampler.SampleAsync();
-        await ChurnAsync(schedule.Churn / 2);
-        var churned = await sampler.SampleAsync();
-        sampler.Phase = "idle";
-        await Task.Delay(schedule.Idle);
-        var idle = await sampler.SampleAsync();
+        IReadOnlyDictionary<string, SoakSample> warm, middle, churned, idle;
+        try
+        {
+            sampler.Phase = "warm-up";
+            await ChurnAsync(schedule.Warmup);
+            warm = await sampler.SampleAsync();
+            sampler.Phase = "churn";
+            await ChurnAsync(schedule.Churn / 2);
+            middle = await sampler.SampleAsync();
+            await ChurnAsync(schedule.Churn / 2);
+            churned = await sampler.SampleAsync();
+            sampler.Phase = "idle";
+            await Task.Delay(schedule.Idle);
+            idle = await sampler.SampleAsync();
+        }
+        catch
+        {
+            // What the daemons looked like up to the failure, and what they said last.
+            TestContext.Out.WriteLine(sampler.Table());
+            TestContext.Out.WriteLine($"agent {(HostAgent.HasExited ? "exited" : "running")}; last output:\n{Tail(HostAgent.Output)}");
+            TestContext.Out.WriteLine($"controller last output:\n{Tail(Controller.Output)}");
+            throw;
+        }
 
         TestContext.Out.WriteLine(sampler.Table());
         foreach (var name in pids.Keys)
@@ -126,6 +138,8 @@ public sealed class PlatformChurnSoakTests : ControllerTestBase
         var nic = (await Api.PostAsync("/api/v1/network/create", new { nic_name = Unique("soak") })).Ok().GetProperty("network_interface_id").GetString()!;
         (await Api.PostAsync("/api/v1/network/delete", new { nic_id = nic })).Ok();
     }
+
+    private static string Tail(string output) => string.Join('\n', output.Split('\n').TakeLast(30));
 
     /// <summary>The agent's journal figures as /healthz gives them; null when it gives none.</summary>
     private async Task<string?> JournalNoteAsync()
