@@ -5,6 +5,7 @@ using Platform.Controller.Audit;
 using Platform.Controller.DriverCenter;
 using Platform.Controller.Grpc;
 using Platform.Controller.Hosts;
+using Platform.Controller.Idempotency;
 using Platform.Controller.Images;
 using Platform.Controller.Instances;
 using Platform.Controller.Inventory;
@@ -15,11 +16,14 @@ using Platform.Controller.Volumes;
 
 const string Component = "controller";
 
+var listRoutes = RouteListing.IsRequested(args);
+args = RouteListing.WithoutSwitch(args);
 // Content root is where the binaries and appsettings.json are, whatever the working directory.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddPlatformDefaults(Component, args);
 builder.AddInventoryDatabase();
 builder.AddRestApi();
+builder.AddIdempotency();
 builder.AddHosts();
 builder.AddTasks();
 builder.AddAudit();
@@ -32,8 +36,10 @@ builder.AddDriverCenter();
 builder.AddControllerGrpc();
 
 var app = builder.Build();
+app.UseRequestSizeLimits();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseIdempotency();
 app.MapPlatformHealth(Component);
 app.MapImageEndpoints();
 app.MapInstanceEndpoints();
@@ -46,6 +52,12 @@ app.MapDriftEndpoints();
 app.MapDriverCenterEndpoints();
 app.MapApiFallback();
 app.MapControllerGrpc();
+
+if (listRoutes)
+{
+    RouteListing.Write(app, Console.Out);
+    return;
+}
 
 await app.MigrateInventoryAsync();
 await app.SeedNetworksAsync();

@@ -19,4 +19,11 @@ internal sealed class StorageOptions
 
     [Required]
     public string VolumesPool { get; set; } = "volumes";
+
+    /// <summary>
+    /// rados_osd_op_timeout: how long one RADOS operation waits for an OSD (down, restarting)
+    /// before the command fails with UNAVAILABLE instead of hanging.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan OsdOperationTimeout { get; set; } = TimeSpan.FromSeconds(60);
 }

@@ -1,9 +1,11 @@
 using Grpc.AspNetCore.HealthChecks;
 using Grpc.AspNetCore.Server;
+using Grpc.AspNetCore.Server.Model;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Platform.Rpc.Logging;
 
 namespace Platform.Rpc.Server;
@@ -25,6 +27,10 @@ public static class PlatformGrpcServer
             options.Interceptors.Add<ServerCallLogInterceptor>();
             configure?.Invoke(options);
         });
+        // Replaces grpc-dotnet's binder of generated services: a request that does not parse is INVALID_ARGUMENT, not UNKNOWN.
+        var generatedBinder = services.Single(d => d.ServiceType == typeof(IServiceMethodProvider<>) && d.ImplementationType?.Name == "BinderServiceMethodProvider`1");
+        services.Remove(generatedBinder);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton(typeof(IServiceMethodProvider<>), typeof(StrictRequestMethodProvider<>)));
         services.AddGrpcReflection();
         services.AddHealthChecks().AddCheck<ServingLifetimeHealthCheck>(ServingLifetimeHealthCheck.Name);
         services.AddGrpcHealthChecks(options =>

@@ -14,11 +14,12 @@ namespace Platform.Controller.Agents;
 /// </summary>
 internal sealed class AgentClients(IOptions<AgentOptions> options, TimeProvider clock, ILoggerFactory loggers) : IDisposable
 {
+    private readonly ILogger<AgentClient> _clientLogger = loggers.CreateLogger<AgentClient>();
     private readonly ConcurrentDictionary<string, (GrpcChannel Channel, CallInvoker Calls)> _channels = new(StringComparer.Ordinal);
     private readonly ClientTlsCredentials? _tls = options.Value.Tls.LoadCredentials();
 
     public AgentClient For(string endpoint) =>
-        new(endpoint, _channels.GetOrAdd(endpoint, Open).Calls, options.Value, clock);
+        new(endpoint, _channels.GetOrAdd(endpoint, Open).Calls, options.Value, clock, _clientLogger);
 
     private (GrpcChannel, CallInvoker) Open(string endpoint)
     {
@@ -38,9 +39,11 @@ internal sealed class AgentClients(IOptions<AgentOptions> options, TimeProvider 
 
 /// <summary>
 /// The typed calls the controller makes to one agent, each with its deadline tier; a failed
-/// call surfaces as an <see cref="AgentException"/> carrying the gRPC status.
+/// call surfaces as an <see cref="AgentException"/> carrying the gRPC status. Mutations ride out
+/// a short loss of the agent (a restart): see <see cref="AgentOptions.UnavailableRetryBudget"/>.
+/// Queries fail at once: their callers (reconciliation, lists) ask again on their own schedule.
 /// </summary>
-internal sealed partial class AgentClient(string endpoint, CallInvoker channel, AgentOptions options, TimeProvider clock)
+internal sealed partial class AgentClient(string endpoint, CallInvoker channel, AgentOptions options, TimeProvider clock, ILogger<AgentClient> logger)
 {
     private readonly RbdService.RbdServiceClient _rbd = new(channel);
     private readonly DomainService.DomainServiceClient _domains = new(channel);
@@ -129,7 +132,38 @@ internal sealed partial class AgentClient(string endpoint, CallInvoker channel, 
         CallAsync(method, call, options.QueryTimeout, ct);
 
     private Task<T> MutateAsync<T>(string method, Func<CallOptions, AsyncUnaryCall<T>> call, CancellationToken ct) =>
-        CallAsync(method, call, options.MutationTimeout, ct);
+        RetryUnavailableAsync(method, call, options.MutationTimeout, ct);
+
+    /// <summary>
+    /// <see cref="CallAsync"/>, repeated with back-off while the agent answers UNAVAILABLE, until
+    /// <see cref="AgentOptions.UnavailableRetryBudget"/> has passed since the first attempt. Only
+    /// for calls that carry an operation id: a repeat of one that ran is answered from the
+    /// agent's journal, or converges on what the interrupted run left.
+    /// </summary>
+    internal async Task<T> RetryUnavailableAsync<T>(string method, Func<CallOptions, AsyncUnaryCall<T>> call, TimeSpan timeout, CancellationToken ct)
+    {
+        var giveUpAt = clock.GetUtcNow() + options.UnavailableRetryBudget;
+        var delay = FirstRetryDelay;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await CallAsync(method, call, timeout, ct).ConfigureAwait(false);
+            }
+            catch (AgentException e) when (e.Status == StatusCode.Unavailable && clock.GetUtcNow() + delay < giveUpAt)
+            {
+                LogRetrying(logger, e.Method, endpoint, attempt, delay.TotalSeconds, e.Detail);
+            }
+            await Task.Delay(delay, clock, ct).ConfigureAwait(false);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
+        }
+    }
+
+    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(4);
+
+    [LoggerMessage(EventId = 1221, Level = LogLevel.Warning, Message = "{Method} on {Endpoint}: agent unavailable (attempt {Attempt}), retrying in {DelaySeconds:0.##} s: {Reason}")]
+    private static partial void LogRetrying(ILogger logger, string method, string endpoint, int attempt, double delaySeconds, string reason);
 
     internal async Task<T> CallAsync<T>(string method, Func<CallOptions, AsyncUnaryCall<T>> call, TimeSpan timeout, CancellationToken ct)
     {

@@ -10,6 +10,9 @@ internal sealed class AgentException(
     string endpoint, string method, StatusCode status, string detail, bool deadlinePassedHere = false, string? reason = null, IReadOnlyList<(string Field, string Description)>? violations = null)
     : Exception($"{method} on {endpoint}: {status}: {detail}")
 {
+    /// <summary>The agent method called (its gRPC name).</summary>
+    public string Method { get; } = method;
+
     public StatusCode Status { get; } = status;
 
     /// <summary>

@@ -7,7 +7,7 @@ internal sealed record ApiEnvelope(int Code, string Message, object? Data)
 
     public static IResult Fail(ApiError error) =>
         Results.Json(
-            new ApiEnvelope((int)error.Code, error.Message, error.Errors is null ? null : new { errors = error.Errors }),
+            new ApiEnvelope((int)error.Code, error.Message, error.Errors is null ? error.Change : new { errors = error.Errors }),
             statusCode: error.Code.HttpStatus());
 
     public static IResult From<T>(ApiResult<T> result) => result.Error is { } error ? Fail(error) : Ok(result.Value);

@@ -43,16 +43,22 @@ internal enum ApiErrorCode
     DriverCenterBusy = 40912,
     DriverCenterAbnormal = 40913,
     DistributionDuringMerge = 40914,
+    IdempotencyKeyInProgress = 40915,
+    IdempotencyKeyCarriedOut = 40916,
 
     UploadTooLarge = 41300,
     BodyTooLarge = 41301,
+    RequestLineTooLong = 41400,
     RangeNotSatisfiable = 41600,
+    IdempotencyKeyReused = 42200,
+    HeadersTooLarge = 43100,
 
     Internal = 50000,
     AgentFailed = 50200,
     NoHostAvailable = 50301,
     AgentUnavailable = 50302,
     DatabaseUnavailable = 50303,
+    OutcomeUnknown = 50304,
     AgentTimeout = 50401,
     DriverCenterNoSpace = 50700,
 }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Routing.Matching;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
+using Platform.Controller.Idempotency;
 using Platform.Controller.Inventory;
 
 namespace Platform.Controller.Api;
@@ -22,6 +23,7 @@ internal static class ApiExtensions
         builder.Services.AddSingleton<RepeatedWarnings>();
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
         builder.Services.AddProblemDetails();
+        builder.AddRequestSizeLimits();
         return builder;
     }
 
@@ -70,7 +72,14 @@ internal sealed partial class ApiExceptionHandler(RepeatedWarnings repeated, ILo
             {
                 LogDatabaseOutage(context.Request.Path, npgsql.Message, suppressed);
             }
-            error = new ApiError(ApiErrorCode.DatabaseUnavailable, "the inventory database is unavailable; try again later");
+            // After the request wrote its change the commit may have happened: that is no "not done".
+            error = RequestOutcome.Of(context) is { Change: { } change } written
+                ? IdempotencyErrors.OutcomeUnknown(change, keyed: written.Claim is not null)
+                : new ApiError(ApiErrorCode.DatabaseUnavailable, "the inventory database is unavailable; nothing was changed; try again later");
+        }
+        else if (exception is IdempotencyKeyLostException)
+        {
+            error = IdempotencyErrors.Lost;
         }
         else if (exception is PostgresException { SqlState: PostgresErrors.UniqueViolation } unique)
         {

@@ -24,6 +24,11 @@ internal static class JsonBodies
         {
             return (null, new FieldError(field, $"is not valid JSON: {e.Message}"));
         }
+        catch (InvalidOperationException)
+        {
+            // Looking for duplicate keys unescapes every key: a lone surrogate escape in one fails there.
+            return (null, new FieldError(field, "has a key that is not valid text (invalid UTF-8 or a lone surrogate escape)"));
+        }
         using (document)
         {
             if (Check(document.RootElement, field) is { } problem)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dapper;
 using Npgsql;
+using Platform.Controller.Idempotency;
 using Platform.Controller.Tasks;
 
 namespace Platform.Controller.Audit;
@@ -16,11 +17,15 @@ internal sealed class AuditStore(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// Writes one event inside the caller's transaction: it commits with the state change it
-    /// describes, or not at all.
+    /// describes, or not at all. Every change a request makes is audited this way, so this is
+    /// also where the request's own record joins that transaction (<see cref="RequestOutcome"/>:
+    /// its Idempotency-Key commits with the change, and a failure afterwards is answered as
+    /// "outcome unknown", not "not done").
     /// </summary>
-    public static Task WriteAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, AuditEvent audit, string outcome, string? taskId, TaskFailure? failure, CancellationToken ct) =>
-        connection.ExecuteAsync(new CommandDefinition(
+    public static async Task WriteAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, AuditEvent audit, string outcome, string? taskId, TaskFailure? failure, CancellationToken ct)
+    {
+        await connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO audit_events (action, resource_id, outcome, task_id, error_code, error, remote_address, request_id, trace_id, detail)
             VALUES (@Action, @ResourceId, @outcome, @taskId, @errorCode, @error, @RemoteAddress, @RequestId, @TraceId, @detail::jsonb)
@@ -38,6 +43,11 @@ internal sealed class AuditStore(NpgsqlDataSource dataSource)
                 audit.Caller.TraceId,
                 detail = JsonSerializer.Serialize(audit.Detail ?? new { }, DetailJson),
             }, transaction, cancellationToken: ct));
+        if (audit.Caller.Outcome is { } request)
+        {
+            await request.JoinAsync(connection, transaction, audit.ResourceId, taskId, ct);
+        }
+    }
 
     /// <summary>Newest first.</summary>
     public async Task<(long Total, IReadOnlyList<AuditRecord> Items)> ListAsync(string? resourceId, string? action, int offset, int limit, CancellationToken ct)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
+using Platform.Controller.Idempotency;
 
 namespace Platform.Controller.Audit;
 
@@ -12,6 +13,9 @@ internal sealed partial record Caller(string? RemoteAddress, string RequestId, s
 {
     public const string RequestIdHeader = "X-Request-Id";
 
+    /// <summary>The request's own record, which the transaction writing its change joins (null outside a mutating request).</summary>
+    public RequestOutcome? Outcome { get; init; }
+
     public static Caller Of(HttpRequest http)
     {
         var given = http.Headers[RequestIdHeader].ToString();
@@ -20,7 +24,10 @@ internal sealed partial record Caller(string? RemoteAddress, string RequestId, s
             http.HttpContext.Connection.RemoteIpAddress?.ToString(),
             // Only an id that is safe to store and show; anything else is replaced, not refused.
             RequestIdPattern().IsMatch(given) ? given : http.HttpContext.TraceIdentifier,
-            trace);
+            trace)
+        {
+            Outcome = RequestOutcome.Of(http.HttpContext),
+        };
     }
 
     [GeneratedRegex("^[A-Za-z0-9._:/+=-]{1,128}$")]

@@ -41,7 +41,7 @@ internal abstract partial class DriverDiskTaskHandler(DriverCenterHost host, Dri
         LogDone(Verb, (long)state.Version);
     }
 
-    public async Task FailAsync(TaskContext context, string reason, CancellationToken ct)
+    public async Task FailAsync(TaskContext context, TaskFailure failure, CancellationToken ct)
     {
         // The disk is as the host says: a refusal before any change leaves it normal, a failed step in error.
         var status = MountStatus.Error;
@@ -58,7 +58,7 @@ internal abstract partial class DriverDiskTaskHandler(DriverCenterHost host, Dri
             LogStateUnknown(e.Message);
         }
         await store.SetMountStatusAsync(status, CancellationToken.None);
-        LogFailed(Verb, reason, status);
+        LogFailed(Verb, failure.Message, status);
     }
 
     [LoggerMessage(EventId = 1921, Level = LogLevel.Information, Message = "voi_drive_img_manage: {Verb} done, driver disk at version {Version}")]

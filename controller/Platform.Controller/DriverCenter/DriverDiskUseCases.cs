@@ -24,6 +24,10 @@ internal sealed partial class DriverDiskUseCases(DriverCenterHost host, DriverCe
     /// </summary>
     public async Task<ApiResult<MountView>> GetAsync(CancellationToken ct)
     {
+        // In this order: a task ends only after its handler recorded the setting and the host
+        // finished, so a task seen ended means the setting and the host's state read after it are
+        // its final ones, not a save caught between the host's end and the inventory's record.
+        var latest = await tasks.LatestForResourceAsync(DriverCenterStore.ResourceId, ct);
         var setting = await store.GetSettingAsync(ct);
         var ready = await host.ReadyAsync(ct);
         if (ready.Error is { } unavailable)
@@ -31,12 +35,18 @@ internal sealed partial class DriverDiskUseCases(DriverCenterHost host, DriverCe
             return unavailable;
         }
         var state = ready.Value.State;
-        var latest = await tasks.LatestForResourceAsync(DriverCenterStore.ResourceId, ct);
         var running = latest is { IsFinished: false } ? latest : null;
         if (running is null && Disagreement(setting, state) is { } problem)
         {
-            LogAbnormal(problem);
-            return DriverCenterErrors.Abnormal(problem);
+            // A save or restore begun since the first read explains the difference: in flux, not abnormal.
+            var now = await tasks.LatestForResourceAsync(DriverCenterStore.ResourceId, ct);
+            if (now?.TaskId == latest?.TaskId)
+            {
+                LogAbnormal(problem);
+                return DriverCenterErrors.Abnormal(problem);
+            }
+            latest = now;
+            running = now is { IsFinished: false } ? now : null;
         }
         return new MountView(
             running is null ? (int)state.Status : setting.MountStatus,

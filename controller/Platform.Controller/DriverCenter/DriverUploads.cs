@@ -53,10 +53,10 @@ internal static class DriverUploads
             return ApiEnvelope.Fail(new ApiError(ApiErrorCode.MalformedRequest,
                 "the body must be multipart/form-data with the file, or application/octet-stream with ?file_name="));
         }
-        var boundary = HeaderUtilities.RemoveQuotes(MediaTypeHeaderValue.Parse(contentType).Boundary).Value;
+        var boundary = MediaTypeHeaderValue.TryParse(contentType, out var mediaType) ? HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value : null;
         if (string.IsNullOrEmpty(boundary))
         {
-            return ApiEnvelope.Fail(new ApiError(ApiErrorCode.MalformedRequest, "the multipart body has no boundary"));
+            return ApiEnvelope.Fail(new ApiError(ApiErrorCode.MalformedRequest, "the Content-Type gives no multipart boundary"));
         }
         var reader = new MultipartReader(boundary, http.Body);
         (StagedUpload Upload, string FileName)? file = null;
@@ -102,6 +102,17 @@ internal static class DriverUploads
             var result = await CompleteAsync(uploads, target, fields, received.FileName, received.Upload);
             file = null;
             return result;
+        }
+        catch (InvalidDataException e)
+        {
+            // MultipartReader's limits (16 KiB of part headers, line lengths) and malformed parts.
+            return ApiEnvelope.Fail(new ApiError(ApiErrorCode.MalformedRequest, $"the multipart body is malformed: {e.Message}"));
+        }
+        catch (IOException e) when (e is not BadHttpRequestException && !ct.IsCancellationRequested)
+        {
+            // The body ended inside a part or before the closing boundary (a request Kestrel
+            // refuses, such as one over the size limit, is answered by the exception handler).
+            return ApiEnvelope.Fail(new ApiError(ApiErrorCode.MalformedRequest, $"the multipart body ends before its closing boundary: {e.Message}"));
         }
         finally
         {

@@ -1,4 +1,5 @@
 using Platform.Controller.Api;
+using Platform.Controller.Idempotency;
 
 namespace Platform.Controller.DriverCenter;
 
@@ -36,7 +37,7 @@ internal static class TerminalConsoleEndpoints
             {
                 return ApiError.NotFound(ApiErrorCode.TerminalNotFound, "terminal", string.Join(", ", missing));
             }
-            await terminals.DeleteAsync(ids, ct);
+            await terminals.DeleteAsync(ids, RequestOutcome.Of(http.HttpContext), ct);
             return VoiEnvelope.Data(new { ids });
         }, ct);
 
@@ -55,7 +56,7 @@ internal static class TerminalConsoleEndpoints
             }
             var nodes = await terminals.NodesAsync(ct);
             var version = nodes.FirstOrDefault(n => n.IsBase)?.ToVersion ?? 0;
-            await terminals.NotifyAsync(ids, version, ct);
+            await terminals.NotifyAsync(ids, version, RequestOutcome.Of(http.HttpContext), ct);
             return VoiEnvelope.Data(new { ids, version });
         }, ct);
 
@@ -81,7 +82,7 @@ internal static class TerminalConsoleEndpoints
             {
                 return ApiError.NotFound(ApiErrorCode.TerminalNotFound, "terminal", string.Join(", ", missing));
             }
-            await terminals.AssignAsync(id.Value, terminalIds, ct);
+            await terminals.AssignAsync(id.Value, terminalIds, RequestOutcome.Of(http.HttpContext), ct);
             return VoiEnvelope.Result(PrinterView.From((await printers.GetAsync(id.Value, ct))!));
         }, ct);
 

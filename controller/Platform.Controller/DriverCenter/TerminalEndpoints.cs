@@ -1,6 +1,7 @@
 using Microsoft.Net.Http.Headers;
 using Platform.Controller.Agents;
 using Platform.Controller.Api;
+using Platform.Controller.Idempotency;
 using Platform.Controller.Audit;
 using Platform.Controller.Tasks;
 
@@ -28,6 +29,7 @@ internal static class TerminalEndpoints
     /// Registers a terminal by MAC and answers its token, once: keep it. Registering a known MAC
     /// again needs its current token (or the console deletes the terminal first).
     /// </summary>
+    [AnswerHoldsSecret]
     private static Task<IResult> Register(HttpRequest http, TerminalStore terminals, CancellationToken ct) =>
         VoiCall.RunAsync(http, async request =>
         {
@@ -43,7 +45,7 @@ internal static class TerminalEndpoints
             }
             var token = TerminalStore.NewToken();
             var current = BearerToken(http) is { } presented ? TerminalStore.HashOf(presented) : null;
-            var terminal = await terminals.RegisterAsync(name!, mac!.Replace('-', ':').ToLowerInvariant(), TerminalStore.HashOf(token), current, ct);
+            var terminal = await terminals.RegisterAsync(name!, mac!.Replace('-', ':').ToLowerInvariant(), TerminalStore.HashOf(token), current, RequestOutcome.Of(http.HttpContext), ct);
             return terminal is null
                 ? new ApiError(ApiErrorCode.AlreadyExists, $"terminal {mac} is registered; registering it again needs its current token (or delete it in the console)")
                 : VoiEnvelope.Data(new { terminal_id = terminal.Id, token, terminal.Name, terminal.Mac });
@@ -81,7 +83,7 @@ internal static class TerminalEndpoints
             {
                 return Unauthenticated;
             }
-            if (!await terminals.ReportAsync(terminal.Id, version!.Value, downloading!.Value, ct))
+            if (!await terminals.ReportAsync(terminal.Id, version!.Value, downloading!.Value, RequestOutcome.Of(http.HttpContext), ct))
             {
                 return DriverCenterErrors.DistributionDuringMerge("the driver disk is being saved; start the download when it is done");
             }

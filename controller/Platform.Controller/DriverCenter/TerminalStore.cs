@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Dapper;
 using Npgsql;
+using Platform.Controller.Idempotency;
 
 namespace Platform.Controller.DriverCenter;
 
@@ -35,20 +36,35 @@ internal sealed class TerminalStore(NpgsqlDataSource dataSource)
     /// <summary>
     /// Registers the terminal (its MAC is its identity) with a new token; a MAC already registered
     /// is taken over only by the holder of its current token (<paramref name="currentTokenHash"/>).
-    /// Null when the MAC is registered and the token does not match.
+    /// Null when the MAC is registered and the token does not match. The changes of the console's
+    /// and the terminals' calls are not audited; <paramref name="request"/> joins their transactions
+    /// all the same (<see cref="RequestOutcome"/>).
     /// </summary>
-    public async Task<TerminalRecord?> RegisterAsync(string name, string mac, string tokenHash, string? currentTokenHash, CancellationToken ct)
+    public async Task<TerminalRecord?> RegisterAsync(string name, string mac, string tokenHash, string? currentTokenHash, RequestOutcome? request, CancellationToken ct)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        var id = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
-            """
-            INSERT INTO terminals (name, mac, token_hash) VALUES (@name, @mac::macaddr, @tokenHash)
-            ON CONFLICT (mac) DO UPDATE SET name = excluded.name, token_hash = excluded.token_hash, last_seen = now()
-                WHERE terminals.token_hash IS NOT DISTINCT FROM @currentTokenHash
-            RETURNING id
-            """, new { name, mac, tokenHash, currentTokenHash }, cancellationToken: ct));
-        return id is { } registered ? await GetAsync(registered, ct) : null;
+        long? id;
+        await using (var connection = await dataSource.OpenConnectionAsync(ct))
+        await using (var transaction = await connection.BeginTransactionAsync(ct))
+        {
+            id = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+                """
+                INSERT INTO terminals (name, mac, token_hash) VALUES (@name, @mac::macaddr, @tokenHash)
+                ON CONFLICT (mac) DO UPDATE SET name = excluded.name, token_hash = excluded.token_hash, last_seen = now()
+                    WHERE terminals.token_hash IS NOT DISTINCT FROM @currentTokenHash
+                RETURNING id
+                """, new { name, mac, tokenHash, currentTokenHash }, transaction, cancellationToken: ct));
+            if (id is not { } registered)
+            {
+                return null;
+            }
+            await JoinAsync(request, connection, transaction, ResourceIdOf(registered), ct);
+            await transaction.CommitAsync(ct);
+        }
+        return await GetAsync(id.Value, ct);
     }
+
+    /// <summary>How a terminal is named where a request's change is recorded.</summary>
+    public static string ResourceIdOf(long terminalId) => $"terminal-{terminalId}";
 
     public async Task<TerminalRecord?> AuthenticateAsync(string tokenHash, CancellationToken ct)
     {
@@ -77,17 +93,20 @@ internal sealed class TerminalStore(NpgsqlDataSource dataSource)
         return ids.Where(id => !found.Contains(id)).ToList();
     }
 
-    public async Task DeleteAsync(IReadOnlyList<long> ids, CancellationToken ct)
+    public async Task DeleteAsync(IReadOnlyList<long> ids, RequestOutcome? request, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM terminals WHERE id = ANY(@ids)", new { ids = ids.ToArray() }, cancellationToken: ct));
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM terminals WHERE id = ANY(@ids)", new { ids = ids.ToArray() }, transaction, cancellationToken: ct));
+        await JoinAsync(request, connection, transaction, ResourceIdOf(ids[0]), ct);
+        await transaction.CommitAsync(ct);
     }
 
     /// <summary>
     /// What a terminal reports. Starting a download takes the driver center's setting row, as a
     /// save does, so the two never both begin: false when the disk is being merged (nothing changed).
     /// </summary>
-    public async Task<bool> ReportAsync(long id, long toolDiskVersion, bool isDownloading, CancellationToken ct)
+    public async Task<bool> ReportAsync(long id, long toolDiskVersion, bool isDownloading, RequestOutcome? request, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
@@ -110,20 +129,24 @@ internal sealed class TerminalStore(NpgsqlDataSource dataSource)
                 downloading_since = CASE WHEN @isDownloading THEN COALESCE(downloading_since, now()) END
             WHERE id = @id
             """, new { id, toolDiskVersion, isDownloading }, transaction, cancellationToken: ct));
+        await JoinAsync(request, connection, transaction, ResourceIdOf(id), ct);
         await transaction.CommitAsync(ct);
         return true;
     }
 
     /// <summary>Tells terminals to update to <paramref name="version"/> (the seed's notifyupdatehgdrive).</summary>
-    public async Task NotifyAsync(IReadOnlyList<long> ids, long version, CancellationToken ct)
+    public async Task NotifyAsync(IReadOnlyList<long> ids, long version, RequestOutcome? request, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE terminals SET notified_version = GREATEST(notified_version, @version) WHERE id = ANY(@ids)", new { ids = ids.ToArray(), version }, cancellationToken: ct));
+            "UPDATE terminals SET notified_version = GREATEST(notified_version, @version) WHERE id = ANY(@ids)", new { ids = ids.ToArray(), version }, transaction, cancellationToken: ct));
+        await JoinAsync(request, connection, transaction, ResourceIdOf(ids[0]), ct);
+        await transaction.CommitAsync(ct);
     }
 
     /// <summary>Assigns the printer to exactly these terminals.</summary>
-    public async Task AssignAsync(long printerId, IReadOnlyList<long> terminalIds, CancellationToken ct)
+    public async Task AssignAsync(long printerId, IReadOnlyList<long> terminalIds, RequestOutcome? request, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
@@ -132,6 +155,7 @@ internal sealed class TerminalStore(NpgsqlDataSource dataSource)
             DELETE FROM printer_terminals WHERE printer_id = @printerId;
             INSERT INTO printer_terminals (printer_id, terminal_id) SELECT @printerId, unnest(@terminalIds);
             """, new { printerId, terminalIds = terminalIds.ToArray() }, transaction, cancellationToken: ct));
+        await JoinAsync(request, connection, transaction, $"printer-{printerId}", ct);
         await transaction.CommitAsync(ct);
     }
 
@@ -149,4 +173,7 @@ internal sealed class TerminalStore(NpgsqlDataSource dataSource)
             ORDER BY is_base DESC, to_version
             """, cancellationToken: ct))).AsList();
     }
+
+    private static Task JoinAsync(RequestOutcome? request, NpgsqlConnection connection, NpgsqlTransaction transaction, string resourceId, CancellationToken ct) =>
+        request is null ? Task.CompletedTask : request.JoinAsync(connection, transaction, resourceId, null, ct);
 }

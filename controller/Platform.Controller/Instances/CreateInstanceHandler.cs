@@ -83,7 +83,7 @@ internal sealed partial class CreateInstanceHandler(
         await store.MarkCreatedAsync(instance.InstanceId, ct);
     }
 
-    public async Task FailAsync(TaskContext context, string reason, CancellationToken ct)
+    public async Task FailAsync(TaskContext context, TaskFailure failure, CancellationToken ct)
     {
         var payload = context.Payload<CreateInstancePayload>();
         var instance = await instances.GetAsync(context.ResourceId, ct);
@@ -114,7 +114,7 @@ internal sealed partial class CreateInstanceHandler(
                 }
             }
         }
-        var recorded = problems.Count == 0 ? reason : $"{reason} (clean-up incomplete: {string.Join("; ", problems)})";
+        var recorded = problems.Count == 0 ? failure.Message : $"{failure.Message} (clean-up incomplete: {string.Join("; ", problems)})";
         await store.MarkCreateFailedAsync(instance.InstanceId, payload, leftovers, recorded, ct);
         LogUndone(instance.InstanceId, problems.Count);
     }

@@ -56,8 +56,8 @@ internal sealed partial class DestroyInstanceHandler(
         LogDestroyed(instanceId, held.Count);
     }
 
-    public Task FailAsync(TaskContext context, string reason, CancellationToken ct) =>
-        store.SetStatusAsync(context.ResourceId, InstanceStatus.Error, $"destroy failed: {reason}", ct);
+    public Task FailAsync(TaskContext context, TaskFailure failure, CancellationToken ct) =>
+        store.SetStatusAsync(context.ResourceId, InstanceStatus.Error, $"destroy failed: {failure.Message}", ct);
 
     private static async Task IgnoringMissing<T>(Func<Task<T>> call)
     {

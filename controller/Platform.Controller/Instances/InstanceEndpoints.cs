@@ -46,12 +46,14 @@ internal static class InstanceEndpoints
             var hostIp = request.Text("host_ip", TextRule.Description);
             var imageId = request.ImageId("image_id", required: false);
             var ip = request.Text("ip", TextRule.Description);
-            foreach (var (field, value) in new[] { ("host_ip", hostIp), ("ip", ip) })
+            if (hostIp is not null && !System.Net.IPAddress.TryParse(hostIp, out _))
             {
-                if (value is not null && !System.Net.IPAddress.TryParse(value, out _))
-                {
-                    request.AddError(field, "must be an IP address");
-                }
+                request.AddError("host_ip", "must be an IP address");
+            }
+            // Compared as inet: only a spelling PostgreSQL reads (a NIC's address is IPv4).
+            if (ip is not null && !Networks.NetworkEndpoints.IsIPv4(ip))
+            {
+                request.AddError("ip", "must be an IPv4 address such as 10.200.0.10");
             }
             var paging = request.Paging();
             return request.IsValid

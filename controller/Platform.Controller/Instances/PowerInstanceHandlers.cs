@@ -18,8 +18,8 @@ internal sealed class StartInstanceHandler(InstanceStore instances, InstanceTask
         await store.SetStatusAsync(context.ResourceId, InstanceStatus.Running, null, ct);
     }
 
-    public Task FailAsync(TaskContext context, string reason, CancellationToken ct) =>
-        store.SetStatusAsync(context.ResourceId, context.Payload<PowerPayload>().Previous, reason, ct);
+    public Task FailAsync(TaskContext context, TaskFailure failure, CancellationToken ct) =>
+        store.SetStatusAsync(context.ResourceId, context.Payload<PowerPayload>().Previous, failure.Message, ct);
 }
 
 /// <summary>Turn off: the ACPI power button, waiting for the guest to shut down; or, forced, power off.</summary>
@@ -54,8 +54,8 @@ internal sealed class StopInstanceHandler(InstanceStore instances, InstanceTaskS
     }
 
     /// <summary>A guest that ignored the power button is still running: say so, and how to force it.</summary>
-    public Task FailAsync(TaskContext context, string reason, CancellationToken ct) =>
-        store.SetStatusAsync(context.ResourceId, context.Payload<PowerPayload>().Previous, reason, ct);
+    public Task FailAsync(TaskContext context, TaskFailure failure, CancellationToken ct) =>
+        store.SetStatusAsync(context.ResourceId, context.Payload<PowerPayload>().Previous, failure.Message, ct);
 }
 
 internal static class PowerSteps

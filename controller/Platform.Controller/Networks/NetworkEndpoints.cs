@@ -26,9 +26,14 @@ internal static partial class NetworkEndpoints
     /// <summary>A MAC as the search filter takes it: six colon-separated hex pairs, either case.</summary>
     public static bool IsMac(string text) => MacPattern().IsMatch(text);
 
-    /// <summary>A dotted IPv4 address (IPAddress.TryParse alone also accepts "1" or "1.2").</summary>
+    /// <summary>
+    /// A dotted-decimal IPv4 address as PostgreSQL's inet reads it. IPAddress.TryParse alone also
+    /// accepts "1", "1.2", "0x10" or "010.1.1.1" (inet_aton's forms), which inet refuses: only the
+    /// address's own canonical spelling is taken.
+    /// </summary>
     public static bool IsIPv4(string text) =>
-        text.Count(c => c == '.') == 3 && IPAddress.TryParse(text, out var address) && address.AddressFamily == AddressFamily.InterNetwork;
+        IPAddress.TryParse(text, out var address) && address.AddressFamily == AddressFamily.InterNetwork
+        && string.Equals(address.ToString(), text, StringComparison.Ordinal);
 
     private static async Task<IResult> List(HttpRequest http, NicStore nics, CancellationToken ct) =>
         await ApiCall.RunAsync(http, async request =>

@@ -39,7 +39,7 @@ internal sealed partial class NicAttachHandler(NicStore nics, AgentClients agent
     }
 
     /// <summary>Idle again only when the domain is known not to have the NIC; otherwise it is detached first, or left in error on the instance.</summary>
-    public async Task FailAsync(TaskContext context, string reason, CancellationToken ct)
+    public async Task FailAsync(TaskContext context, TaskFailure failure, CancellationToken ct)
     {
         var p = context.Payload<NicTaskPayload>();
         string? undoFailure = null;
@@ -60,14 +60,14 @@ internal sealed partial class NicAttachHandler(NicStore nics, AgentClients agent
         {
             undoFailure = e.Message;
         }
-        LogAttachFailed(p.NicId, p.InstanceId, reason, undoFailure);
+        LogAttachFailed(p.NicId, p.InstanceId, failure.Message, undoFailure);
         if (undoFailure is null)
         {
-            await nics.SetAttachmentAsync(p.NicId, NicStatus.Idle, null, reason, CancellationToken.None);
+            await nics.SetAttachmentAsync(p.NicId, NicStatus.Idle, null, failure.Message, CancellationToken.None);
         }
         else
         {
-            await nics.SetAttachmentAsync(p.NicId, NicStatus.Error, p.InstanceId, $"{reason}; the NIC may still be attached: {undoFailure}", CancellationToken.None);
+            await nics.SetAttachmentAsync(p.NicId, NicStatus.Error, p.InstanceId, $"{failure.Message}; the NIC may still be attached: {undoFailure}", CancellationToken.None);
         }
     }
 
@@ -109,11 +109,11 @@ internal sealed partial class NicDetachHandler(NicStore nics, AgentClients agent
         LogDetached(p.NicId, p.InstanceId);
     }
 
-    public async Task FailAsync(TaskContext context, string reason, CancellationToken ct)
+    public async Task FailAsync(TaskContext context, TaskFailure failure, CancellationToken ct)
     {
         var p = context.Payload<NicTaskPayload>();
-        LogDetachFailed(p.NicId, p.InstanceId, reason);
-        await nics.SetAttachmentAsync(p.NicId, NicStatus.Attached, p.InstanceId, reason, CancellationToken.None);
+        LogDetachFailed(p.NicId, p.InstanceId, failure.Message);
+        await nics.SetAttachmentAsync(p.NicId, NicStatus.Attached, p.InstanceId, failure.Message, CancellationToken.None);
     }
 
     [LoggerMessage(EventId = 1620, Level = LogLevel.Information, Message = "Network interface {NicId} detached from {InstanceId}")]

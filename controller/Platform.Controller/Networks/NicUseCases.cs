@@ -68,10 +68,11 @@ internal sealed partial class NicUseCases(NicStore nics, TaskRunner runner, IOpt
         var started = await HotPlug.StartAsync(change, nicId, NotFound(nicId), instanceId, async (locked, instance) =>
         {
             var nic = locked.Nic;
-            if (nic.InstanceId != instanceId || nic.Status != NicStatus.Attached)
+            // An error on the instance is an attach whose undo failed: detaching is its way out.
+            if (nic.InstanceId != instanceId || nic.Status is not (NicStatus.Attached or NicStatus.Error))
             {
                 return new ApiError(ApiErrorCode.InvalidState,
-                    $"network interface {nicId} is {nic.Status}{(nic.InstanceId is null ? "" : $" on instance {nic.InstanceId}")}; detach needs it attached to {instanceId}");
+                    $"network interface {nicId} is {nic.Status}{(nic.InstanceId is null ? "" : $" on instance {nic.InstanceId}")}; detach needs it attached (or in error) on {instanceId}");
             }
             if (!instance.CanTakeDevices)
             {

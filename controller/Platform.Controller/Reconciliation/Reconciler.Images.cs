@@ -1,3 +1,4 @@
+using Platform.Controller.Agents;
 using Platform.Controller.Audit;
 
 namespace Platform.Controller.Reconciliation;
@@ -12,11 +13,12 @@ internal sealed partial class Reconciler
 {
     public const string CreationFinished = "creation_finished";
 
-    private async Task FinishAbandonedImagesAsync(HashSet<string> pool, List<Drift> seen, CancellationToken ct)
+    private async Task FinishAbandonedImagesAsync(AgentClient agent, HashSet<string> pool, List<Drift> seen, CancellationToken ct)
     {
         foreach (var imageId in await store.AbandonedImageCreationsAsync(options.Value.MutationTimeout * 2, ct))
         {
-            var made = pool.Contains(imageId);
+            // Listed but without a header is an import cut off inside rbd_create: not made.
+            var made = pool.Contains(imageId) && !await IsIncompleteAsync(agent, StorageAgents.ImagesPool, imageId, ct);
             var reason = made ? null : "its creation was interrupted (the controller stopped) before the RBD image was made; delete it and create it again";
             if (await store.FinishImageCreationAsync(imageId, reason, new AuditEvent(AuditActions.ImageCreate, imageId, ReconciliationCaller), ct))
             {

@@ -20,6 +20,7 @@ internal sealed partial class Reconciler(
     public const string StateCorrected = "state_corrected";
     public const string RbdVolumeMissing = "rbd_volume_missing";
     public const string RbdVolumeUnknown = "rbd_volume_unknown";
+    public const string RbdVolumeIncomplete = "rbd_volume_incomplete";
     public const string RbdImageMissing = "rbd_image_missing";
     public const string DeviceDetached = "device_detached";
     public const string DeviceConfigMismatch = "device_config_mismatch";
@@ -27,10 +28,10 @@ internal sealed partial class Reconciler(
     public const string DeviceRestored = "device_restored";
 
     public static readonly IReadOnlyList<string> Kinds =
-        [DomainMissing, DomainUnknown, StateCorrected, RbdVolumeMissing, RbdVolumeUnknown, RbdImageMissing, DeviceDetached, DeviceConfigMismatch, DeviceUnknown, DeviceRestored, CreationFinished];
+        [DomainMissing, DomainUnknown, StateCorrected, RbdVolumeMissing, RbdVolumeUnknown, RbdVolumeIncomplete, RbdImageMissing, DeviceDetached, DeviceConfigMismatch, DeviceUnknown, DeviceRestored, CreationFinished];
 
     private static readonly string[] HostKinds = [DomainMissing, DomainUnknown, StateCorrected, DeviceDetached, DeviceConfigMismatch, DeviceUnknown, DeviceRestored];
-    private static readonly string[] PoolKinds = [RbdVolumeMissing, RbdVolumeUnknown, RbdImageMissing, CreationFinished];
+    private static readonly string[] PoolKinds = [RbdVolumeMissing, RbdVolumeUnknown, RbdVolumeIncomplete, RbdImageMissing, CreationFinished];
 
     /// <summary>
     /// Runs a pass unless another replica is running one; false when skipped. A pass that
@@ -140,9 +141,12 @@ internal sealed partial class Reconciler(
             var recorded = volumeRows.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
             foreach (var name in volumes.Where(n => !recorded.Contains(n)))
             {
-                seen.Add(new Drift(RbdVolumeUnknown, name, null, $"pool {StorageAgents.VolumesPool} has {name}, which the inventory does not know", "recorded"));
+                seen.Add(await IsIncompleteAsync(agent.Value, StorageAgents.VolumesPool, name, ct)
+                    ? new Drift(RbdVolumeIncomplete, name, null, $"pool {StorageAgents.VolumesPool} has the remains of an interrupted create of {name} (listed, no header), which the inventory does not know", "recorded")
+                    : new Drift(RbdVolumeUnknown, name, null, $"pool {StorageAgents.VolumesPool} has {name}, which the inventory does not know", "recorded"));
             }
-            await FinishAbandonedImagesAsync(images, seen, ct);
+            await RecordIncompleteVolumesAsync(agent.Value, volumeRows.Where(r => !r.Busy && r.Status == "error" && volumes.Contains(r.Id)).Select(r => r.Id), seen, ct);
+            await FinishAbandonedImagesAsync(agent.Value, images, seen, ct);
             var missingImages = (await store.PoolRowsAsync("images", ct)).Where(r => r.Status is "available" or "error" && !images.Contains(r.Id)).Select(r => r.Id).ToList();
             await store.MarkMissingAsync("images", missingImages, ct);
             seen.AddRange(missingImages.Select(id => new Drift(RbdImageMissing, id, null, $"RBD image {StorageAgents.ImagesPool}/{id} is missing", "image marked error")));

@@ -12,8 +12,8 @@ internal interface ITaskHandler
     /// </summary>
     Task RunAsync(TaskContext context, CancellationToken ct);
 
-    /// <summary>The task failed: undo what it made and leave the resource in its error state with the reason.</summary>
-    Task FailAsync(TaskContext context, string reason, CancellationToken ct);
+    /// <summary>The task failed: undo what it made and leave the resource in the state the failure left it in (its error state, unless the failure shows nothing was changed), with the reason.</summary>
+    Task FailAsync(TaskContext context, TaskFailure failure, CancellationToken ct);
 }
 
 /// <summary>An expected failure of a task step: thrown to end the task with <see cref="Failure"/>.</summary>

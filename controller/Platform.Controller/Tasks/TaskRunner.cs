@@ -100,7 +100,7 @@ internal sealed partial class TaskRunner(
             if (failure is not null)
             {
                 LogFailed(task.TaskId, task.Kind, task.ResourceId, failure.Kind, failure.Message);
-                await handler.FailAsync(context, failure.Message, stopping);
+                await handler.FailAsync(context, failure, stopping);
             }
             await store.FinishAsync(task.TaskId, Owner, failure, CancellationToken.None);
             if (failure is null)
@@ -140,7 +140,7 @@ internal sealed partial class TaskRunner(
         {
             if (_handlers.TryGetValue(task.Kind, out var handler))
             {
-                await handler.FailAsync(new TaskContext(task, Owner, store, Lease), failure.Message, CancellationToken.None);
+                await handler.FailAsync(new TaskContext(task, Owner, store, Lease), failure, CancellationToken.None);
             }
             await store.FinishAsync(task.TaskId, Owner, failure, CancellationToken.None);
         }

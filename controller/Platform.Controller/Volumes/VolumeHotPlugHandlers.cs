@@ -39,7 +39,7 @@ internal sealed partial class VolumeMountHandler(VolumeStore volumes, AgentClien
     /// (a lost answer) the disk is detached first, and if that cannot be confirmed the volume
     /// stays recorded on the instance, in error.
     /// </summary>
-    public async Task FailAsync(TaskContext context, string reason, CancellationToken ct)
+    public async Task FailAsync(TaskContext context, TaskFailure failure, CancellationToken ct)
     {
         var (volumeId, instanceId, device) = Read(context);
         var disk = new RbdDisk { Image = VolumeAgents.RbdName(volumeId), Target = device };
@@ -61,14 +61,14 @@ internal sealed partial class VolumeMountHandler(VolumeStore volumes, AgentClien
         {
             undoFailure = e.Message;
         }
-        LogMountFailed(volumeId, instanceId, reason, undoFailure);
+        LogMountFailed(volumeId, instanceId, failure.Message, undoFailure);
         if (undoFailure is null)
         {
-            await volumes.SetAttachmentAsync(volumeId, VolumeStatus.Available, null, null, reason, CancellationToken.None);
+            await volumes.SetAttachmentAsync(volumeId, VolumeStatus.Available, null, null, failure.Message, CancellationToken.None);
         }
         else
         {
-            await volumes.SetAttachmentAsync(volumeId, VolumeStatus.Error, instanceId, device, $"{reason}; the disk may still be attached: {undoFailure}", CancellationToken.None);
+            await volumes.SetAttachmentAsync(volumeId, VolumeStatus.Error, instanceId, device, $"{failure.Message}; the disk may still be attached: {undoFailure}", CancellationToken.None);
         }
     }
 
@@ -119,11 +119,11 @@ internal sealed partial class VolumeUnmountHandler(VolumeStore volumes, AgentCli
         LogUnmounted(volumeId, instanceId, device);
     }
 
-    public async Task FailAsync(TaskContext context, string reason, CancellationToken ct)
+    public async Task FailAsync(TaskContext context, TaskFailure failure, CancellationToken ct)
     {
         var payload = context.Payload<VolumeTaskPayload>();
-        LogUnmountFailed(payload.VolumeId, payload.InstanceId!, reason);
-        await volumes.SetAttachmentAsync(payload.VolumeId, VolumeStatus.InUse, payload.InstanceId, payload.Device, reason, CancellationToken.None);
+        LogUnmountFailed(payload.VolumeId, payload.InstanceId!, failure.Message);
+        await volumes.SetAttachmentAsync(payload.VolumeId, VolumeStatus.InUse, payload.InstanceId, payload.Device, failure.Message, CancellationToken.None);
     }
 
     [LoggerMessage(EventId = 1540, Level = LogLevel.Information, Message = "Volume {VolumeId} detached from {InstanceId} ({Device})")]

@@ -44,7 +44,8 @@ internal static class VolumeTasks
 }
 
 /// <summary>The payload of every volume task: what the handler needs beyond the row.</summary>
-internal sealed record VolumeTaskPayload(string VolumeId, string? InstanceId = null, string? Device = null);
+/// <remarks>Previous: the status a delete started from, what a delete that changed nothing returns the volume to.</remarks>
+internal sealed record VolumeTaskPayload(string VolumeId, string? InstanceId = null, string? Device = null, string? Previous = null);
 
 /// <summary>The image a volume is cloned from; ImageSize is bytes.</summary>
 internal sealed record SourceImage(string ImageId, string Status, long ImageSize);

@@ -60,10 +60,10 @@ internal sealed partial class VolumeCreateHandler(VolumeStore volumes, StorageAg
     /// Leaves the row in error with the reason and does not remove a partial RBD image here: after
     /// a timeout the agent may still be making it. Deleting the volume removes whatever exists.
     /// </summary>
-    public async Task FailAsync(TaskContext context, string reason, CancellationToken ct)
+    public async Task FailAsync(TaskContext context, TaskFailure failure, CancellationToken ct)
     {
-        LogCreateFailed(context.ResourceId, reason);
-        await volumes.SetStatusAsync(context.ResourceId, VolumeStatus.Error, reason, CancellationToken.None);
+        LogCreateFailed(context.ResourceId, failure.Message);
+        await volumes.SetStatusAsync(context.ResourceId, VolumeStatus.Error, failure.Message, CancellationToken.None);
     }
 
     [LoggerMessage(EventId = 1510, Level = LogLevel.Warning, Message = "Creating volume {VolumeId} failed: {Reason}")]
@@ -98,10 +98,18 @@ internal sealed partial class VolumeDeleteHandler(VolumeStore volumes, StorageAg
         await volumes.DeleteAsync(context.ResourceId, ct);
     }
 
-    public async Task FailAsync(TaskContext context, string reason, CancellationToken ct)
+    /// <summary>
+    /// A delete that never reached the image (no host to ask, or the agent refused: in use, has
+    /// snapshots) leaves the volume as it was: back to the status the delete started from, with
+    /// the reason. Any other failure may have removed part of it: error, and deleting again
+    /// finishes the removal.
+    /// </summary>
+    public async Task FailAsync(TaskContext context, TaskFailure failure, CancellationToken ct)
     {
-        LogDeleteFailed(context.ResourceId, reason);
-        await volumes.SetStatusAsync(context.ResourceId, VolumeStatus.Error, reason, CancellationToken.None);
+        LogDeleteFailed(context.ResourceId, failure.Message);
+        var unchanged = failure.Kind is TaskFailureKind.NoHostAvailable or TaskFailureKind.Refused;
+        var status = unchanged ? context.Payload<VolumeTaskPayload>().Previous ?? VolumeStatus.Error : VolumeStatus.Error;
+        await volumes.SetStatusAsync(context.ResourceId, status, failure.Message, CancellationToken.None);
     }
 
     [LoggerMessage(EventId = 1520, Level = LogLevel.Warning, Message = "Deleting volume {VolumeId} failed: {Reason}")]

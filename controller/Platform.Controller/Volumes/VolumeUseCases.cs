@@ -146,7 +146,7 @@ internal sealed partial class VolumeUseCases(
             {
                 return ApiError.Busy(volumeId);
             }
-            var task = new NewTask(VolumeTasks.Delete, volumeId, [volumeId], new VolumeTaskPayload(volumeId), new AuditEvent(AuditActions.VolumeDelete, volumeId, caller));
+            var task = new NewTask(VolumeTasks.Delete, volumeId, [volumeId], new VolumeTaskPayload(volumeId, Previous: volume.Status), new AuditEvent(AuditActions.VolumeDelete, volumeId, caller));
             var started = await change.StartTaskAsync(task, runner.Owner, runner.Lease, VolumeStatus.Deleting, null, null, ct);
             if (started is null)
             {

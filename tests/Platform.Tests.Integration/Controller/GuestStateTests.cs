@@ -126,10 +126,4 @@ public sealed class GuestStateTests : ControllerTestBase
 
     private async Task<JsonElement> InstanceAsync(string instanceId) =>
         (await Api.GetAsync("/api/v1/instance/detail", ("instance_id", instanceId))).Ok().GetProperty("instance");
-
-    private async Task<IReadOnlyList<string>> DriftKindsAsync(string resourceId, bool includeResolved)
-    {
-        var page = (await Api.GetAsync("/api/v1/drift/list", ("include_resolved", includeResolved ? "true" : "false"), ("resource_id", resourceId), ("page_size", "1000"))).Ok();
-        return page.GetProperty("items").EnumerateArray().Select(d => d.GetProperty("kind").GetString()!).ToList();
-    }
 }

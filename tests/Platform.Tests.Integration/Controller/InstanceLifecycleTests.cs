@@ -131,8 +131,4 @@ public sealed class InstanceLifecycleTests : ControllerTestBase
         var unregistered = (await Api.GetAsync("/api/v1/unregister_images/list", ("page_size", "1000"))).Ok();
         Assert.That(unregistered.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("image_id").GetString()), Does.Contain(imageId));
     }
-
-    private static Task<TimeSpan> SerialSaysAsync(string serialLog, string marker, TimeSpan timeout) =>
-        Eventually.HoldsAsync(async () => File.Exists(serialLog) && (await File.ReadAllLinesAsync(serialLog)).Any(l => l.StartsWith(marker, StringComparison.Ordinal)),
-            timeout, $"serial console says {marker}");
 }

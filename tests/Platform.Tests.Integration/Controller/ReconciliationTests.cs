@@ -89,14 +89,6 @@ public sealed class ReconciliationTests : ControllerTestBase
     private Task<string?> StatusAsync(string instanceId) =>
         ScalarAsync<string>("SELECT status FROM instances WHERE instance_id = @id", ("id", instanceId));
 
-    private async Task<IReadOnlyList<string>> DriftKindsAsync(string resourceId, bool includeResolved)
-    {
-        // Filtered by resource: the shared test Ceph and libvirtd hold many other tests' things, each its own drift.
-        var page = (await Api.GetAsync("/api/v1/drift/list", ("include_resolved", includeResolved ? "true" : "false"), ("resource_id", resourceId), ("page_size", "1000"))).Ok();
-        return page.GetProperty("items").EnumerateArray()
-            .Where(d => d.GetProperty("resource_id").GetString() == resourceId)
-            .Select(d => d.GetProperty("kind").GetString()!).ToList();
-    }
 }
 
 /// <summary>With the periodic pass an hour away, only the host's domain events can explain a quick correction.</summary>

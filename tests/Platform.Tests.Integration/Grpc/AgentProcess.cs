@@ -29,11 +29,17 @@ internal sealed class AgentProcess : IAsyncDisposable
     private static readonly TimeSpan DefaultStopTimeout = TimeSpan.FromSeconds(15);
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
 
-    private readonly DaemonProcess _daemon;
+    private readonly string _dll;
+    private readonly Dictionary<string, string> _environment;
+    private readonly TimeSpan _startTimeout;
+    private DaemonProcess _daemon;
 
-    private AgentProcess(DaemonProcess daemon, string directory, string httpUrl, string grpcUrl)
+    private AgentProcess(string dll, Dictionary<string, string> environment, TimeSpan startTimeout, string directory, string httpUrl, string grpcUrl)
     {
-        _daemon = daemon;
+        _dll = dll;
+        _environment = environment;
+        _startTimeout = startTimeout;
+        _daemon = DaemonProcess.Start("agent", dll, environment);
         Directory = directory;
         HttpUrl = httpUrl;
         GrpcUrl = grpcUrl;
@@ -95,10 +101,10 @@ internal sealed class AgentProcess : IAsyncDisposable
             environment[key] = value;
         }
 
-        var agent = new AgentProcess(DaemonProcess.Start("agent", agentDll, environment), directory, httpUrl, grpcUrl);
+        var agent = new AgentProcess(agentDll, environment, options.StartTimeout, directory, httpUrl, grpcUrl);
         try
         {
-            await agent._daemon.WaitUntilAsync(agent.AnswersHealthAsync, options.StartTimeout, $"private agent answering {httpUrl}/healthz");
+            await agent.WaitUntilHealthyAsync();
         }
         catch
         {
@@ -127,6 +133,24 @@ internal sealed class AgentProcess : IAsyncDisposable
 
     /// <summary>SIGKILL, the way a crash ends it: nothing of the agent runs on the way out. Returns once it has exited.</summary>
     public Task KillAsync() => _daemon.KillAsync();
+
+    /// <summary>
+    /// After <see cref="KillAsync"/> or <see cref="StopAsync"/>: the agent again, on the same
+    /// ports, directory, journal and settings — what systemd's restart of a crashed agent gives.
+    /// Returns once it answers /healthz.
+    /// </summary>
+    public async Task StartAgainAsync()
+    {
+        if (!_daemon.HasExited)
+        {
+            throw new InvalidOperationException($"agent {_daemon.Pid} still runs");
+        }
+        await _daemon.DisposeAsync(DefaultStopTimeout);
+        _daemon = DaemonProcess.Start("agent", _dll, _environment);
+        await WaitUntilHealthyAsync();
+    }
+
+    private Task WaitUntilHealthyAsync() => _daemon.WaitUntilAsync(AnswersHealthAsync, _startTimeout, $"private agent answering {HttpUrl}/healthz");
 
     public async ValueTask DisposeAsync()
     {

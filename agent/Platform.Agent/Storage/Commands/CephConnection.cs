@@ -32,7 +32,7 @@ internal sealed partial class CephConnection(IOptions<StorageOptions> options, I
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_cluster is null)
             {
-                var settings = new CephConnectionOptions { ConfFile = options.Value.CephConf, User = options.Value.CephUser, ConnectTimeout = ConnectTimeout };
+                var settings = new CephConnectionOptions { ConfFile = options.Value.CephConf, User = options.Value.CephUser, ConnectTimeout = ConnectTimeout, OsdOperationTimeout = options.Value.OsdOperationTimeout };
                 _cluster = await CephCluster.ConnectAsync(settings, cancellationToken).ConfigureAwait(false);
                 LogConnected(logger, _cluster.EntityName, _cluster.Fsid);
             }

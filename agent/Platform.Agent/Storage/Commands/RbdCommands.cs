@@ -19,9 +19,11 @@ namespace Platform.Agent.Storage.Commands;
 /// over whatever the first attempt left. Per command:
 /// <list type="bullet">
 /// <item>Create: an existing image of that name with the requested size and no parent is taken as
-/// the one an interrupted attempt created (done); any other existing image is ALREADY_EXISTS. An
+/// the one an interrupted attempt created (done); remains without a header (an attempt cut off
+/// inside rbd_create) are removed and the image made; any other existing image is ALREADY_EXISTS. An
 /// identical image made by someone else is indistinguishable: image names are the controller's.</item>
-/// <item>Remove: a missing image is removed (existed=false), so a retry after a crash that removed
+/// <item>Remove: a missing image is removed (existed=false); remains without a header count as
+/// existing and are removed, so a retry after a crash that removed
 /// it answers existed=false, not the true the lost answer carried. A half-done librbd removal is
 /// finished by the retry.</item>
 /// <item>Resize: sets an absolute size; repeating it is a no-op.</item>
@@ -59,6 +61,12 @@ internal sealed partial class RbdCommands(CephConnection ceph, ILogger<RbdComman
         catch (RbdException e) when (e.Error == CephErrno.Exists)
         {
             var existing = await pool.FindImageAsync(request.Name, cancellationToken);
+            if (existing is null && await pool.RemoveIncompleteImageAsync(request.Name, cancellationToken))
+            {
+                // Remains of an attempt cut off before the header was written: make it whole.
+                LogRemainsRemoved(logger, "create", request.Pool, request.Name, request.OperationId);
+                return await CreateAsync(request, cancellationToken);
+            }
             if (existing is null || existing.Size != request.SizeBytes || existing.Parent is not null)
             {
                 throw new RpcException(new Status(StatusCode.AlreadyExists, $"{pool.At(request.Name)} already exists{(existing is null ? "" : $" ({Describe(existing)})")}"));
@@ -164,6 +172,11 @@ internal sealed partial class RbdCommands(CephConnection ceph, ILogger<RbdComman
         else
         {
             clone = await pool.FindImageAsync(request.Name, cancellationToken);
+            if (clone is null && await pool.RemoveIncompleteImageAsync(request.Name, cancellationToken))
+            {
+                LogRemainsRemoved(logger, "clone", request.Pool, request.Name, request.OperationId);
+                return await CloneAsync(request, cancellationToken);
+            }
             if (clone?.Parent is not { } cloneParent || cloneParent.Pool != request.ParentPool || cloneParent.Image != request.ParentName
                 || (cloneParent.Snapshot != snapshot && cloneParent.Snapshot != CloneSnapshotName(request.OperationId, request.Pool, request.Name)))
             {
@@ -221,6 +234,9 @@ internal sealed partial class RbdCommands(CephConnection ceph, ILogger<RbdComman
 
     [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Created {Pool}/{Image} ({Bytes} bytes), operation {OperationId}")]
     private static partial void LogCreated(ILogger logger, string pool, string image, ulong bytes, string operationId);
+
+    [LoggerMessage(EventId = 4009, Level = LogLevel.Warning, Message = "Removed the remains of an interrupted {Command} of {Pool}/{Image} (no header) before making it, operation {OperationId}")]
+    private static partial void LogRemainsRemoved(ILogger logger, string command, string pool, string image, string operationId);
 
     [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "Removed {Pool}/{Image} (existed: {Existed}), operation {OperationId}")]
     private static partial void LogRemoved(ILogger logger, string pool, string image, bool existed, string operationId);

@@ -137,6 +137,30 @@ internal sealed class RbdPool : IDisposable
     }
 
     /// <summary>
+    /// Removes the remains an interrupted create or clone left under <paramref name="name"/> — listed
+    /// in the pool, but without a header, so it cannot be opened — and answers true; answers false
+    /// when the name is free or holds an image that opens (which is left alone).
+    /// </summary>
+    public Task<bool> RemoveIncompleteImageAsync(string name, CancellationToken cancellationToken = default)
+    {
+        RbdNames.Validate(name, "image");
+        return CephWork.RunAsync(
+            () =>
+            {
+                try
+                {
+                    using var image = Open(name, readOnly: true);
+                    return false;
+                }
+                catch (RbdException e) when (e.Error == CephErrno.NotFound)
+                {
+                    return RemoveRemains(name);
+                }
+            },
+            cancellationToken);
+    }
+
+    /// <summary>
     /// Opens an image to work on it (snapshots, flatten, watchers…). Read-write registers a watch:
     /// the image counts as in use until the returned image is disposed.
     /// </summary>
@@ -353,7 +377,9 @@ internal sealed class RbdPool : IDisposable
         }
         catch (RbdException e) when (e.Error == CephErrno.NotFound)
         {
-            return false;
+            // No image to open — but maybe the remains of a create cut off before its header was
+            // written (a directory entry and an id object), which rbd_remove clears.
+            return RemoveRemains(name);
         }
 
         IReadOnlyList<RbdSnapshotInfo> snapshots;
@@ -399,6 +425,21 @@ internal sealed class RbdPool : IDisposable
                 CephErrors.CheckRbd(result, "rbd_remove", objectName);
                 return true;
         }
+    }
+
+    /// <summary>
+    /// rbd_remove of a name that cannot be opened: true when remains of an interrupted create were
+    /// there and are gone, false when there was nothing under the name.
+    /// </summary>
+    private bool RemoveRemains(string name)
+    {
+        var result = Interop.Rbd.Remove(_ioContext, name);
+        if (result == -(int)CephErrno.NotFound)
+        {
+            return false;
+        }
+        CephErrors.CheckRbd(result, "rbd_remove", At(name));
+        return true;
     }
 
     private IReadOnlyList<RbdWatcher> ReadWatchers(string name)

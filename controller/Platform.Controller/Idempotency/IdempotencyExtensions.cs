@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Options;
+
+namespace Platform.Controller.Idempotency;
+
+internal static class IdempotencyExtensions
+{
+    /// <summary>The Idempotency-Key of the mutating REST calls: settings, the key store and its clean-up.</summary>
+    public static WebApplicationBuilder AddIdempotency(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<IdempotencyOptions>()
+            .Bind(builder.Configuration.GetSection(IdempotencyOptions.Section))
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<IdempotencyOptions>, IdempotencyOptionsValidation>();
+        builder.Services.AddSingleton<IdempotencyStore>();
+        builder.Services.AddHostedService<IdempotencyKeyCleanup>();
+        return builder;
+    }
+
+    /// <summary>
+    /// Inside the exception handler, so that a failure is answered by it (knowing what the request
+    /// changed) after the key's bookkeeping ran; after routing, which tells the changing calls.
+    /// </summary>
+    public static void UseIdempotency(this WebApplication app) => app.UseMiddleware<IdempotencyMiddleware>();
+}
