@@ -8,6 +8,9 @@ using Platform.Common.Hosting;
 
 const string Component = "agent";
 
+// Before anything else allocates from many threads: see NativeHeap.
+Platform.Agent.Linux.NativeHeap.LimitArenas();
+
 // Content root is where the binaries and appsettings.json are, whatever the working directory.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddPlatformDefaults(Component, args);

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using Grpc.Core;
@@ -19,6 +18,10 @@ namespace Platform.Agent.Operations;
 /// retry of an operation cut off by a crash before its outcome was recorded: commands run through
 /// the journal must therefore converge (repeating finished or half-finished work must end in the
 /// same state and answer).</para>
+/// <para>Memory holds, per recorded outcome, only what deciding needs (<see cref="RecordedOperation"/>:
+/// method, request digest, time, status and where the line is); the outcome itself (response
+/// bytes, error message and details) stays in the file and is read back for a replay. Expired
+/// outcomes leave memory hourly, and the file is compacted when they make up most of it.</para>
 /// <para>The journal is opened (loaded, expired and torn records dropped) on first use rather
 /// than at start-up, so that an agent whose journal cannot be opened still serves everything
 /// else; its commands then fail with UNAVAILABLE until it can.</para>
@@ -27,14 +30,21 @@ internal sealed partial class OperationJournal : IDisposable
 {
     private static readonly TimeSpan PruneInterval = TimeSpan.FromHours(1);
 
+    /// <summary>The file is compacted once expired records make up more than half of it, and it has grown past this.</summary>
+    private const long CompactionThresholdBytes = 1 << 20;
+
     private readonly string _path;
     private readonly TimeSpan _retention;
     private readonly TimeProvider _time;
     private readonly ILogger<OperationJournal> _logger;
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Running> _running = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RecordedOperation> _recorded = new(StringComparer.Ordinal);
+    /// <summary>Serializes what touches the file: appends, replays' reads, compaction.</summary>
     private readonly SemaphoreSlim _appending = new(1, 1);
-    private FileStream? _file;
+    private OperationJournalFile? _file;
+    private long _keyBytes;
+    private long _liveFileBytes;
     private DateTimeOffset _lastPrune;
 
     public OperationJournal(IOptions<OperationsOptions> options, TimeProvider time, ILogger<OperationJournal> logger)
@@ -52,7 +62,19 @@ internal sealed partial class OperationJournal : IDisposable
         {
             lock (_gate)
             {
-                return _entries.Values.Count(e => e.Record is not null);
+                return _recorded.Count;
+            }
+        }
+    }
+
+    /// <summary>The journal's own figures: outcomes indexed, the memory that index holds, the file's size.</summary>
+    public OperationJournalFigures Figures
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return new OperationJournalFigures(_file is not null, _recorded.Count, _running.Count, BytesHeld(), _file?.Length ?? 0);
             }
         }
     }
@@ -77,38 +99,43 @@ internal sealed partial class OperationJournal : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(method);
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(work);
-        var requestHash = Convert.ToHexStringLower(SHA256.HashData(request.ToByteArray()));
+        var requestHash = RequestDigest.Of(request.ToByteArray());
         EnsureOpen();
 
         while (true)
         {
-            Entry entry;
+            Running? mine = null;
             Task? running = null;
+            var recorded = false;
             lock (_gate)
             {
-                if (_entries.TryGetValue(operationId, out var known))
+                if (_recorded.TryGetValue(operationId, out var known))
                 {
-                    if (known.Method != method || known.RequestHash != requestHash)
-                    {
-                        LogReuseRefused(_logger, operationId, known.Method, method);
-                        throw new RpcException(new Status(
-                            StatusCode.FailedPrecondition,
-                            $"operation id reused for a different request: operation '{operationId}' was {(known.Method == method ? "a different " + ShortName(method) + " request" : ShortName(known.Method))}"));
-                    }
-                    if (known.Record is { } record)
-                    {
-                        LogReplayed(_logger, operationId, method, (StatusCode)record.Code);
-                        return Replay<TResponse>(record);
-                    }
-                    running = known.Finished.Task;
+                    RefuseReuse(operationId, known.Method, known.RequestHash, method, requestHash);
+                    recorded = true;
                 }
-                entry = known ?? new Entry(method, requestHash);
-                if (known is null)
+                else if (_running.TryGetValue(operationId, out var other))
                 {
-                    _entries.Add(operationId, entry);
+                    RefuseReuse(operationId, other.Method, other.RequestHash, method, requestHash);
+                    running = other.Finished.Task;
+                }
+                else
+                {
+                    mine = new Running(method, requestHash);
+                    _running.Add(operationId, mine);
                 }
             }
 
+            if (recorded)
+            {
+                // Null: it expired, or its line could not be read, since it was looked up; the next turn runs it.
+                if (await ReadOutcomeAsync(operationId, cancellationToken).ConfigureAwait(false) is { } record)
+                {
+                    LogReplayed(_logger, operationId, method, (StatusCode)record.Code);
+                    return Replay<TResponse>(record);
+                }
+                continue;
+            }
             if (running is not null)
             {
                 LogWaiting(_logger, operationId, method);
@@ -117,7 +144,7 @@ internal sealed partial class OperationJournal : IDisposable
                 await running.WaitAsync(cancellationToken).ConfigureAwait(false);
                 continue;
             }
-            return await ExecuteAsync(operationId, entry, requestHash, work, cancellationToken).ConfigureAwait(false);
+            return await ExecuteAsync(operationId, mine!, work, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -140,10 +167,23 @@ internal sealed partial class OperationJournal : IDisposable
         or StatusCode.PermissionDenied
         or StatusCode.Unimplemented;
 
-    private async Task<TResponse> ExecuteAsync<TResponse>(string operationId, Entry entry, string requestHash, Func<CancellationToken, Task<TResponse>> work, CancellationToken cancellationToken)
+    private void RefuseReuse(string operationId, string knownMethod, RequestDigest knownRequest, string method, RequestDigest request)
+    {
+        if (knownMethod == method && knownRequest == request)
+        {
+            return;
+        }
+        LogReuseRefused(_logger, operationId, knownMethod, method);
+        throw new RpcException(new Status(
+            StatusCode.FailedPrecondition,
+            $"operation id reused for a different request: operation '{operationId}' was {(knownMethod == method ? "a different " + ShortName(method) + " request" : ShortName(knownMethod))}"));
+    }
+
+    private async Task<TResponse> ExecuteAsync<TResponse>(string operationId, Running entry, Func<CancellationToken, Task<TResponse>> work, CancellationToken cancellationToken)
         where TResponse : class, IMessage<TResponse>, new()
     {
         TResponse response;
+        var requestHash = entry.RequestHash.ToHex();
         try
         {
             response = await work(cancellationToken).ConfigureAwait(false);
@@ -163,14 +203,20 @@ internal sealed partial class OperationJournal : IDisposable
         return response;
     }
 
-    private async Task CompleteAsync(string operationId, Entry entry, OperationRecord record)
+    private async Task CompleteAsync(string operationId, Running entry, OperationRecord record)
     {
         // Not cancellable: the work is done, and its outcome must be on disk before anyone hears of it.
         await _appending.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
             var file = _file ?? throw new ObjectDisposedException(nameof(OperationJournal));
-            await OperationJournalFile.AppendAsync(file, record).ConfigureAwait(false);
+            var location = await file.AppendAsync(record).ConfigureAwait(false);
+            lock (_gate)
+            {
+                _running.Remove(operationId);
+                Index(operationId, new RecordedOperation(entry.Method, entry.RequestHash, record.At, (StatusCode)record.Code, location));
+            }
+            PruneIfDue(file);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
         {
@@ -183,21 +229,59 @@ internal sealed partial class OperationJournal : IDisposable
         {
             _appending.Release();
         }
+        entry.Finished.TrySetResult();
+    }
+
+    private void Abandon(string operationId, Running entry)
+    {
         lock (_gate)
         {
-            entry.Record = record;
-            PruneExpired();
+            _running.Remove(operationId);
         }
         entry.Finished.TrySetResult();
     }
 
-    private void Abandon(string operationId, Entry entry)
+    /// <summary>
+    /// The recorded outcome of <paramref name="operationId"/>, read from the file; null when it is no
+    /// longer indexed, or when its line is not the record it should be (then it is dropped, and the
+    /// operation runs again as after a lost record).
+    /// </summary>
+    private async Task<OperationRecord?> ReadOutcomeAsync(string operationId, CancellationToken cancellationToken)
     {
-        lock (_gate)
+        await _appending.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            _entries.Remove(operationId);
+            RecordedOperation known;
+            OperationJournalFile? file;
+            lock (_gate)
+            {
+                file = _file;
+                if (file is null || !_recorded.TryGetValue(operationId, out known))
+                {
+                    return null;
+                }
+            }
+            var record = file.Read(known.Location);
+            if (record is not null && record.OperationId == operationId)
+            {
+                return record;
+            }
+            LogRecordUnreadable(_logger, operationId, _path, known.Location.Offset);
+            lock (_gate)
+            {
+                Unindex(operationId, known);
+            }
+            return null;
         }
-        entry.Finished.TrySetResult();
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            LogRecordReadFailed(_logger, operationId, _path, e.Message);
+            throw new RpcException(new Status(StatusCode.Unavailable, $"the recorded outcome of operation '{operationId}' cannot be read from {_path} ({e.Message}); retry it"));
+        }
+        finally
+        {
+            _appending.Release();
+        }
     }
 
     private static TResponse Replay<TResponse>(OperationRecord record)
@@ -224,18 +308,15 @@ internal sealed partial class OperationJournal : IDisposable
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
                 var now = _time.GetUtcNow();
-                var loaded = OperationJournalFile.Load(_path, now - _retention);
-                if (loaded.Expired > 0 || loaded.Unreadable > 0)
+                var opened = OperationJournalFile.Open(_path, now - _retention);
+                _file = opened.File;
+                foreach (var (operationId, record) in opened.Records)
                 {
-                    OperationJournalFile.Rewrite(_path, loaded.Records);
-                }
-                _file = OperationJournalFile.OpenForAppend(_path);
-                foreach (var record in loaded.Records)
-                {
-                    _entries[record.OperationId] = new Entry(record.Method, record.RequestSha256) { Record = record };
+                    Index(operationId, record);
                 }
                 _lastPrune = now;
-                LogLoaded(_logger, _path, loaded.Records.Count, loaded.Expired, loaded.Unreadable);
+                var indexKib = BytesHeld() / 1024;
+                LogLoaded(_logger, _path, opened.Records.Count, opened.Expired, opened.Unreadable, indexKib);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -245,55 +326,16 @@ internal sealed partial class OperationJournal : IDisposable
         }
     }
 
-    /// <summary>Drops expired outcomes from memory (the file sheds them at the next load). Called under the gate.</summary>
-    private void PruneExpired()
-    {
-        var now = _time.GetUtcNow();
-        if (now - _lastPrune < PruneInterval)
-        {
-            return;
-        }
-        _lastPrune = now;
-        var cutoff = now - _retention;
-        foreach (var (id, entry) in _entries.Where(e => e.Value.Record?.At < cutoff).ToList())
-        {
-            _entries.Remove(id);
-        }
-    }
-
     private static string ShortName(string method) => method[(method.LastIndexOf('/') + 1)..];
 
-    /// <summary>An operation id's state: running (<see cref="Record"/> null) or finished with a recorded outcome.</summary>
-    private sealed class Entry(string method, string requestHash)
+    /// <summary>An operation running now: what a repeat is compared with, and what it waits for.</summary>
+    private sealed class Running(string method, RequestDigest requestHash)
     {
         public string Method { get; } = method;
 
-        public string RequestHash { get; } = requestHash;
-
-        public OperationRecord? Record { get; set; }
+        public RequestDigest RequestHash { get; } = requestHash;
 
         /// <summary>Completes when the run ends, recorded or abandoned.</summary>
         public TaskCompletionSource Finished { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
-
-    [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "Operation journal {Path} loaded: {Records} outcomes kept, {Expired} expired and {Unreadable} unreadable dropped")]
-    private static partial void LogLoaded(ILogger logger, string path, int records, int expired, int unreadable);
-
-    [LoggerMessage(EventId = 4102, Level = LogLevel.Error, Message = "Operation journal {Path} cannot be opened: {Reason}")]
-    private static partial void LogOpenFailed(ILogger logger, string path, string reason);
-
-    [LoggerMessage(EventId = 4103, Level = LogLevel.Information, Message = "Operation {OperationId} ({Method}) repeated: replaying its recorded outcome {Code}")]
-    private static partial void LogReplayed(ILogger logger, string operationId, string method, StatusCode code);
-
-    [LoggerMessage(EventId = 4104, Level = LogLevel.Information, Message = "Operation {OperationId} ({Method}) repeated while still running: waiting for it")]
-    private static partial void LogWaiting(ILogger logger, string operationId, string method);
-
-    [LoggerMessage(EventId = 4105, Level = LogLevel.Warning, Message = "Operation id {OperationId} of {RecordedMethod} reused for a different request ({Method}): refused")]
-    private static partial void LogReuseRefused(ILogger logger, string operationId, string recordedMethod, string method);
-
-    [LoggerMessage(EventId = 4106, Level = LogLevel.Information, Message = "Operation {OperationId} ({Method}) ended without a final outcome; not recorded, a retry runs it again")]
-    private static partial void LogNotRecorded(ILogger logger, string operationId, string method, Exception error);
-
-    [LoggerMessage(EventId = 4107, Level = LogLevel.Error, Message = "Outcome of operation {OperationId} could not be written to {Path}: {Reason}")]
-    private static partial void LogRecordFailed(ILogger logger, string operationId, string path, string reason);
 }

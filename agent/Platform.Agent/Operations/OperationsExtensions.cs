@@ -7,6 +7,7 @@ internal static class OperationsExtensions
     {
         builder.Services.AddValidatedOptions<OperationsOptions>(builder.Configuration, OperationsOptions.Section);
         builder.Services.AddSingleton<OperationJournal>();
+        builder.Services.AddHealthChecks().AddCheck<OperationJournalHealthCheck>(OperationJournalHealthCheck.Name);
         return builder;
     }
 }
