@@ -15,23 +15,11 @@ public sealed partial class DatabaseOutageTests : ControllerTestBase
 {
     // Away from the test environment's ports and the other fixtures'.
     private const int PortBase = 39000;
-    private string _postgresState = null!;
+    private readonly OwnPostgres _postgres = new("outage", PortBase);
 
-    private protected override async Task<string> StartPostgresAsync(ComponentSettings environmentPostgres)
-    {
-        _postgresState = Path.Combine("/var/tmp", "platform-outage-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(_postgresState);
-        // PostgreSQL runs as its own user and must reach its data directory.
-        File.SetUnixFileMode(_postgresState, (UnixFileMode)0b111_101_101);
-        (await PostgresScriptAsync("start")).EnsureSuccess();
-        return ComponentSettings.Load(Path.Combine(_postgresState, "postgres.env"))["PLATFORM_PG_CONNECTION"];
-    }
+    private protected override Task<string> StartPostgresAsync(ComponentSettings environmentPostgres) => _postgres.StartAsync();
 
-    protected override async Task StopPostgresAsync()
-    {
-        await PostgresScriptAsync("stop");
-        Directory.Delete(_postgresState, recursive: true);
-    }
+    protected override Task StopPostgresAsync() => _postgres.RemoveAsync();
 
     [Test]
     public async Task Heartbeats_during_an_outage_answer_unavailable_and_the_host_is_not_marked_down_when_the_database_returns()
@@ -68,12 +56,7 @@ public sealed partial class DatabaseOutageTests : ControllerTestBase
         Assert.That(await HostStatusAsync(HostId), Is.EqualTo("up"));
     }
 
-    private Task<ProcessResult> PostgresScriptAsync(string action) =>
-        ChildProcess.RunAsync(Path.Combine(TestEnvironment.Scripts, "postgres.sh"), [action], TimeSpan.FromMinutes(2), new Dictionary<string, string?>
-        {
-            ["PLATFORM_STATE"] = _postgresState,
-            ["PLATFORM_PORT_BASE"] = PortBase.ToString(CultureInfo.InvariantCulture),
-        });
+    private Task<ProcessResult> PostgresScriptAsync(string action) => _postgres.RunAsync(action);
 
     [GeneratedRegex(@"Host liveness check failed; retrying next period: .* \((\d+) more failures since the last line\)")]
     private static partial Regex LivenessFailed();

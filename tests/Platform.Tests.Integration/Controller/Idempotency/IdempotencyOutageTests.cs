@@ -25,23 +25,11 @@ public sealed class IdempotencyOutageTests : ControllerTestBase
     // How soon a client repeats a request answered 503: its retry pace, not a wait for a condition.
     private static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(200);
 
-    private string _postgresState = null!;
+    private readonly OwnPostgres _postgres = new("idem-outage", PortBase);
 
-    private protected override async Task<string> StartPostgresAsync(ComponentSettings environmentPostgres)
-    {
-        _postgresState = Path.Combine("/var/tmp", "platform-idem-outage-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(_postgresState);
-        // PostgreSQL runs as its own user and must reach its data directory.
-        File.SetUnixFileMode(_postgresState, (UnixFileMode)0b111_101_101);
-        (await PostgresScriptAsync("start")).EnsureSuccess();
-        return ComponentSettings.Load(Path.Combine(_postgresState, "postgres.env"))["PLATFORM_PG_CONNECTION"];
-    }
+    private protected override Task<string> StartPostgresAsync(ComponentSettings environmentPostgres) => _postgres.StartAsync();
 
-    protected override async Task StopPostgresAsync()
-    {
-        await PostgresScriptAsync("stop");
-        Directory.Delete(_postgresState, recursive: true);
-    }
+    protected override Task StopPostgresAsync() => _postgres.RemoveAsync();
 
     /// <summary>One request as a retrying client sends it: its key (null: none), every answer, the last one.</summary>
     private sealed class Run(string? key, string name)
@@ -265,10 +253,5 @@ public sealed class IdempotencyOutageTests : ControllerTestBase
         }
     }
 
-    private Task<ProcessResult> PostgresScriptAsync(string action) =>
-        ChildProcess.RunAsync(Path.Combine(TestEnvironment.Scripts, "postgres.sh"), [action], TimeSpan.FromMinutes(2), new Dictionary<string, string?>
-        {
-            ["PLATFORM_STATE"] = _postgresState,
-            ["PLATFORM_PORT_BASE"] = PortBase.ToString(CultureInfo.InvariantCulture),
-        });
+    private Task<ProcessResult> PostgresScriptAsync(string action) => _postgres.RunAsync(action);
 }
