@@ -6,8 +6,7 @@ namespace Platform.Agent.Linux;
 /// glibc's malloc gives threads that allocate concurrently arenas of their own, up to eight per
 /// core, and an arena keeps the memory of its busiest moment. The agent runs each librados and
 /// librbd call on a thread of its own, so under volume churn every arena fills once with Ceph's
-/// buffers: two arenas held the agent's RSS 20 MiB lower through the same churn, at the same rate
-/// of operations.
+/// buffers: two arenas held the agent's RSS 20 MiB lower through the same churn.
 /// </summary>
 internal static partial class NativeHeap
 {
