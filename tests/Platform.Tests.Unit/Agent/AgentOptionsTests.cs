@@ -13,7 +13,7 @@ namespace Platform.Tests.Unit.Agent;
 /// <summary>Every options section of the agent is checked when it starts, and a wrong setting is named by its key.</summary>
 public class AgentOptionsTests
 {
-    private static readonly string Repository = FindRepository();
+    private static readonly string Repository = StartupValidation.Repository;
 
     [Test]
     public void The_shipped_defaults_and_the_packaged_configuration_are_valid()
@@ -55,33 +55,16 @@ public class AgentOptionsTests
     }
 
     /// <summary>Registers the sections as Program.cs does and runs the start-up validation.</summary>
-    private static void Validate(Dictionary<string, string?> settings, params string[] jsonFiles)
-    {
-        var builder = WebApplication.CreateBuilder();
-        builder.Configuration.Sources.Clear();
-        foreach (var file in jsonFiles)
-        {
-            builder.Configuration.AddJsonFile(file, optional: false);
-        }
-        builder.Configuration.AddInMemoryCollection(settings);
+    private static void Validate(Dictionary<string, string?> settings, params string[] jsonFiles) =>
+        StartupValidation.Run(
+            builder =>
+            {
         builder.AddCompute();
         builder.AddStorage();
         builder.AddDriverDisk();
         builder.AddAgentGrpc();
         builder.AddHostRegistration();
-        using var app = builder.Build();
-        app.Services.GetRequiredService<IStartupValidator>().Validate();
-    }
-
-    private static string FindRepository()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Platform.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-        throw new InvalidOperationException($"no Platform.sln above {AppContext.BaseDirectory}");
-    }
+            },
+            settings,
+            jsonFiles);
 }

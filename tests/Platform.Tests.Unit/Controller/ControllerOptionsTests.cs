@@ -13,7 +13,7 @@ namespace Platform.Tests.Unit.Controller;
 /// <summary>Every options section of the controller is checked when it starts, and a wrong setting is named by its key.</summary>
 public class ControllerOptionsTests
 {
-    private static readonly string Repository = FindRepository();
+    private static readonly string Repository = StartupValidation.Repository;
 
     [Test]
     public void The_shipped_defaults_and_the_packaged_configuration_are_valid()
@@ -53,33 +53,16 @@ public class ControllerOptionsTests
     }
 
     /// <summary>Registers the sections as Program.cs does and runs the start-up validation.</summary>
-    private static void Validate(Dictionary<string, string?> settings, params string[] jsonFiles)
-    {
-        var builder = WebApplication.CreateBuilder();
-        builder.Configuration.Sources.Clear();
-        foreach (var file in jsonFiles)
-        {
-            builder.Configuration.AddJsonFile(file, optional: false);
-        }
-        builder.Configuration.AddInMemoryCollection(settings);
+    private static void Validate(Dictionary<string, string?> settings, params string[] jsonFiles) =>
+        StartupValidation.Run(
+            builder =>
+            {
         builder.AddHosts();
         builder.AddTasks();
         builder.AddNetworks();
         builder.AddReconciliation();
         builder.AddDriverCenter();
-        using var app = builder.Build();
-        app.Services.GetRequiredService<IStartupValidator>().Validate();
-    }
-
-    private static string FindRepository()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Platform.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-        throw new InvalidOperationException($"no Platform.sln above {AppContext.BaseDirectory}");
-    }
+            },
+            settings,
+            jsonFiles);
 }
