@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Platform.Common.Hosting;
 
 namespace Platform.Controller.Idempotency;
 
@@ -7,9 +8,7 @@ internal static class IdempotencyExtensions
     /// <summary>The Idempotency-Key of the mutating REST calls: settings, the key store and its clean-up.</summary>
     public static WebApplicationBuilder AddIdempotency(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<IdempotencyOptions>()
-            .Bind(builder.Configuration.GetSection(IdempotencyOptions.Section))
-            .ValidateOnStart();
+        builder.Services.AddValidatedOptions<IdempotencyOptions>(builder.Configuration, IdempotencyOptions.Section);
         builder.Services.AddSingleton<IValidateOptions<IdempotencyOptions>, IdempotencyOptionsValidation>();
         builder.Services.AddSingleton<IdempotencyStore>();
         builder.Services.AddHostedService<IdempotencyKeyCleanup>();

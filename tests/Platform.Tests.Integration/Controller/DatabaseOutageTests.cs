@@ -14,7 +14,7 @@ namespace Platform.Tests.Integration.Controller;
 public sealed partial class DatabaseOutageTests : ControllerTestBase
 {
     // Away from the test environment's ports and the other fixtures'.
-    private const int PortBase = 39000;
+    private const int PortBase = 24000;
     private readonly OwnPostgres _postgres = new("outage", PortBase);
 
     private protected override Task<string> StartPostgresAsync(ComponentSettings environmentPostgres) => _postgres.StartAsync();

@@ -9,7 +9,7 @@ namespace Platform.Tests.Integration.Foundation;
 /// </summary>
 public class EnvironmentLifecycleTests
 {
-    private const int PortBase = 37000;
+    private const int PortBase = 23000;
     private string _state = null!;
     private Dictionary<string, string?> _environment = null!;
 

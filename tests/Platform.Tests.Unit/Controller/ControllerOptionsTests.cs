@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Platform.Controller.DriverCenter;
 using Platform.Controller.Hosts;
+using Platform.Controller.Idempotency;
 using Platform.Controller.Networks;
 using Platform.Controller.Reconciliation;
 using Platform.Controller.Tasks;
@@ -45,6 +46,8 @@ public class ControllerOptionsTests
     [TestCase("Network:RangeStart", "10.200.255.251", "Network:RangeStart must not come after Network:RangeEnd")]
     [TestCase("DriverCenter:UploadChunkBytes", "1", "DriverCenter:UploadChunkBytes must be between")]
     [TestCase("DriverCenter:OperationTimeout", "00:00:00", "DriverCenter:OperationTimeout must be positive")]
+    [TestCase("Idempotency:Retention", "00:00:10", "Idempotency:Retention (00:00:10) must be longer than Idempotency:InProgressLease")]
+    [TestCase("Idempotency:Retension", "1.00:00:00", "Idempotency:Retension is not a setting")]
     public void A_wrong_setting_stops_the_start_naming_its_key(string key, string value, string message)
     {
         var error = Assert.Catch(() => Validate(new() { [key] = value }));
@@ -57,11 +60,12 @@ public class ControllerOptionsTests
         StartupValidation.Run(
             builder =>
             {
-        builder.AddHosts();
-        builder.AddTasks();
-        builder.AddNetworks();
-        builder.AddReconciliation();
-        builder.AddDriverCenter();
+                builder.AddHosts();
+                builder.AddTasks();
+                builder.AddNetworks();
+                builder.AddReconciliation();
+                builder.AddDriverCenter();
+                builder.AddIdempotency();
             },
             settings,
             jsonFiles);

@@ -18,7 +18,7 @@ namespace Platform.Tests.Integration.Controller.Faults;
 public sealed class CephOutageTests : FaultTestBase
 {
     // Away from the test environment's ports and the other fixtures'.
-    private const int PortBase = 33000;
+    private const int PortBase = 31000;
     private const int Load = 4;
     private string _cephState = null!;
 

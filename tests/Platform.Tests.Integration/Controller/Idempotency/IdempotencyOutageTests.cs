@@ -19,7 +19,7 @@ namespace Platform.Tests.Integration.Controller.Idempotency;
 public sealed class IdempotencyOutageTests : ControllerTestBase
 {
     // Away from the test environment's ports and the other fixtures'.
-    private const int PortBase = 57500;
+    private const int PortBase = 25000;
     private const string NamePrefix = "outage-";
     private static readonly TimeSpan KeyDeadline = TimeSpan.FromMinutes(3);
     // How soon a client repeats a request answered 503: its retry pace, not a wait for a condition.
