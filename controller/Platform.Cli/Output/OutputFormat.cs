@@ -60,7 +60,8 @@ internal static class ResultPrinter
         };
     }
 
-    private static Table NewTable() => new Table().Border(TableBorder.Simple);
+    // No borders: columns separated by spaces, as scripts and people both read them (kubectl's shape).
+    private static Table NewTable() => new Table().Border(TableBorder.None);
 
     private static IRenderable RowsOf(JsonElement array)
     {

@@ -21,10 +21,16 @@ internal sealed record ApiResponse(int HttpStatus, int Code, string Message, Jso
             var text = Code != 0 ? $"{Message} (code {Code})" : $"HTTP {HttpStatus}: {Message}";
             if (Data is { ValueKind: JsonValueKind.Object } data && data.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array)
             {
-                var lines = errors.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.Object
-                    ? $"  {Property(e, "field")}: {Property(e, "message")}"
-                    : "  " + e.ToString());
-                text += Environment.NewLine + string.Join(Environment.NewLine, lines);
+                // The fields the message does not already spell out, one a line.
+                var lines = errors.EnumerateArray()
+                    .Select(e => e.ValueKind == JsonValueKind.Object ? $"{Property(e, "field")}: {Property(e, "message")}" : e.ToString())
+                    .Where(line => !Message.Contains(line, StringComparison.Ordinal))
+                    .Select(line => "  " + line)
+                    .ToList();
+                if (lines.Count > 0)
+                {
+                    text += Environment.NewLine + string.Join(Environment.NewLine, lines);
+                }
             }
             return text;
         }

@@ -174,6 +174,8 @@ internal static class RestCommands
                 {
                     return CliContext.Fail(new CommandFailure(waited.Exit, waited.Message!));
                 }
+                // The answer printed below is the one the request got (its ids); the task's end is told here.
+                CliContext.Error.WriteLine($"platformctl: task {taskId} succeeded");
             }
             ResultPrinter.Print(context.Console, CliContext.Out, context.Format, response.Data);
             return 0;

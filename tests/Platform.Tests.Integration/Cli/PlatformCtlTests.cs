@@ -94,6 +94,7 @@ public sealed class PlatformCtlTests : ControllerTestBase
         var progress = create.StandardError.Split('\n').Where(l => l.StartsWith("progress: instance create", StringComparison.Ordinal)).ToList();
         Assert.That(progress, Has.Count.GreaterThanOrEqualTo(2), create.StandardError);
         Assert.That(progress[^1], Does.Match(@"^progress: instance create \(\S+\): 100%"), create.StandardError);
+        Assert.That(create.StandardError, Does.Contain($"platformctl: task {created.RootElement.GetProperty("task_id").GetString()} succeeded"));
         Assert.That(await DomainStateAsync(instanceId), Is.EqualTo("running"), "the domain once the command returned");
 
         var destroy = await Ctl.RunAsync(BootTimeout, "instance", "destroy", "--instance-id", instanceId);

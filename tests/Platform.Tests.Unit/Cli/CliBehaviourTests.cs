@@ -48,6 +48,14 @@ public class CliBehaviourTests
     }
 
     [Test]
+    public void Fields_the_servers_message_already_names_are_not_repeated()
+    {
+        var response = ApiResponse.Parse(400, """{"code":40001,"message":"volume_size: must be between 1 and 16384","data":{"errors":[{"field":"volume_size","message":"must be between 1 and 16384"}]}}""");
+
+        Assert.That(response.FailureText, Is.EqualTo("volume_size: must be between 1 and 16384 (code 40001)"));
+    }
+
+    [Test]
     public void A_body_that_is_no_envelope_fails_by_its_http_status()
     {
         var response = ApiResponse.Parse(502, "<html>bad gateway</html>");
