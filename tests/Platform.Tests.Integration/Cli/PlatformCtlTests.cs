@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Platform.Tests.Integration.Controller;
+using Platform.Tests.Integration.Infrastructure;
 using Platform.Tests.Integration.Controller.Fuzz;
 
 namespace Platform.Tests.Integration.Cli;
@@ -74,6 +75,11 @@ public sealed class PlatformCtlTests : ControllerTestBase
 
         var noTask = await Ctl.RunAsync("task", "detail", "--task-id", "t-nope");
         Assert.That(noTask.ExitCode, Is.EqualTo(3), noTask.StandardError);
+
+        // Nothing listens on port 1: the controller is unavailable.
+        var unreachable = await PlatformCtl.For("http://127.0.0.1:1").RunAsync("volume", "list");
+        Assert.That(unreachable.ExitCode, Is.EqualTo(5), unreachable.StandardError);
+        Assert.That(unreachable.StandardError, Does.Contain("the controller at http://127.0.0.1:1 did not answer"));
     }
 
     [Test]
@@ -96,6 +102,23 @@ public sealed class PlatformCtlTests : ControllerTestBase
         Assert.That(progress[^1], Does.Match(@"^progress: instance create \(\S+\): 100%"), create.StandardError);
         Assert.That(create.StandardError, Does.Contain($"platformctl: task {created.RootElement.GetProperty("task_id").GetString()} succeeded"));
         Assert.That(await DomainStateAsync(instanceId), Is.EqualTo("running"), "the domain once the command returned");
+
+        // A deadline shorter than the task: exit 7 with the task named; it goes on to its end.
+        var hurried = await Ctl.RunAsync("instance", "create", "--instance-name", Unique("ctl-hurried"), "--image-id", imageId,
+            "--cpu", "1", "--memory", "128", "--timeout", "0");
+        var hurriedTask = System.Text.RegularExpressions.Regex.Match(hurried.StandardError, @"task detail --task-id (task-\S+)").Groups[1].Value;
+        Assert.That(hurried.ExitCode, Is.EqualTo(7), hurried.StandardError);
+        Assert.That(hurriedTask, Is.Not.Empty, hurried.StandardError);
+        var hurriedInstance = "";
+        await Eventually.HoldsAsync(async () =>
+        {
+            var task = await Ctl.JsonAsync("task", "detail", "--task-id", hurriedTask);
+            hurriedInstance = task.GetProperty("resource_id").GetString()!;
+            return task.GetProperty("state").GetString() is "succeeded" or "failed";
+        }, BootTimeout, $"task {hurriedTask} ended");
+        OnCleanUp(() => DestroyLeftoverAsync(hurriedInstance));
+        Assert.That(await DomainStateAsync(hurriedInstance), Is.EqualTo("running"), "the instance whose task was left to run");
+        Assert.That((await Ctl.RunAsync(BootTimeout, "instance", "destroy", "--instance-id", hurriedInstance)).ExitCode, Is.Zero);
 
         var destroy = await Ctl.RunAsync(BootTimeout, "instance", "destroy", "--instance-id", instanceId);
         Assert.That(destroy.ExitCode, Is.Zero, destroy.StandardError);
