@@ -23,6 +23,8 @@ internal static class ApiDescriptionExtensions
             options.OpenApiVersion = OpenApiSpecVersion.OpenApi3_1;
             // Only described endpoints: the API fallbacks, gRPC and health are not operations of the REST API.
             options.ShouldInclude = description => description.ActionDescriptor.EndpointMetadata.OfType<ApiOperation>().Any();
+            // PageOf<VolumeView> is "PageOfVolumeView", not the default "PageOfOfVolumeView".
+            options.CreateSchemaReferenceId = type => OpenApiOptions.CreateDefaultSchemaReferenceId(type)?.Replace("OfOf", "Of", StringComparison.Ordinal);
             options.AddDocumentTransformer<ApiDocumentTransformer>();
             options.AddOperationTransformer<ApiOperationTransformer>();
             options.AddSchemaTransformer<ApiSchemaTransformer>();

@@ -6,14 +6,21 @@ namespace Platform.Controller.Api.Description;
 
 /// <summary>
 /// Makes the answer schemas as strict as the answers: every property of the platform's own
-/// records is always written (nulls included), so each is required; and the failure envelope's
-/// data is one of its three forms.
+/// records is always written (nulls included), so each is required; numbers are numbers; and the
+/// failure envelope's data is one of its three forms.
 /// </summary>
 internal sealed class ApiSchemaTransformer : IOpenApiSchemaTransformer
 {
     public Task TransformAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
     {
         var type = context.JsonTypeInfo.Type;
+        // The web defaults read numbers from strings too, so integers are described as
+        // "integer or numeric string"; the answers always write numbers.
+        if (schema.Type is { } kinds && kinds.HasFlag(JsonSchemaType.Integer) && kinds.HasFlag(JsonSchemaType.String))
+        {
+            schema.Type = kinds & ~JsonSchemaType.String;
+            schema.Pattern = null;
+        }
         if (context.JsonPropertyInfo is null && context.JsonTypeInfo.Kind == JsonTypeInfoKind.Object
             && type.Namespace?.StartsWith("Platform.", StringComparison.Ordinal) == true && schema.Properties is { Count: > 0 } properties)
         {
