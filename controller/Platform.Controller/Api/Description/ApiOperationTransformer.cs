@@ -184,7 +184,7 @@ internal sealed class ApiOperationTransformer : IOpenApiOperationTransformer
 
     private static string? Number(long? value) => value?.ToString(CultureInfo.InvariantCulture);
 
-    private static string DescriptionOf(ApiField field)
+    private static string? DescriptionOf(ApiField field)
     {
         var parts = new List<string>();
         if (field.Description is { } description)
@@ -219,6 +219,6 @@ internal sealed class ApiOperationTransformer : IOpenApiOperationTransformer
         {
             parts.Add("required in some cases (see the operation)");
         }
-        return string.Join("; ", parts);
+        return parts.Count > 0 ? string.Join("; ", parts) : null;
     }
 }
