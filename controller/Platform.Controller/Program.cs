@@ -1,6 +1,7 @@
 using Platform.Common.Health;
 using Platform.Common.Hosting;
 using Platform.Controller.Api;
+using Platform.Controller.Api.Description;
 using Platform.Controller.Audit;
 using Platform.Controller.DriverCenter;
 using Platform.Controller.Grpc;
@@ -23,6 +24,7 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ar
 builder.AddPlatformDefaults(Component, args);
 builder.AddInventoryDatabase();
 builder.AddRestApi();
+builder.AddApiDescription();
 builder.AddIdempotency();
 builder.AddHosts();
 builder.AddTasks();
@@ -42,6 +44,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseIdempotency();
 app.MapPlatformHealth(Component);
+app.MapApiDescription();
 app.MapImageEndpoints();
 app.MapInstanceEndpoints();
 app.MapVolumeEndpoints();

@@ -12,6 +12,7 @@ internal static class ApiCall
             return ApiEnvelope.Fail(malformed);
         }
         var outcome = await handler(request.Value!);
+        Description.ApiDescriptionGuard.Check(http.HttpContext, request.Value!.FieldsRead);
         return outcome is ApiError error ? ApiEnvelope.Fail(error) : ApiEnvelope.Ok(outcome);
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Platform.Contracts.Limits;
+using Platform.Controller.Api.Description;
 
 namespace Platform.Controller.Api;
 
@@ -10,6 +11,7 @@ internal sealed partial class ApiRequest
     /// <summary>A list of resource ids: a JSON array, or in a form/query a comma-separated value. Duplicates are an error.</summary>
     public IReadOnlyList<string> Ids(string name, string prefix, int maxCount)
     {
+        Note(ApiField.Ids(name, prefix, maxCount));
         if (!_values.TryGetValue(name, out var node) || node is null)
         {
             return [];
@@ -48,6 +50,7 @@ internal sealed partial class ApiRequest
     /// <summary>A JSON array of objects (in a form: the field holds the array as JSON text).</summary>
     public IReadOnlyList<JsonObject> Objects(string name, int maxCount)
     {
+        Note(ApiField.Objects(name, maxCount));
         if (!_values.TryGetValue(name, out var node) || node is null)
         {
             return [];
@@ -90,6 +93,7 @@ internal sealed partial class ApiRequest
     /// </summary>
     public IReadOnlyList<long> Numbers(string name, long min, long max, int maxCount, bool required = false)
     {
+        Note(ApiField.Numbers(name, min, max, maxCount, required));
         var items = ListItems(name, required);
         var numbers = new List<long>();
         foreach (var item in items)
@@ -107,6 +111,7 @@ internal sealed partial class ApiRequest
     /// <summary>A list of image ids (as <see cref="ImageId"/> reads one), in any form <see cref="Numbers"/> takes.</summary>
     public IReadOnlyList<string> ImageIds(string name, int maxCount, bool required = false)
     {
+        Note(ApiField.ImageIds(name, maxCount, required));
         var items = ListItems(name, required);
         if (items.Any(id => !RbdLimits.IsValidName(id)))
         {
@@ -122,6 +127,7 @@ internal sealed partial class ApiRequest
     /// <summary>A string or number field as text (numbers in their JSON spelling); null when absent, an error for anything else.</summary>
     public string? Scalar(string name, bool required = false)
     {
+        Note(ApiField.Scalar(name, required));
         if (!TryGetScalar(name, required, out var node))
         {
             return null;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Primitives;
 using Platform.Contracts.Limits;
+using Platform.Controller.Api.Description;
 
 namespace Platform.Controller.Api;
 
@@ -17,6 +18,8 @@ internal sealed partial class ApiRequest
 
     private readonly Dictionary<string, JsonNode?> _values;
     private readonly List<FieldError> _errors = [];
+    // Every field a handler asked for, as it asked: compared with the endpoint's description.
+    private readonly List<ApiField> _read = [];
     // Set on an element of an array field: its errors go to the parent, named field[i].name.
     private string _prefix = "";
     private ApiRequest? _parent;
@@ -24,6 +27,9 @@ internal sealed partial class ApiRequest
     private ApiRequest(Dictionary<string, JsonNode?> values) => _values = values;
 
     public IReadOnlyList<FieldError> Errors => _errors;
+
+    /// <summary>The fields the handler read (not those of nested elements), with the rules it read them by.</summary>
+    public IReadOnlyList<ApiField> FieldsRead => _read;
 
     public bool IsValid => _errors.Count == 0;
 
@@ -149,6 +155,7 @@ internal sealed partial class ApiRequest
     /// <summary>A free-text or name field. Null when absent (and not required).</summary>
     public string? Text(string name, TextRule rule, bool required = false)
     {
+        Note(ApiField.Text(name, rule, required));
         if (!TryGetScalar(name, required, out var node))
         {
             return null;
@@ -170,6 +177,7 @@ internal sealed partial class ApiRequest
     /// <summary>A resource id such as <c>ami-0a1b2c3d</c>.</summary>
     public string? Id(string name, string prefix, bool required = true)
     {
+        Note(ApiField.Id(name, prefix, required));
         if (!TryGetScalar(name, required, out var node))
         {
             return null;
@@ -189,6 +197,7 @@ internal sealed partial class ApiRequest
     /// </summary>
     public string? ImageId(string name, bool required = true)
     {
+        Note(ApiField.ImageId(name, required));
         if (!TryGetScalar(name, required, out var node))
         {
             return null;
@@ -221,6 +230,7 @@ internal sealed partial class ApiRequest
     /// <summary>An integer within [min, max]; form values and numeric strings are accepted.</summary>
     public long? Integer(string name, long min, long max, bool required = false)
     {
+        Note(ApiField.Integer(name, min, max, required));
         if (!TryGetScalar(name, required, out var node))
         {
             return null;
@@ -248,6 +258,7 @@ internal sealed partial class ApiRequest
 
     public bool? Boolean(string name, bool required = false)
     {
+        Note(ApiField.Boolean(name, required));
         if (!TryGetScalar(name, required, out var node))
         {
             return null;
@@ -278,6 +289,7 @@ internal sealed partial class ApiRequest
     /// </summary>
     public string? Choice(string name, IReadOnlyList<string> allowed, bool required = false, IReadOnlyDictionary<string, string>? aliases = null)
     {
+        Note(ApiField.Choice(name, allowed, required));
         if (!TryGetScalar(name, required, out var node))
         {
             return null;
@@ -295,9 +307,17 @@ internal sealed partial class ApiRequest
 
     public Paging Paging()
     {
-        var pageNum = (int)(Integer("page_num", 1, 1_000_000) ?? 1);
+        var pageNum = (int)(Integer("page_num", 1, Api.Paging.MaxPageNum) ?? 1);
         var pageSize = (int)(Integer("page_size", 1, Api.Paging.MaxPageSize) ?? Api.Paging.DefaultPageSize);
         return new Paging(pageNum, pageSize);
+    }
+
+    private void Note(ApiField field)
+    {
+        if (_parent is null)
+        {
+            _read.Add(field);
+        }
     }
 
     private bool TryGetScalar(string name, bool required, out JsonNode node)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Platform.Controller.Api;
+using Platform.Controller.Api.Description;
 using Platform.Controller.Tasks;
 
 namespace Platform.Controller.Audit;
@@ -13,7 +14,11 @@ internal static class AuditEndpoints
         return builder;
     }
 
-    public static void MapAuditEndpoints(this IEndpointRouteBuilder app) => app.MapGet("/api/v1/audit/list", List);
+    public static void MapAuditEndpoints(this IEndpointRouteBuilder app) =>
+        app.MapGet("/api/v1/audit/list", List).Describe(new("audit_list", "audit", "Who changed what, when, and how it ended; newest first", typeof(PageOf<AuditView>))
+        {
+            Fields = [ApiField.Text("resource_id", TextRule.Name), ApiField.Choice("action", AuditActions.All), .. ApiField.Paging],
+        });
 
     private static Task<IResult> List(HttpRequest http, AuditStore store, CancellationToken ct) =>
         ApiCall.RunAsync(http, async request =>

@@ -1,4 +1,5 @@
 using Platform.Controller.Api;
+using Platform.Controller.Api.Description;
 using Platform.Controller.Audit;
 
 namespace Platform.Controller.DriverCenter;
@@ -8,9 +9,15 @@ internal static class DriverDiskEndpoints
 {
     public static void MapDriverDiskEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/thor/voi/driver/mount", Get);
-        app.MapPost("/thor/voi/driver/mount", Change);
+        app.MapGet("/thor/voi/driver/mount", Get).Describe(new("driver_disk_get", Tag, "The driver disk's state", typeof(MountView), SuccessShape.Result));
+        app.MapPost("/thor/voi/driver/mount", Change).Describe(new("driver_disk_change", Tag, "Save or restore the driver disk, or switch auto-update", typeof(MountView), SuccessShape.Result)
+        {
+            Description = "Exactly one of: is_mounted false (save), is_init true (restore), is_auto_update.",
+            Fields = [ApiField.Boolean("is_mounted"), ApiField.Boolean("is_init"), ApiField.Boolean("is_auto_update")],
+        });
     }
+
+    private const string Tag = "driver-disk";
 
     private static Task<IResult> Get(HttpRequest http, DriverDiskUseCases useCases, CancellationToken ct) =>
         VoiCall.RunAsync(http, async _ =>

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 using Platform.Controller.Api;
+using Platform.Controller.Api.Description;
 
 namespace Platform.Controller.DriverCenter;
 
@@ -25,6 +26,14 @@ internal static class DriverUploads
     /// <summary>Longest value of a plain form field in an upload (name, describe, os_type).</summary>
     private const int MaxFieldBytes = 4096;
 
+    /// <summary>The fields beside the file, as <see cref="CompleteAsync"/> reads them, for the API description.</summary>
+    public static IReadOnlyList<ApiField> Fields { get; } =
+    [
+        ApiField.Text("name", TextRule.Name) with { Description = "default: the file's name without its extension" },
+        DriverEnvironments.Field,
+        ApiField.Text("describe", TextRule.Description),
+    ];
+
     public static async Task<IResult> ReceiveAsync(HttpRequest http, StagedUploads uploads, DriverUploadTarget target, CancellationToken ct)
     {
         var maxBytes = uploads.MaxBytes;
@@ -46,7 +55,7 @@ internal static class DriverUploads
                 return ApiEnvelope.Fail(refused);
             }
             var staged = await uploads.StageAsync(Path.GetExtension(fileName), http.Body, ct);
-            return staged.Error is { } failed ? ApiEnvelope.Fail(failed) : await CompleteAsync(uploads, target, fields, fileName, staged.Value!);
+            return staged.Error is { } failed ? ApiEnvelope.Fail(failed) : await CompleteAsync(http, uploads, target, fields, fileName, staged.Value!);
         }
         if (http.ContentType is not { } contentType || !contentType.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase))
         {
@@ -99,7 +108,7 @@ internal static class DriverUploads
             {
                 return ApiEnvelope.Fail(DriverCenterErrors.UploadFailed("file", "the form has no file part"));
             }
-            var result = await CompleteAsync(uploads, target, fields, received.FileName, received.Upload);
+            var result = await CompleteAsync(http, uploads, target, fields, received.FileName, received.Upload);
             file = null;
             return result;
         }
@@ -125,7 +134,7 @@ internal static class DriverUploads
     }
 
     /// <summary>Checks every field at once, then imports; a refusal deletes the staged file.</summary>
-    private static async Task<IResult> CompleteAsync(StagedUploads uploads, DriverUploadTarget target, Dictionary<string, string> fields, string fileName, StagedUpload staged)
+    private static async Task<IResult> CompleteAsync(HttpRequest http, StagedUploads uploads, DriverUploadTarget target, Dictionary<string, string> fields, string fileName, StagedUpload staged)
     {
         var request = ApiRequest.FromValues(fields);
         var stem = Path.GetFileNameWithoutExtension(fileName);
@@ -140,6 +149,7 @@ internal static class DriverUploads
         }
         var osType = DriverEnvironments.Read(request) ?? DriverEnvironments.Default;
         var describe = request.Text("describe", TextRule.Description) ?? "";
+        ApiDescriptionGuard.Check(http.HttpContext, request.FieldsRead);
         if (!request.IsValid)
         {
             await uploads.DiscardAsync(staged);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Platform.Controller.Api;
+using Platform.Controller.Api.Description;
 
 namespace Platform.Controller.DriverCenter;
 
@@ -49,11 +50,28 @@ internal sealed record PrinterConfig(short Type, string? Paper, int? DuplexPrint
     public static PrinterConfig FromJson(string json) =>
         json is "{}" or "" ? Initial : JsonSerializer.Deserialize<PrinterConfig>(json, FileJson) ?? Initial;
 
+    private static readonly TextRule HostRule = new(253, NameCharactersOnly: true, AllowEmpty: true);
+    private static readonly TextRule AccountsRule = new(128, NameCharactersOnly: false, AllowEmpty: true);
+    private static readonly TextRule PasswordRule = new(256, NameCharactersOnly: false, AllowEmpty: true);
+
+    /// <summary>The config fields <see cref="Read"/> reads; absent ones keep their value.</summary>
+    public static IReadOnlyList<ApiField> Fields { get; } =
+    [
+        ApiField.Integer("type", Local, Network) with { Description = "1 local, 2 shared, 3 network" },
+        ApiField.Scalar("paper") with { Description = $"one of {string.Join(", ", Papers)}" },
+        ApiField.Integer("duplex_print", 1, 22) with { Description = "1 one-sided, 21 long edge, 22 short edge" },
+        ApiField.Text("ip", HostRule) with { Description = "an IP address or host name; required for a shared or network printer" },
+        ApiField.Text("accounts", AccountsRule),
+        ApiField.Text("password", PasswordRule) with { Description = "\"\" removes it; never answered back" },
+        ApiField.Integer("port", 1, 65535),
+    ];
+
     /// <summary>
     /// Reads a config edit over <paramref name="current"/>: type switches keep only the fields the
     /// new type uses (local: paper and duplex; shared: + host ip, account, password; network: + ip, port).
     /// The password comes back separately: null = unchanged, "" = remove.
     /// </summary>
+    /// <remarks>Its fields, for the API description, are <see cref="Fields"/>.</remarks>
     public static (PrinterConfig? Config, string? Password) Read(ApiRequest request, PrinterConfig current)
     {
         var type = (short?)request.Integer("type", Local, Network) ?? current.Type;
@@ -67,13 +85,13 @@ internal sealed record PrinterConfig(short Type, string? Paper, int? DuplexPrint
         {
             request.AddError("duplex_print", "must be 1 (one-sided), 21 (long edge) or 22 (short edge)");
         }
-        var ip = request.Text("ip", new TextRule(253, NameCharactersOnly: true, AllowEmpty: true)) ?? (type == current.Type ? current.Ip : null);
+        var ip = request.Text("ip", HostRule) ?? (type == current.Type ? current.Ip : null);
         if (ip is { Length: > 0 } && !IPAddress.TryParse(ip, out _) && Uri.CheckHostName(ip) != UriHostNameType.Dns)
         {
             request.AddError("ip", "must be an IP address or a host name");
         }
-        var accounts = request.Text("accounts", new TextRule(128, NameCharactersOnly: false, AllowEmpty: true)) ?? (type == Shared ? current.Accounts : null);
-        var password = request.Has("password") ? request.Text("password", new TextRule(256, NameCharactersOnly: false, AllowEmpty: true)) : null;
+        var accounts = request.Text("accounts", AccountsRule) ?? (type == Shared ? current.Accounts : null);
+        var password = request.Has("password") ? request.Text("password", PasswordRule) : null;
         var port = (int?)request.Integer("port", 1, 65535) ?? (type == Network ? current.Port ?? DefaultNetworkPort : null);
         if (type != Local && string.IsNullOrEmpty(ip))
         {

@@ -1,4 +1,5 @@
 using Platform.Controller.Api;
+using Platform.Controller.Api.Description;
 using Platform.Controller.Audit;
 
 namespace Platform.Controller.DriverCenter;
@@ -10,13 +11,38 @@ internal static class PrinterEndpoints
 
     public static void MapPrinterEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/thor/voi/printer", List);
-        app.MapPost("/thor/voi/printer", Delete);
-        app.MapPut("/thor/voi/printer", Update);
-        app.MapPost("/thor/voi/printer/upload", Upload);
-        app.MapPost("/thor/voi/printer/config", Configure);
-        app.MapPost("/thor/voi/printer/duplicate", Duplicate);
+        app.MapGet("/thor/voi/printer", List).Describe(new("printer_list", Tag, "List the printer drivers", typeof(IReadOnlyList<PrinterView>), SuccessShape.Result));
+        app.MapPost("/thor/voi/printer", Delete).Describe(new("printer_delete", Tag, "Delete printer drivers", typeof(IdList), SuccessShape.Result)
+        {
+            Fields =
+            [
+                ApiField.Choice("action", ["delete"], required: true),
+                ApiField.Numbers("ids", 1, long.MaxValue, MaxIdsPerCall, required: true) with { Description = "at least one; in a form also the array as JSON text" },
+            ],
+        });
+        app.MapPut("/thor/voi/printer", Update).Describe(new("printer_update", Tag, "Rename or re-describe a printer driver", typeof(PrinterView), SuccessShape.Result)
+        {
+            Description = "Give at least one of name, describe.",
+            Fields = [PrinterId, ApiField.Text("name", TextRule.Name), ApiField.Text("describe", TextRule.Description)],
+        });
+        app.MapPost("/thor/voi/printer/upload", Upload).Describe(new("printer_upload", Tag, "Upload a printer driver", typeof(IReadOnlyList<PrinterView>), SuccessShape.Result)
+        {
+            Upload = true,
+            Fields = DriverUploads.Fields,
+        });
+        app.MapPost("/thor/voi/printer/config", Configure).Describe(new("printer_configure", Tag, "Edit a printer driver's public config", typeof(PrinterView), SuccessShape.Result)
+        {
+            Fields = [PrinterId, ApiField.Scalar("file_name") with { Description = $"only {PrinterConfig.FileName}" }, .. PrinterConfig.Fields],
+        });
+        app.MapPost("/thor/voi/printer/duplicate", Duplicate).Describe(new("printer_duplicate", Tag, "Copy a printer driver", typeof(IReadOnlyList<PrinterView>), SuccessShape.Result)
+        {
+            Fields = [PrinterId],
+        });
     }
+
+    private const string Tag = "printers";
+
+    private static readonly ApiField PrinterId = ApiField.Integer("id", 1, long.MaxValue, required: true);
 
     private static Task<IResult> List(HttpRequest http, PrinterStore printers, CancellationToken ct) =>
         VoiCall.RunAsync(http, async _ => VoiEnvelope.Result((await printers.ListAsync(ct)).Select(PrinterView.From).ToList()), ct);
@@ -103,7 +129,7 @@ internal static class PrinterEndpoints
                 return request.ValidationError;
             }
             var deleted = await useCases.DeleteAsync(ids, Caller.Of(http), ct);
-            return deleted.Error is { } error ? error : VoiEnvelope.Result(new { ids = deleted.Value });
+            return deleted.Error is { } error ? error : VoiEnvelope.Result(new IdList(deleted.Value!));
         }, ct);
 }
 
@@ -119,3 +145,6 @@ internal sealed record PrinterView(
             config.Paper, config.DuplexPrint, config.Ip, config.Accounts, config.Port, p.PasswordProtected is not null);
     }
 }
+
+/// <summary>The ids a call acted on: <c>{"ids": […]}</c>.</summary>
+internal sealed record IdList(IReadOnlyList<long> Ids);

@@ -49,6 +49,10 @@ internal static class DriverEnvironments
         return index < 0 ? null : (short)(index + 1);
     }
 
+    /// <summary>The field <see cref="Read"/> reads, for the API description.</summary>
+    public static Api.Description.ApiField Field { get; } =
+        Api.Description.ApiField.Scalar("os_type") with { Aliases = ["environment"], Description = $"1–4 or one of {string.Join(", ", Names)}" };
+
     /// <summary>Reads <c>os_type</c> or its seed alias <c>environment</c> (number or name).</summary>
     public static short? Read(Api.ApiRequest request)
     {

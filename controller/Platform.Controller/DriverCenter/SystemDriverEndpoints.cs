@@ -1,4 +1,5 @@
 using Platform.Controller.Api;
+using Platform.Controller.Api.Description;
 using Platform.Controller.Audit;
 
 namespace Platform.Controller.DriverCenter;
@@ -11,11 +12,28 @@ internal static class SystemDriverEndpoints
 
     public static void MapSystemDriverEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/thor/voi/driver", List);
-        app.MapPost("/thor/voi/driver", Delete);
-        app.MapPut("/thor/voi/driver", Update);
-        app.MapPost("/thor/voi/driver/upload", Upload);
+        app.MapGet("/thor/voi/driver", List).Describe(new("system_driver_list", Tag, "List the system drivers", typeof(IReadOnlyList<SystemDriverView>)));
+        app.MapPost("/thor/voi/driver", Delete).Describe(new("system_driver_delete", Tag, "Delete system drivers", typeof(DriverDeletion))
+        {
+            Fields =
+            [
+                ApiField.Choice("action", ["delete"], required: true),
+                ApiField.Numbers("ids", 1, long.MaxValue, MaxIdsPerCall, required: true) with { Description = "at least one; in a form also the array as JSON text" },
+            ],
+        });
+        app.MapPut("/thor/voi/driver", Update).Describe(new("system_driver_update", Tag, "Rename, re-describe or re-target a system driver", typeof(SystemDriverView))
+        {
+            Description = "Give at least one of name, os_type (environment), describe.",
+            Fields = [ApiField.Integer("id", 1, long.MaxValue, required: true), ApiField.Text("name", TextRule.Name), DriverEnvironments.Field, ApiField.Text("describe", TextRule.Description)],
+        });
+        app.MapPost("/thor/voi/driver/upload", Upload).Describe(new("system_driver_upload", Tag, "Upload a system driver", typeof(IReadOnlyList<SystemDriverView>))
+        {
+            Upload = true,
+            Fields = DriverUploads.Fields,
+        });
     }
+
+    private const string Tag = "system-drivers";
 
     private static Task<IResult> List(HttpRequest http, SystemDriverStore drivers, CancellationToken ct) =>
         VoiCall.RunAsync(http, async _ => VoiEnvelope.Data((await drivers.ListAsync(ct)).Select(SystemDriverView.From).ToList()), ct);

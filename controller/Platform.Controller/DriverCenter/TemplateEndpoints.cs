@@ -1,4 +1,5 @@
 using Platform.Controller.Api;
+using Platform.Controller.Api.Description;
 using Platform.Controller.Audit;
 
 namespace Platform.Controller.DriverCenter;
@@ -10,13 +11,26 @@ internal static class TemplateEndpoints
 
     public static void MapTemplateEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/thor/voi/image_relate_drive", Get);
-        app.MapPost("/thor/voi/image_relate_drive", Relate);
+        app.MapGet("/thor/voi/image_relate_drive", Get).Describe(new("template_drivers_get", Tag, "The drivers of templates, and every driver to offer", typeof(TemplateDriversAnswer), SuccessShape.Whole)
+        {
+            Fields = [ApiField.ImageIds("ids", MaxTemplatesPerCall, required: true) with { Description = "template (image) ids, at least one; also the array as JSON text" }],
+        });
+        app.MapPost("/thor/voi/image_relate_drive", Relate).Describe(new("template_drivers_relate", Tag, "Set or clear a template's drivers", typeof(TemplateDrivers))
+        {
+            Fields =
+            [
+                ApiField.ImageId("id"),
+                ApiField.Scalar("universal_driver_id") with { Description = "a driver id; null, 0 or \"\" clears it; absent leaves it" },
+                ApiField.Scalar("extractive_driver_id") with { Description = "a driver id; null, 0 or \"\" clears it; absent leaves it" },
+            ],
+        });
         // The seed's console has two template lists; the platform has one kind of template (its
         // images), so both list them all.
-        app.MapGet("/thor/image/1", ListTemplates);
-        app.MapGet("/thor/image/2", ListTemplates);
+        app.MapGet("/thor/image/1", ListTemplates).Describe(new("template_list_1", Tag, "The templates (the seed's first list)", typeof(IReadOnlyList<TemplateRecord>)));
+        app.MapGet("/thor/image/2", ListTemplates).Describe(new("template_list_2", Tag, "The templates (the seed's second list: the same)", typeof(IReadOnlyList<TemplateRecord>)));
     }
+
+    private const string Tag = "templates";
 
     /// <summary>
     /// The seed's shape: the template's universal_driver_id and extractive_driver_id beside the
@@ -41,16 +55,8 @@ internal static class TemplateEndpoints
             }
             var templates = relations.Value!;
             var available = (await drivers.ListAsync(ct)).Where(d => d.Status == "available")
-                .Select(d => new { d.Id, d.Name, OsType = DriverEnvironments.NameOf(d.OsType), d.Type }).ToList();
-            return Results.Json(new
-            {
-                Code = 0,
-                Message = "ok",
-                templates[0].UniversalDriverId,
-                ExtractiveDriverId = templates[0].ExtractiveDriverId,
-                Data = available,
-                Templates = templates,
-            });
+                .Select(d => new OfferedDriver(d.Id, d.Name, DriverEnvironments.NameOf(d.OsType), d.Type)).ToList();
+            return Results.Json(new TemplateDriversAnswer(0, "ok", templates[0].UniversalDriverId, templates[0].ExtractiveDriverId, available, templates));
         }, ct);
 
     private static Task<IResult> Relate(HttpRequest http, TemplateDriverUseCases useCases, CancellationToken ct) =>
@@ -99,3 +105,13 @@ internal static class TemplateEndpoints
         return (true, id);
     }
 }
+
+/// <summary>A driver a template can be given: id, name, its environment's name, universal (1) or extracted (2).</summary>
+internal sealed record OfferedDriver(long Id, string Name, string OsType, short Type);
+
+/// <summary>
+/// The answer of GET /thor/voi/image_relate_drive in the seed's shape: the first template's
+/// driver ids beside the code, the drivers to offer in data, every asked template's in templates.
+/// </summary>
+internal sealed record TemplateDriversAnswer(
+    int Code, string Message, long? UniversalDriverId, long? ExtractiveDriverId, IReadOnlyList<OfferedDriver> Data, IReadOnlyList<TemplateDrivers> Templates);

@@ -1,4 +1,5 @@
 using Platform.Controller.Api;
+using Platform.Controller.Api.Description;
 using Platform.Controller.Idempotency;
 
 namespace Platform.Controller.DriverCenter;
@@ -14,12 +15,31 @@ internal static class TerminalConsoleEndpoints
 
     public static void MapTerminalConsoleEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/thor/voi/terminal", List);
-        app.MapPost("/thor/voi/terminal", Delete);
-        app.MapPost("/thor/voi/terminal/notify", Notify);
-        app.MapGet("/thor/voi/terminal/update_status", UpdateStatus);
-        app.MapPost("/thor/voi/printer/terminals", Assign);
+        app.MapGet("/thor/voi/terminal", List).Describe(new("terminal_list", Tag, "List the terminals", typeof(IReadOnlyList<TerminalRecord>)));
+        app.MapPost("/thor/voi/terminal", Delete).Describe(new("terminal_delete", Tag, "Delete terminals", typeof(IdList))
+        {
+            Fields = [ApiField.Choice("action", ["delete"], required: true), TerminalIds],
+        });
+        app.MapPost("/thor/voi/terminal/notify", Notify).Describe(new("terminal_notify", Tag, "Tell terminals to update on their next poll", typeof(NotifiedTerminals))
+        {
+            Fields = [TerminalIds],
+        });
+        app.MapGet("/thor/voi/terminal/update_status", UpdateStatus)
+            .Describe(new("terminal_update_status", Tag, "Whether any terminal is downloading (is_send_task 1)", typeof(DownloadingStatus)));
+        app.MapPost("/thor/voi/printer/terminals", Assign).Describe(new("printer_assign_terminals", "printers", "Give a printer driver to exactly these terminals", typeof(PrinterView), SuccessShape.Result)
+        {
+            Fields =
+            [
+                ApiField.Integer("id", 1, long.MaxValue, required: true),
+                ApiField.Numbers("terminal_ids", 1, long.MaxValue, MaxIdsPerCall, required: true) with { Description = "an empty list unassigns it everywhere" },
+            ],
+        });
     }
+
+    private const string Tag = "terminals";
+
+    private static readonly ApiField TerminalIds =
+        ApiField.Numbers("ids", 1, long.MaxValue, MaxIdsPerCall, required: true) with { Description = "at least one terminal id; in a form also the array as JSON text" };
 
     private static Task<IResult> List(HttpRequest http, TerminalStore terminals, CancellationToken ct) =>
         VoiCall.RunAsync(http, async _ => VoiEnvelope.Data(await terminals.ListAsync(ct)), ct);
@@ -38,7 +58,7 @@ internal static class TerminalConsoleEndpoints
                 return ApiError.NotFound(ApiErrorCode.TerminalNotFound, "terminal", string.Join(", ", missing));
             }
             await terminals.DeleteAsync(ids, RequestOutcome.Of(http.HttpContext), ct);
-            return VoiEnvelope.Data(new { ids });
+            return VoiEnvelope.Data(new IdList(ids));
         }, ct);
 
     /// <summary>Tells the terminals to update to the current version on their next poll, auto-update or not.</summary>
@@ -57,12 +77,12 @@ internal static class TerminalConsoleEndpoints
             var nodes = await terminals.NodesAsync(ct);
             var version = nodes.FirstOrDefault(n => n.IsBase)?.ToVersion ?? 0;
             await terminals.NotifyAsync(ids, version, RequestOutcome.Of(http.HttpContext), ct);
-            return VoiEnvelope.Data(new { ids, version });
+            return VoiEnvelope.Data(new NotifiedTerminals(ids, version));
         }, ct);
 
     private static Task<IResult> UpdateStatus(HttpRequest http, DriverCenterStore center, DriverCenterHost host, CancellationToken ct) =>
         VoiCall.RunAsync(http, async _ =>
-            VoiEnvelope.Data(new { is_send_task = await center.CountDownloadingAsync(host.Options.DownloadStaleAfter, ct) > 0 ? 1 : 0 }), ct);
+            VoiEnvelope.Data(new DownloadingStatus(await center.CountDownloadingAsync(host.Options.DownloadStaleAfter, ct) > 0 ? 1 : 0)), ct);
 
     /// <summary>The printer goes to exactly these terminals (an empty list unassigns it everywhere).</summary>
     private static Task<IResult> Assign(HttpRequest http, TerminalStore terminals, PrinterStore printers, CancellationToken ct) =>
@@ -96,3 +116,9 @@ internal static class TerminalConsoleEndpoints
         return ids;
     }
 }
+
+/// <summary>The terminals told to update, and the version they will update to.</summary>
+internal sealed record NotifiedTerminals(IReadOnlyList<long> Ids, long Version);
+
+/// <summary>The seed's checkallclient_isupdatestatus: 1 while any terminal downloads, else 0.</summary>
+internal sealed record DownloadingStatus(int IsSendTask);

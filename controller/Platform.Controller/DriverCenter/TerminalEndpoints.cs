@@ -1,6 +1,7 @@
 using Microsoft.Net.Http.Headers;
 using Platform.Controller.Agents;
 using Platform.Controller.Api;
+using Platform.Controller.Api.Description;
 using Platform.Controller.Idempotency;
 using Platform.Controller.Audit;
 using Platform.Controller.Tasks;
@@ -18,12 +19,37 @@ internal static class TerminalEndpoints
 
     public static void MapTerminalEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/thor/voi/terminal/register", Register);
-        app.MapGet("/thor/voi/terminal/manifest", Manifest);
-        app.MapPost("/thor/voi/terminal/state", Report);
-        app.MapMethods(TerminalManifests.FilesPath + "{name}", [HttpMethods.Get, HttpMethods.Head], Download);
-        app.MapPost("/thor/voi/terminal/printer/upload", UploadPrinter);
+        app.MapPost("/thor/voi/terminal/register", Register).Describe(new("terminal_register", Tag, "Register a terminal by MAC; answers its token once", typeof(TerminalRegistration))
+        {
+            Description = "Registering a known MAC again needs its current token (Authorization: Bearer).",
+            Fields = [ApiField.Text("name", TextRule.Name, required: true), ApiField.Text("mac", MacRule, required: true) with { Description = "52:54:00:12:34:56 or 52-54-00-12-34-56" }],
+        });
+        app.MapGet("/thor/voi/terminal/manifest", Manifest).Describe(new("terminal_manifest", Tag, "The driver disk manifest (long-poll with wait and known_version)", typeof(TerminalManifest))
+        {
+            TerminalToken = true,
+            Fields = [ApiField.Integer("wait", 0, MaxWaitSeconds) with { Description = "seconds to wait for a version newer than known_version" }, ApiField.Integer("known_version", 0, long.MaxValue)],
+        });
+        app.MapPost("/thor/voi/terminal/state", Report).Describe(new("terminal_report_state", Tag, "Report the terminal's tool-disk version and whether it downloads", typeof(TerminalRecord))
+        {
+            TerminalToken = true,
+            Fields = [ApiField.Integer("tool_disk_version", 0, long.MaxValue, required: true), ApiField.Boolean("is_downloading", required: true)],
+        });
+        app.MapMethods(TerminalManifests.FilesPath + "{name}", [HttpMethods.Get, HttpMethods.Head], Download)
+            .Describe(new("terminal_file_download", Tag, "A file of the current manifest, whole or one byte range (Range, If-Range); ETag is its md5", null, SuccessShape.File)
+            {
+                TerminalToken = true,
+            });
+        app.MapPost("/thor/voi/terminal/printer/upload", UploadPrinter).Describe(new("terminal_printer_upload", Tag, "Upload a printer driver from a terminal", typeof(IReadOnlyList<PrinterView>), SuccessShape.Result)
+        {
+            TerminalToken = true,
+            Upload = true,
+            Fields = DriverUploads.Fields,
+        });
     }
+
+    private const string Tag = "terminals";
+
+    private static readonly TextRule MacRule = new(17, NameCharactersOnly: true, AllowEmpty: false);
 
     /// <summary>
     /// Registers a terminal by MAC and answers its token, once: keep it. Registering a known MAC
@@ -34,7 +60,7 @@ internal static class TerminalEndpoints
         VoiCall.RunAsync(http, async request =>
         {
             var name = request.Text("name", TextRule.Name, required: true);
-            var mac = request.Text("mac", new TextRule(17, NameCharactersOnly: true, AllowEmpty: false), required: true);
+            var mac = request.Text("mac", MacRule, required: true);
             if (mac is not null && !System.Text.RegularExpressions.Regex.IsMatch(mac, "^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$"))
             {
                 request.AddError("mac", "must be a MAC address such as 52:54:00:12:34:56");
@@ -48,7 +74,7 @@ internal static class TerminalEndpoints
             var terminal = await terminals.RegisterAsync(name!, mac!.Replace('-', ':').ToLowerInvariant(), TerminalStore.HashOf(token), current, RequestOutcome.Of(http.HttpContext), ct);
             return terminal is null
                 ? new ApiError(ApiErrorCode.AlreadyExists, $"terminal {mac} is registered; registering it again needs its current token (or delete it in the console)")
-                : VoiEnvelope.Data(new { terminal_id = terminal.Id, token, terminal.Name, terminal.Mac });
+                : VoiEnvelope.Data(new TerminalRegistration(terminal.Id, token, terminal.Name, terminal.Mac));
         }, ct);
 
     /// <summary>The manifest; <c>wait</c> (seconds) with <c>known_version</c> holds the answer until a new version exists.</summary>
@@ -207,3 +233,6 @@ internal static class TerminalEndpoints
         return false;
     }
 }
+
+/// <summary>A registered terminal and its token (answered only here, once).</summary>
+internal sealed record TerminalRegistration(long TerminalId, string Token, string Name, string Mac);

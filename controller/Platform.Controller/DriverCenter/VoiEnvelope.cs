@@ -29,7 +29,9 @@ internal static class VoiCall
         {
             return ApiEnvelope.Fail(malformed);
         }
-        return await handler(request.Value!) switch
+        var outcome = await handler(request.Value!);
+        Api.Description.ApiDescriptionGuard.Check(http.HttpContext, request.Value!.FieldsRead);
+        return outcome switch
         {
             ApiError error => ApiEnvelope.Fail(error),
             IResult envelope => envelope,

@@ -1,4 +1,5 @@
 using Platform.Controller.Api;
+using Platform.Controller.Api.Description;
 using Platform.Controller.Audit;
 
 namespace Platform.Controller.Images;
@@ -9,14 +10,48 @@ internal static class ImageEndpoints
     public static void MapImageEndpoints(this IEndpointRouteBuilder app)
     {
         var images = app.MapGroup("/api/v1/images");
-        images.MapGet("/list", List);
-        images.MapGet("/inspect", Inspect);
-        images.MapPost("/create", Create);
-        images.MapPost("/register", Register);
-        images.MapPost("/update", Update);
-        images.MapPost("/delete", Delete);
-        app.MapGet("/api/v1/unregister_images/list", ListUnregistered);
+        images.MapGet("/list", List).Describe(new("image_list", Tag, "List images", typeof(PageOf<ImageView>))
+        {
+            Fields = [ApiField.Text("filter_name", TextRule.Description) with { Description = "part of the name" }, .. ApiField.Paging],
+        });
+        images.MapGet("/inspect", Inspect).Describe(new("image_inspect", Tag, "One image", typeof(ImageView)) { Fields = [ImageId] });
+        images.MapPost("/create", Create).Describe(new("image_create", Tag, "Create an empty image of a size", typeof(ImageView))
+        {
+            Fields =
+            [
+                ApiField.Text("image_name", TextRule.Name, required: true),
+                ApiField.Integer("image_size", SizeLimits.MinImageBytes, SizeLimits.MaxImageBytes, required: true) with { Description = "bytes" },
+                OsTypes.Describe(required: true),
+                ApiField.Text("describe", TextRule.Description),
+            ],
+        });
+        images.MapPost("/register", Register).Describe(new("image_register", Tag, "Register an RBD image already in the images pool", typeof(ImageView))
+        {
+            Fields =
+            [
+                ImageId,
+                ApiField.Text("image_name", TextRule.Name, required: true),
+                OsTypes.Describe(required: true),
+                ApiField.Text("describe", TextRule.Description),
+                ApiField.Integer("image_size", 0, long.MaxValue) with { Description = "accepted and ignored: the size of record is the RBD image's own" },
+            ],
+        });
+        images.MapPost("/update", Update).Describe(new("image_update", Tag, "Rename or re-describe an image", typeof(ImageView))
+        {
+            Description = "Give at least one of image_name, describe, os_type.",
+            Fields = [ImageId, ApiField.Text("image_name", TextRule.Name), ApiField.Text("describe", TextRule.Description), OsTypes.Describe()],
+        });
+        images.MapPost("/delete", Delete).Describe(new("image_delete", Tag, "Delete an image", typeof(ImageView))
+        {
+            Fields = [ImageId, ApiField.Boolean("del_file") with { Description = "also delete the RBD image" }],
+        });
+        app.MapGet("/api/v1/unregister_images/list", ListUnregistered)
+            .Describe(new("unregistered_image_list", Tag, "RBD images of the pool that images/register accepts", typeof(UnregisteredPage)) { Fields = ApiField.Paging });
     }
+
+    private const string Tag = "images";
+
+    private static readonly ApiField ImageId = ApiField.ImageId("image_id");
 
     private static async Task<IResult> List(HttpRequest http, ImageStore images, CancellationToken ct) =>
         await ApiCall.RunAsync(http, async request =>

@@ -30,6 +30,10 @@ internal static class OsTypes
     public static readonly IReadOnlyDictionary<string, string> Aliases = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["Window"] = "Windows" };
 
     public static string? Read(ApiRequest request, bool required = false) => request.Choice(Field, All, required, Aliases);
+
+    /// <summary>The field as <see cref="Read"/> reads it, for the API description.</summary>
+    public static Api.Description.ApiField Describe(bool required = false) =>
+        Api.Description.ApiField.Choice(Field, All, required) with { Description = $"also read: {string.Join(", ", Aliases.Select(a => $"{a.Key} as {a.Value}"))}" };
 }
 
 /// <summary>Where an image's data is, as the seed's qemu-img command names it: <c>rbd:images/ami-AB112345</c>.</summary>

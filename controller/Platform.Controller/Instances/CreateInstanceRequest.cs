@@ -1,4 +1,5 @@
 using Platform.Controller.Api;
+using Platform.Controller.Api.Description;
 using Platform.Controller.Networks;
 
 namespace Platform.Controller.Instances;
@@ -9,6 +10,38 @@ internal static class CreateInstanceRequest
     // vda is the boot disk; vdb..vdz hold data volumes.
     public const int MaxDataVolumes = 25;
     public const int MaxNics = 8;
+
+    /// <summary>The fields <see cref="Read"/> reads, for the API description.</summary>
+    public static IReadOnlyList<ApiField> Fields { get; } =
+    [
+        ApiField.Text("instance_name", TextRule.Name, required: true),
+        ApiField.ImageId("image_id"),
+        ApiField.Integer("cpu", 1, 64, required: true),
+        ApiField.Integer("memory", 64, 1_048_576, required: true) with { Description = "MiB" },
+        ApiField.Integer("boot_volume_size", SizeLimits.MinVolumeGiB, SizeLimits.MaxVolumeGiB) with { Description = "GiB; default: the image's size" },
+        ApiField.Text("describe", TextRule.Description),
+        ApiField.Objects("data_volumes", MaxDataVolumes) with
+        {
+            Description = "new data volumes to create and attach",
+            ItemFields =
+            [
+                ApiField.Text("volume_name", TextRule.Name, required: true),
+                ApiField.Integer("volume_size", SizeLimits.MinVolumeGiB, SizeLimits.MaxVolumeGiB, required: true),
+                ApiField.Text("describe", TextRule.Description),
+            ],
+        },
+        ApiField.Ids("volume_ids", ResourceIds.Volume, MaxDataVolumes) with { Description = "existing idle volumes to attach" },
+        ApiField.Objects("nics", MaxNics) with
+        {
+            Description = "new network interfaces to create and attach",
+            ItemFields =
+            [
+                ApiField.Text(NicFields.Name, TextRule.Name, required: true) with { Aliases = [NicFields.NameAlias] },
+                ApiField.Text("describe", TextRule.Description),
+            ],
+        },
+        ApiField.Ids(NicFields.Ids, ResourceIds.Nic, MaxNics) with { Aliases = [NicFields.IdsAlias], Description = "existing idle network interfaces to attach" },
+    ];
 
     public static CreateInstance? Read(ApiRequest request)
     {

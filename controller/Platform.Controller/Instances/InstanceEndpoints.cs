@@ -1,4 +1,5 @@
 using Platform.Controller.Api;
+using Platform.Controller.Api.Description;
 using Platform.Controller.Audit;
 
 namespace Platform.Controller.Instances;
@@ -9,17 +10,54 @@ internal static class InstanceEndpoints
     public static void MapInstanceEndpoints(this IEndpointRouteBuilder app)
     {
         var instance = app.MapGroup("/api/v1/instance");
-        instance.MapGet("/list", List);
-        instance.MapGet("/search", Search);
-        instance.MapGet("/detail", Detail);
-        instance.MapPost("/create", Create);
-        instance.MapGet("/progress", Progress);
-        instance.MapPost("/turnon", TurnOn);
-        instance.MapPost("/turnoff", TurnOff);
+        instance.MapGet("/list", List).Describe(new("instance_list", Tag, "List instances", typeof(PageOf<InstanceView>))
+        {
+            Fields = [FilterName, .. ApiField.Paging],
+        });
+        instance.MapGet("/search", Search).Describe(new("instance_search", Tag, "Search instances", typeof(PageOf<InstanceView>))
+        {
+            Fields =
+            [
+                FilterName,
+                InstanceId with { Required = false },
+                ApiField.Choice("status", Statuses),
+                ApiField.Text("host_ip", TextRule.Description) with { Description = "an IP address" },
+                ApiField.ImageId("image_id", required: false),
+                ApiField.Text("ip", TextRule.Description) with { Description = "an IPv4 address of one of its network interfaces" },
+                .. ApiField.Paging,
+            ],
+        });
+        instance.MapGet("/detail", Detail).Describe(new("instance_detail", Tag, "One instance with its image, volumes and network interfaces", typeof(InstanceDetail))
+        {
+            Fields = [InstanceId],
+        });
+        instance.MapPost("/create", Create).Describe(new("instance_create", Tag, "Create an instance (a task: poll /instance/progress)", typeof(InstanceCreated))
+        {
+            Fields = CreateInstanceRequest.Fields,
+        });
+        instance.MapGet("/progress", Progress).Describe(new("instance_progress", Tag, "How an instance's latest (or a given) task is going", typeof(InstanceProgress))
+        {
+            Description = "Give instance_id, task_id or both.",
+            Fields = [InstanceId with { SometimesRequired = true }, ApiField.Text("task_id", TextRule.Name)],
+        });
+        instance.MapPost("/turnon", TurnOn).Describe(new("instance_turn_on", Tag, "Start an instance", typeof(InstanceOperation)) { Fields = [InstanceId] });
+        instance.MapPost("/turnoff", TurnOff).Describe(new("instance_turn_off", Tag, "Stop an instance", typeof(InstanceOperation))
+        {
+            Fields = [InstanceId, ApiField.Boolean("force") with { Description = "power off instead of an ACPI shutdown" }],
+        });
         // The seed's spelling, served as is, and the correct one.
-        instance.MapPost("/destory", Destroy);
-        instance.MapPost("/destroy", Destroy);
+        instance.MapPost("/destory", Destroy).Describe(new("instance_destory", Tag, "Destroy an instance (the seed's spelling of /destroy)", typeof(InstanceOperation))
+        {
+            Fields = [InstanceId],
+        });
+        instance.MapPost("/destroy", Destroy).Describe(new("instance_destroy", Tag, "Destroy an instance", typeof(InstanceOperation)) { Fields = [InstanceId] });
     }
+
+    private const string Tag = "instances";
+
+    private static readonly ApiField FilterName = ApiField.Text("filter_name", TextRule.Description) with { Description = "part of the name" };
+
+    private static readonly ApiField InstanceId = ApiField.Id("instance_id", ResourceIds.Instance);
 
     private static readonly IReadOnlyList<string> Statuses =
     [

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Platform.Controller.Api;
+using Platform.Controller.Api.Description;
 using Platform.Controller.Audit;
 
 namespace Platform.Controller.Networks;
@@ -14,14 +15,49 @@ internal static partial class NetworkEndpoints
     public static void MapNetworkEndpoints(this IEndpointRouteBuilder app)
     {
         var network = app.MapGroup("/api/v1/network");
-        network.MapGet("/list", List);
-        network.MapGet("/search", Search);
-        network.MapPost("/create", Create);
-        network.MapPost("/attach", Attach);
-        network.MapPost("/detach", Detach);
+        network.MapGet("/list", List).Describe(new("network_interface_list", Tag, "List network interfaces", typeof(PageOf<NicView>))
+        {
+            Fields = [FilterName, .. ApiField.Paging],
+        });
+        network.MapGet("/search", Search).Describe(new("network_interface_search", Tag, "Search network interfaces", typeof(PageOf<NicView>))
+        {
+            Fields =
+            [
+                FilterName,
+                NicId with { Required = false },
+                ApiField.Text("mac", TextRule.Description) with { Description = "a MAC address such as 52:54:00:12:34:56" },
+                ApiField.Text("ip", TextRule.Description) with { Description = "an IPv4 address such as 10.200.0.10" },
+                ApiField.Id("instance_id", ResourceIds.Instance, required: false),
+                ApiField.Choice("status", Statuses),
+                .. ApiField.Paging,
+            ],
+        });
+        network.MapPost("/create", Create).Describe(new("network_interface_create", Tag, "Create a network interface (address and MAC allocated)", typeof(NicView))
+        {
+            Fields =
+            [
+                ApiField.Text(NicFields.Name, TextRule.Name, required: true) with { Aliases = [NicFields.NameAlias] },
+                ApiField.Text("describe", TextRule.Description),
+            ],
+        });
+        network.MapPost("/attach", Attach).Describe(new("network_interface_attach", Tag, "Attach a network interface to an instance", typeof(NicView))
+        {
+            Fields = [NicId, ApiField.Id("instance_id", ResourceIds.Instance)],
+        });
+        network.MapPost("/detach", Detach).Describe(new("network_interface_detach", Tag, "Detach a network interface from its instance", typeof(NicView))
+        {
+            Fields = [NicId, ApiField.Id("instance_id", ResourceIds.Instance)],
+        });
         // The seed leaves the method open; GET is accepted as for volume/delete.
-        network.MapMethods("/delete", [HttpMethods.Get, HttpMethods.Post], Delete);
+        network.MapMethods("/delete", [HttpMethods.Get, HttpMethods.Post], Delete)
+            .Describe(new("network_interface_delete", Tag, "Delete a network interface", typeof(NicView)) { Fields = [NicId] });
     }
+
+    private const string Tag = "network-interfaces";
+
+    private static readonly ApiField FilterName = ApiField.Text("filter_name", TextRule.Description) with { Description = "part of the name" };
+
+    private static readonly ApiField NicId = ApiField.Id(NicFields.Id, ResourceIds.Nic) with { Aliases = [NicFields.IdAlias] };
 
     /// <summary>A MAC as the search filter takes it: six colon-separated hex pairs, either case.</summary>
     public static bool IsMac(string text) => MacPattern().IsMatch(text);

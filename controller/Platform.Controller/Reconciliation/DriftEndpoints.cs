@@ -1,4 +1,5 @@
 using Platform.Controller.Api;
+using Platform.Controller.Api.Description;
 
 namespace Platform.Controller.Reconciliation;
 
@@ -6,7 +7,16 @@ namespace Platform.Controller.Reconciliation;
 internal static class DriftEndpoints
 {
     public static void MapDriftEndpoints(this IEndpointRouteBuilder app) =>
-        app.MapGet("/api/v1/drift/list", List);
+        app.MapGet("/api/v1/drift/list", List).Describe(new("drift_list", "drift", "What reconciliation found, newest first", typeof(PageOf<DriftRecord>))
+        {
+            Fields =
+            [
+                ApiField.Boolean("include_resolved"),
+                ApiField.Text("resource_id", TextRule.Name),
+                ApiField.Choice("kind", Reconciler.Kinds),
+                .. ApiField.Paging,
+            ],
+        });
 
     private static Task<IResult> List(HttpRequest http, DriftStore drifts, CancellationToken ct) =>
         ApiCall.RunAsync(http, async request =>

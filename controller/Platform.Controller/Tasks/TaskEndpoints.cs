@@ -1,4 +1,5 @@
 using Platform.Controller.Api;
+using Platform.Controller.Api.Description;
 
 namespace Platform.Controller.Tasks;
 
@@ -10,9 +11,17 @@ internal static class TaskEndpoints
     public static void MapTaskEndpoints(this IEndpointRouteBuilder app)
     {
         var tasks = app.MapGroup("/api/v1/tasks");
-        tasks.MapGet("/list", List);
-        tasks.MapGet("/detail", Detail);
+        tasks.MapGet("/list", List).Describe(new("task_list", Tag, "List tasks, newest first", typeof(PageOf<TaskView>))
+        {
+            Fields = [ApiField.Text("resource_id", TextRule.Name), ApiField.Choice("state", States), .. ApiField.Paging],
+        });
+        tasks.MapGet("/detail", Detail).Describe(new("task_detail", Tag, "One task", typeof(TaskView))
+        {
+            Fields = [ApiField.Text("task_id", TextRule.Name, required: true)],
+        });
     }
+
+    private const string Tag = "tasks";
 
     private static Task<IResult> List(HttpRequest http, TaskStore store, CancellationToken ct) =>
         ApiCall.RunAsync(http, async request =>

@@ -1,4 +1,5 @@
 using Platform.Controller.Api;
+using Platform.Controller.Api.Description;
 using Platform.Controller.Audit;
 
 namespace Platform.Controller.Volumes;
@@ -9,13 +10,34 @@ internal static class VolumeEndpoints
     public static void MapVolumeEndpoints(this IEndpointRouteBuilder app)
     {
         var volumes = app.MapGroup("/api/v1/volume");
-        volumes.MapGet("/list", List);
-        volumes.MapPost("/create", Create);
-        volumes.MapPost("/mount", Mount);
-        volumes.MapPost("/unmount", Unmount);
+        volumes.MapGet("/list", List).Describe(new("volume_list", Tag, "List volumes", typeof(PageOf<VolumeView>))
+        {
+            Fields = [FilterName, .. ApiField.Paging],
+        });
+        volumes.MapPost("/create", Create).Describe(new("volume_create", Tag, "Create a volume (empty, or a clone of an image)", typeof(VolumeView))
+        {
+            Fields =
+            [
+                ApiField.Text("volume_name", TextRule.Name, required: true),
+                ApiField.Integer("volume_size", SizeLimits.MinVolumeGiB, SizeLimits.MaxVolumeGiB, required: true) with { Description = "GiB" },
+                ApiField.Text("describe", TextRule.Description),
+                ApiField.ImageId("image_id", required: false) with { Description = "clone this image" },
+            ],
+        });
+        volumes.MapPost("/mount", Mount).Describe(new("volume_mount", Tag, "Attach a volume to an instance", typeof(VolumeView)) { Fields = VolumeAndInstance });
+        volumes.MapPost("/unmount", Unmount).Describe(new("volume_unmount", Tag, "Detach a volume from its instance", typeof(VolumeView)) { Fields = VolumeAndInstance });
         // The seed has delete as a GET; POST is accepted too.
-        volumes.MapMethods("/delete", [HttpMethods.Get, HttpMethods.Post], Delete);
+        volumes.MapMethods("/delete", [HttpMethods.Get, HttpMethods.Post], Delete)
+            .Describe(new("volume_delete", Tag, "Delete a volume", typeof(VolumeView)) { Fields = [VolumeId] });
     }
+
+    private const string Tag = "volumes";
+
+    private static readonly ApiField FilterName = ApiField.Text("filter_name", TextRule.Description) with { Description = "part of the name" };
+
+    private static readonly ApiField VolumeId = ApiField.Id("volume_id", ResourceIds.Volume);
+
+    private static readonly IReadOnlyList<ApiField> VolumeAndInstance = [VolumeId, ApiField.Id("instance_id", ResourceIds.Instance)];
 
     private static async Task<IResult> List(HttpRequest http, VolumeStore volumes, CancellationToken ct) =>
         await ApiCall.RunAsync(http, async request =>

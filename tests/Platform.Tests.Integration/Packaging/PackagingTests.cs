@@ -144,7 +144,9 @@ public partial class PackagingTests
             Assert.That(entries.Where(e => e.Owner != "root/root").Select(e => e.Path), Is.Empty, "entries not owned by root");
             Assert.That(entries.Select(e => e.Path).Where(p => !parents.Contains(p) && !files.Contains(p) && !places.Any(p.StartsWith)), Is.Empty,
                 "entries outside the package's places (state directories are made by postinst, not shipped)");
-            Assert.That(entries.Where(e => e.Mode[8] == 'w' || e.Mode.Contains('s', StringComparison.Ordinal)).Select(e => e.Path), Is.Empty, "world-writable or setuid/setgid entries");
+            // A symbolic link's mode is always lrwxrwxrwx and means nothing; its target's counts.
+            Assert.That(entries.Where(e => e.Mode[0] != 'l' && (e.Mode[8] == 'w' || e.Mode.Contains('s', StringComparison.Ordinal))).Select(e => e.Path), Is.Empty,
+                "world-writable or setuid/setgid entries");
             Assert.That(byPath.TryGetValue(executable, out var main) ? main.Mode : "absent", Is.EqualTo("-rwxr-xr-x"), executable);
             Assert.That(byPath.TryGetValue($"/usr/lib/{package}/libcoreclr.so", out var runtime) ? runtime.Mode : "absent", Is.EqualTo("-rw-r--r--"), "the bundled runtime");
             Assert.That(byPath.ContainsKey($"/usr/share/doc/{package}/copyright"), Is.True, "copyright");
