@@ -123,7 +123,7 @@ public class DomainGuestTests : DomainTestBase
                 Does.Contain(DomainState.Running).And.Contain(DomainState.ShutOff));
             Assert.That(ours.Where(e => e.EventCase == DomainEvent.EventOneofCase.DeviceRemoved).Select(e => e.DeviceRemoved),
                 Does.Contain("ua-disk-vdb"));
-            Assert.That(ours, Has.All.Matches<DomainEvent>(e => e.AtUnixNanos > 0));
+            Assert.That(ours, Has.All.Matches<DomainEvent>(e => e is not null && e.AtUnixNanos > 0));
         });
     }
 

@@ -68,7 +68,7 @@ public class LibvirtGuestTests : LibvirtTestBase
         var undefined = await events.WaitForAsync<DomainLifecycleEvent>(
             e => e.DomainUuid == definition.Uuid && e.Type == DomainLifecycleEventType.Undefined, EventTimeout);
         Assert.That(undefined, Is.Not.Null, "Undefined event");
-        Assert.ThrowsAsync<LibvirtDomainNotFoundException>(() => Connection.GetDomainAsync(definition.Uuid));
+        await Assert.ThrowsAsync<LibvirtDomainNotFoundException>(() => Connection.GetDomainAsync(definition.Uuid));
 
         var sequence = new List<string>();
         while (journal.Reader.TryRead(out var seen))

@@ -99,7 +99,7 @@ public class LibvirtOsLessGuestTests : LibvirtTestBase
             Assert.That((DomainStoppedDetail?)stopped?.Detail, Is.EqualTo(DomainStoppedDetail.Destroyed));
             Assert.That((await domain.GetStateAsync()).State, Is.EqualTo(DomainState.ShutOff));
         });
-        Assert.ThrowsAsync<LibvirtOperationInvalidException>(() => domain.DestroyAsync(), "destroying a domain that is not running");
+        await Assert.ThrowsAsync<LibvirtOperationInvalidException>(() => domain.DestroyAsync(), "destroying a domain that is not running");
     }
 
     [Test]
