@@ -73,7 +73,7 @@ public class DomainBasicsTests : DomainTestBase
             .Where(d => d.Is(Google.Rpc.BadRequest.Descriptor))
             .SelectMany(d => d.Unpack<Google.Rpc.BadRequest>().FieldViolations)
             .Select(v => v.Field).ToList();
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(error!.StatusCode, Is.EqualTo(StatusCode.InvalidArgument));
             Assert.That(fields, Is.SupersetOf(new[]
@@ -100,7 +100,7 @@ public class DomainBasicsTests : DomainTestBase
             DataDisks = { new RbdDisk { Image = $"no-such-pool/{name}", Target = "vdb" } },
         }, deadline: Deadline()));
 
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(error!.StatusCode, Is.EqualTo(StatusCode.FailedPrecondition));
             Assert.That(error.Status.Detail, Does.Contain($"volumes/{name}-missing").And.Contain($"no-such-pool/{name}"));

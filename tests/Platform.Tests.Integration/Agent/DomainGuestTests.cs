@@ -78,7 +78,7 @@ public class DomainGuestTests : DomainTestBase
 
         var detachTime = await TimeAsync(() => Domains.DetachDiskAsync(new DetachDiskRequest { OperationId = NewOperationId(), Domain = name, Target = "vdb" }, deadline: Deadline()).ResponseAsync);
         Report("disk detached (guest released it)", detachTime);
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(await LiveXmlAsync(name), Does.Not.Contain(dataDisk));
             Assert.That(await Virsh("dumpxml", "--inactive", name), Does.Not.Contain(dataDisk));
@@ -106,7 +106,7 @@ public class DomainGuestTests : DomainTestBase
 
         var first = await Domains.UndefineDomainAsync(new UndefineDomainRequest { OperationId = NewOperationId(), Name = name }, deadline: Deadline());
         var second = await Domains.UndefineDomainAsync(new UndefineDomainRequest { OperationId = NewOperationId(), Name = name }, deadline: Deadline());
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(first.Existed, Is.True);
             Assert.That(second.Existed, Is.False);

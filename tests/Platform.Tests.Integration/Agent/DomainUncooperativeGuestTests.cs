@@ -22,7 +22,7 @@ public class DomainUncooperativeGuestTests : DomainTestBase
 
         var shutdown = await Assert.ThrowsAsync<RpcException>(async () =>
             await Domains.ShutdownDomainAsync(new ShutdownDomainRequest { OperationId = NewOperationId(), Name = name }, deadline: Deadline(6)));
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(shutdown!.StatusCode, Is.EqualTo(StatusCode.DeadlineExceeded));
             Assert.That(shutdown.Status.Detail, Does.Contain("did not shut down").And.Contain("still running"));
@@ -32,7 +32,7 @@ public class DomainUncooperativeGuestTests : DomainTestBase
         await Domains.AttachDiskAsync(new AttachDiskRequest { OperationId = NewOperationId(), Domain = name, Disk = new RbdDisk { Image = data, Target = "vdb" } }, deadline: Deadline());
         var detach = await Assert.ThrowsAsync<RpcException>(async () =>
             await Domains.DetachDiskAsync(new DetachDiskRequest { OperationId = NewOperationId(), Domain = name, Target = "vdb" }, deadline: Deadline()));
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(detach!.StatusCode, Is.EqualTo(StatusCode.FailedPrecondition));
             Assert.That(detach.Status.Detail, Does.Contain("guest did not release disk vdb"));
@@ -46,7 +46,7 @@ public class DomainUncooperativeGuestTests : DomainTestBase
         Assert.That(await DomainExistsAsync(name), Is.False);
 
         // Through the operation journal: the same operation answers as the first time, a new one sees the domain gone.
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That((await Domains.UndefineDomainAsync(undefine, deadline: Deadline())).Existed, Is.True, "replayed");
             Assert.That((await Domains.UndefineDomainAsync(new UndefineDomainRequest { OperationId = NewOperationId(), Name = name }, deadline: Deadline())).Existed, Is.False);

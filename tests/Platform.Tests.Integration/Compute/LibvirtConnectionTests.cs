@@ -47,7 +47,7 @@ public class LibvirtConnectionTests : LibvirtTestBase
     {
         var error = await Assert.ThrowsAsync<LibvirtDomainNotFoundException>(() => Connection.GetDomainAsync(Guid.NewGuid()));
 
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(error!.Function, Is.EqualTo("virDomainLookupByUUIDString"));
             Assert.That(await Connection.FindDomainAsync(UniqueName("missing")), Is.Null);
@@ -156,7 +156,7 @@ public class LibvirtConnectionTests : LibvirtTestBase
 
         second.Dispose();
 
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(registered, Is.EqualTo(2), "lifecycle and device-removed");
             Assert.That(await Task.WhenAny(reading, Task.Delay(TimeSpan.FromSeconds(10))), Is.SameAs(reading), "the stream ended");

@@ -34,7 +34,7 @@ public class LibvirtDomainXmlTests : LibvirtTestBase
         var error = await Assert.ThrowsAsync<LibvirtException>(() => Connection.DefineDomainAsync(definition));
 
         TestContext.Out.WriteLine($"{error!.Code} / {error.ErrorDomain}: {error.Message}");
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(error.Message, Does.Contain("cannot contain '/'"));
             Assert.That(error.Function, Is.EqualTo("virDomainDefineXML"));

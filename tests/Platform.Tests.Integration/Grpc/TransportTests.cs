@@ -136,7 +136,7 @@ public class TransportTests
         var error = await Assert.ThrowsAsync<RpcException>(async () =>
             await _client.WaitAsync(new WaitRequest { Milliseconds = 30_000, Probe = probe }, deadline: DateTime.UtcNow.AddMilliseconds(300)));
 
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(error!.StatusCode, Is.EqualTo(StatusCode.DeadlineExceeded));
             Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)));
@@ -155,7 +155,7 @@ public class TransportTests
         await cancellation.CancelAsync();
 
         var error = await Assert.ThrowsAsync<RpcException>(async () => await call);
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(error!.StatusCode, Is.EqualTo(StatusCode.Cancelled));
             Assert.That(await _server.Service.WaitOutcomes[probe].Task.WaitAsync(TimeSpan.FromSeconds(5)), Is.EqualTo("cancelled"));
