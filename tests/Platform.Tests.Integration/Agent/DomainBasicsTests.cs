@@ -67,13 +67,13 @@ public class DomainBasicsTests : DomainTestBase
             Nics = { new Nic { Mac = "ff:ff:ff:ff:ff:ff", Bridge = "br0;x" } },
         };
 
-        var error = Assert.ThrowsAsync<RpcException>(async () => await Domains.DefineAndStartDomainAsync(request, deadline: Deadline()));
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await Domains.DefineAndStartDomainAsync(request, deadline: Deadline()));
 
         var fields = error!.GetRpcStatus()!.Details
             .Where(d => d.Is(Google.Rpc.BadRequest.Descriptor))
             .SelectMany(d => d.Unpack<Google.Rpc.BadRequest>().FieldViolations)
             .Select(v => v.Field).ToList();
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(error!.StatusCode, Is.EqualTo(StatusCode.InvalidArgument));
             Assert.That(fields, Is.SupersetOf(new[]
@@ -89,7 +89,7 @@ public class DomainBasicsTests : DomainTestBase
     public async Task Define_on_images_that_do_not_exist_is_failed_precondition_and_defines_nothing()
     {
         var name = NewInstanceId();
-        var error = Assert.ThrowsAsync<RpcException>(async () => await Domains.DefineAndStartDomainAsync(new DefineAndStartDomainRequest
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await Domains.DefineAndStartDomainAsync(new DefineAndStartDomainRequest
         {
             OperationId = NewOperationId(),
             Name = name,
@@ -100,7 +100,7 @@ public class DomainBasicsTests : DomainTestBase
             DataDisks = { new RbdDisk { Image = $"no-such-pool/{name}", Target = "vdb" } },
         }, deadline: Deadline()));
 
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(error!.StatusCode, Is.EqualTo(StatusCode.FailedPrecondition));
             Assert.That(error.Status.Detail, Does.Contain($"volumes/{name}-missing").And.Contain($"no-such-pool/{name}"));
@@ -115,7 +115,7 @@ public class DomainBasicsTests : DomainTestBase
     public async Task Sizes_out_of_range_are_invalid_argument(uint vcpus, ulong memoryMiB, string field)
     {
         var name = NewInstanceId();
-        var error = Assert.ThrowsAsync<RpcException>(async () => await Domains.DefineAndStartDomainAsync(new DefineAndStartDomainRequest
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await Domains.DefineAndStartDomainAsync(new DefineAndStartDomainRequest
         {
             OperationId = NewOperationId(),
             Name = name,
@@ -137,13 +137,13 @@ public class DomainBasicsTests : DomainTestBase
 
         var codes = new Dictionary<string, StatusCode>
         {
-            ["get"] = CodeOf(() => Domains.GetDomainAsync(new GetDomainRequest { Name = name }, deadline: Deadline())),
-            ["start"] = CodeOf(() => Domains.StartDomainAsync(new StartDomainRequest { OperationId = NewOperationId(), Name = name }, deadline: Deadline())),
-            ["shutdown"] = CodeOf(() => Domains.ShutdownDomainAsync(new ShutdownDomainRequest { OperationId = NewOperationId(), Name = name }, deadline: Deadline())),
-            ["poweroff"] = CodeOf(() => Domains.PowerOffDomainAsync(new PowerOffDomainRequest { OperationId = NewOperationId(), Name = name }, deadline: Deadline())),
-            ["attach"] = CodeOf(() => Domains.AttachDiskAsync(new AttachDiskRequest { OperationId = NewOperationId(), Domain = name, Disk = new RbdDisk { Image = "volumes/x", Target = "vdb" } }, deadline: Deadline())),
-            ["detach nic"] = CodeOf(() => Domains.DetachNicAsync(new DetachNicRequest { OperationId = NewOperationId(), Domain = name, Mac = NewMac() }, deadline: Deadline())),
-            ["get bad name"] = CodeOf(() => Domains.GetDomainAsync(new GetDomainRequest { Name = "../etc" }, deadline: Deadline())),
+            ["get"] = await CodeOf(() => Domains.GetDomainAsync(new GetDomainRequest { Name = name }, deadline: Deadline())),
+            ["start"] = await CodeOf(() => Domains.StartDomainAsync(new StartDomainRequest { OperationId = NewOperationId(), Name = name }, deadline: Deadline())),
+            ["shutdown"] = await CodeOf(() => Domains.ShutdownDomainAsync(new ShutdownDomainRequest { OperationId = NewOperationId(), Name = name }, deadline: Deadline())),
+            ["poweroff"] = await CodeOf(() => Domains.PowerOffDomainAsync(new PowerOffDomainRequest { OperationId = NewOperationId(), Name = name }, deadline: Deadline())),
+            ["attach"] = await CodeOf(() => Domains.AttachDiskAsync(new AttachDiskRequest { OperationId = NewOperationId(), Domain = name, Disk = new RbdDisk { Image = "volumes/x", Target = "vdb" } }, deadline: Deadline())),
+            ["detach nic"] = await CodeOf(() => Domains.DetachNicAsync(new DetachNicRequest { OperationId = NewOperationId(), Domain = name, Mac = NewMac() }, deadline: Deadline())),
+            ["get bad name"] = await CodeOf(() => Domains.GetDomainAsync(new GetDomainRequest { Name = "../etc" }, deadline: Deadline())),
         };
         var undefined = await Domains.UndefineDomainAsync(new UndefineDomainRequest { OperationId = NewOperationId(), Name = name }, deadline: Deadline());
 
@@ -156,7 +156,7 @@ public class DomainBasicsTests : DomainTestBase
         var listed = await Domains.ListDomainsAsync(new ListDomainsRequest(), deadline: Deadline());
         Assert.That(listed.Domains.Select(d => d.Name), Does.Not.Contain(name));
 
-        StatusCode CodeOf<T>(Func<AsyncUnaryCall<T>> call) =>
-            Assert.ThrowsAsync<RpcException>(async () => await call())!.StatusCode;
+        async Task<StatusCode> CodeOf<T>(Func<AsyncUnaryCall<T>> call) =>
+            (await Assert.ThrowsAsync<RpcException>(async () => await call()))!.StatusCode;
     }
 }

@@ -53,7 +53,7 @@ public sealed class DomainDhcpTests : DomainTestBase
         await Domains.DetachNicAsync(detach, deadline: Deadline());
         await Domains.DetachNicAsync(detach, deadline: Deadline());
         Assert.That(await CountAsync(mac2, ip2), Is.EqualTo((0, 0)));
-        var again = Assert.ThrowsAsync<RpcException>(async () => await Domains.DetachNicAsync(new DetachNicRequest(detach) { OperationId = NewOperationId() }, deadline: Deadline()));
+        var again = await Assert.ThrowsAsync<RpcException>(async () => await Domains.DetachNicAsync(new DetachNicRequest(detach) { OperationId = NewOperationId() }, deadline: Deadline()));
         Assert.That(again!.StatusCode, Is.EqualTo(StatusCode.NotFound));
 
         await Domains.UndefineDomainAsync(new UndefineDomainRequest { OperationId = NewOperationId(), Name = name }, deadline: Deadline());
@@ -76,12 +76,12 @@ public sealed class DomainDhcpTests : DomainTestBase
 
         // An address outside the network: refused before the NIC reaches the domain.
         var outside = NewMac();
-        var error = Assert.ThrowsAsync<RpcException>(async () => await Domains.AttachNicAsync(
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await Domains.AttachNicAsync(
             new AttachNicRequest { OperationId = NewOperationId(), Domain = name, Nic = new Nic { Mac = outside, Ip = "192.0.2.10" } }, deadline: Deadline()));
         Assert.That(error!.StatusCode, Is.EqualTo(StatusCode.FailedPrecondition), error.Status.Detail);
         Assert.That(await LiveXmlAsync(name), Does.Not.Contain(outside));
 
-        var invalid = Assert.ThrowsAsync<RpcException>(async () => await Domains.AttachNicAsync(
+        var invalid = await Assert.ThrowsAsync<RpcException>(async () => await Domains.AttachNicAsync(
             new AttachNicRequest { OperationId = NewOperationId(), Domain = name, Nic = new Nic { Mac = NewMac(), Ip = "10.0.0.1'/><host" } }, deadline: Deadline()));
         Assert.That(invalid!.StatusCode, Is.EqualTo(StatusCode.InvalidArgument));
     }

@@ -78,7 +78,7 @@ public class DomainGuestTests : DomainTestBase
 
         var detachTime = await TimeAsync(() => Domains.DetachDiskAsync(new DetachDiskRequest { OperationId = NewOperationId(), Domain = name, Target = "vdb" }, deadline: Deadline()).ResponseAsync);
         Report("disk detached (guest released it)", detachTime);
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(await LiveXmlAsync(name), Does.Not.Contain(dataDisk));
             Assert.That(await Virsh("dumpxml", "--inactive", name), Does.Not.Contain(dataDisk));
@@ -106,7 +106,7 @@ public class DomainGuestTests : DomainTestBase
 
         var first = await Domains.UndefineDomainAsync(new UndefineDomainRequest { OperationId = NewOperationId(), Name = name }, deadline: Deadline());
         var second = await Domains.UndefineDomainAsync(new UndefineDomainRequest { OperationId = NewOperationId(), Name = name }, deadline: Deadline());
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(first.Existed, Is.True);
             Assert.That(second.Existed, Is.False);
@@ -123,7 +123,7 @@ public class DomainGuestTests : DomainTestBase
                 Does.Contain(DomainState.Running).And.Contain(DomainState.ShutOff));
             Assert.That(ours.Where(e => e.EventCase == DomainEvent.EventOneofCase.DeviceRemoved).Select(e => e.DeviceRemoved),
                 Does.Contain("ua-disk-vdb"));
-            Assert.That(ours, Has.All.Matches<DomainEvent>(e => e.AtUnixNanos > 0));
+            Assert.That(ours, Has.All.Matches<DomainEvent>(e => e is not null && e.AtUnixNanos > 0));
         });
     }
 

@@ -20,9 +20,9 @@ public class DomainUncooperativeGuestTests : DomainTestBase
         await StartOsLessGuestAsync(name);
         await Task.Delay(TimeSpan.FromSeconds(2)); // past qemu's start-up
 
-        var shutdown = Assert.ThrowsAsync<RpcException>(async () =>
+        var shutdown = await Assert.ThrowsAsync<RpcException>(async () =>
             await Domains.ShutdownDomainAsync(new ShutdownDomainRequest { OperationId = NewOperationId(), Name = name }, deadline: Deadline(6)));
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(shutdown!.StatusCode, Is.EqualTo(StatusCode.DeadlineExceeded));
             Assert.That(shutdown.Status.Detail, Does.Contain("did not shut down").And.Contain("still running"));
@@ -30,9 +30,9 @@ public class DomainUncooperativeGuestTests : DomainTestBase
         });
 
         await Domains.AttachDiskAsync(new AttachDiskRequest { OperationId = NewOperationId(), Domain = name, Disk = new RbdDisk { Image = data, Target = "vdb" } }, deadline: Deadline());
-        var detach = Assert.ThrowsAsync<RpcException>(async () =>
+        var detach = await Assert.ThrowsAsync<RpcException>(async () =>
             await Domains.DetachDiskAsync(new DetachDiskRequest { OperationId = NewOperationId(), Domain = name, Target = "vdb" }, deadline: Deadline()));
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(detach!.StatusCode, Is.EqualTo(StatusCode.FailedPrecondition));
             Assert.That(detach.Status.Detail, Does.Contain("guest did not release disk vdb"));
@@ -46,11 +46,11 @@ public class DomainUncooperativeGuestTests : DomainTestBase
         Assert.That(await DomainExistsAsync(name), Is.False);
 
         // Through the operation journal: the same operation answers as the first time, a new one sees the domain gone.
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That((await Domains.UndefineDomainAsync(undefine, deadline: Deadline())).Existed, Is.True, "replayed");
             Assert.That((await Domains.UndefineDomainAsync(new UndefineDomainRequest { OperationId = NewOperationId(), Name = name }, deadline: Deadline())).Existed, Is.False);
-            var reused = Assert.ThrowsAsync<RpcException>(async () =>
+            var reused = await Assert.ThrowsAsync<RpcException>(async () =>
                 await Domains.UndefineDomainAsync(new UndefineDomainRequest { OperationId = undefine.OperationId, Name = NewInstanceId() }, deadline: Deadline()));
             Assert.That(reused!.StatusCode, Is.EqualTo(StatusCode.FailedPrecondition), "an operation id reused for another request");
         });
@@ -77,9 +77,9 @@ public class DomainPausedGuestTests : DomainTestBase
         Assert.That(domain.PersistentDisks.Select(d => d.Image), Does.Contain(data), "the persistent definition is reported too");
 
         // Deadlines far shorter than a detach or shutdown wait: only an answer at once fits in them.
-        var shutdown = Assert.ThrowsAsync<RpcException>(async () =>
+        var shutdown = await Assert.ThrowsAsync<RpcException>(async () =>
             await Domains.ShutdownDomainAsync(new ShutdownDomainRequest { OperationId = NewOperationId(), Name = name }, deadline: Deadline(3)));
-        var detach = Assert.ThrowsAsync<RpcException>(async () =>
+        var detach = await Assert.ThrowsAsync<RpcException>(async () =>
             await Domains.DetachDiskAsync(new DetachDiskRequest { OperationId = NewOperationId(), Domain = name, Target = "vdb" }, deadline: Deadline(3)));
         foreach (var refused in new[] { shutdown!, detach! })
         {

@@ -51,8 +51,8 @@ public class RbdServiceIdempotencyTests : AgentRbdTestBase
         var operationId = NewOperationId();
         await Client.CreateImageAsync(new CreateImageRequest { OperationId = operationId, Pool = "volumes", Name = name, SizeBytes = MiB }, deadline: Deadline());
 
-        var differentRequest = Assert.ThrowsAsync<RpcException>(async () => await Client.CreateImageAsync(new CreateImageRequest { OperationId = operationId, Pool = "volumes", Name = other, SizeBytes = MiB }, deadline: Deadline()))!;
-        var differentMethod = Assert.ThrowsAsync<RpcException>(async () => await Client.RemoveImageAsync(new RemoveImageRequest { OperationId = operationId, Pool = "volumes", Name = name }, deadline: Deadline()))!;
+        var differentRequest = (await Assert.ThrowsAsync<RpcException>(async () => await Client.CreateImageAsync(new CreateImageRequest { OperationId = operationId, Pool = "volumes", Name = other, SizeBytes = MiB }, deadline: Deadline())))!;
+        var differentMethod = (await Assert.ThrowsAsync<RpcException>(async () => await Client.RemoveImageAsync(new RemoveImageRequest { OperationId = operationId, Pool = "volumes", Name = name }, deadline: Deadline())))!;
 
         Assert.That(new[] { differentRequest.StatusCode, differentMethod.StatusCode }, Is.All.EqualTo(StatusCode.FailedPrecondition));
         Assert.That(differentRequest.Status.Detail, Does.Contain("operation id reused for a different request"));
@@ -67,9 +67,9 @@ public class RbdServiceIdempotencyTests : AgentRbdTestBase
         var request = new GetImageRequest { Pool = "volumes", Name = name };
         var flatten = new FlattenImageRequest { OperationId = NewOperationId(), Pool = "volumes", Name = name };
 
-        var first = Assert.ThrowsAsync<RpcException>(async () => await Client.FlattenImageAsync(flatten, deadline: Deadline()))!;
+        var first = (await Assert.ThrowsAsync<RpcException>(async () => await Client.FlattenImageAsync(flatten, deadline: Deadline())))!;
         (await RbdAsync("create", "--size", "1M", $"volumes/{name}")).EnsureSuccess();
-        var repeated = Assert.ThrowsAsync<RpcException>(async () => await Client.FlattenImageAsync(flatten, deadline: Deadline()))!;
+        var repeated = (await Assert.ThrowsAsync<RpcException>(async () => await Client.FlattenImageAsync(flatten, deadline: Deadline())))!;
 
         Assert.That((repeated.StatusCode, repeated.Status.Detail), Is.EqualTo((first.StatusCode, first.Status.Detail)));
         Assert.That(first.StatusCode, Is.EqualTo(StatusCode.NotFound));
@@ -141,7 +141,7 @@ public class RbdServiceIdempotencyTests : AgentRbdTestBase
         (await RbdAsync("create", "--size", "4M", $"images/{parentName}")).EnsureSuccess();
         (await RbdAsync("create", "--size", "4M", $"volumes/{childName}")).EnsureSuccess();
 
-        var error = Assert.ThrowsAsync<RpcException>(async () => await Client.CloneImageAsync(new CloneImageRequest { OperationId = NewOperationId(), ParentPool = "images", ParentName = parentName, Pool = "volumes", Name = childName }, deadline: Deadline()))!;
+        var error = (await Assert.ThrowsAsync<RpcException>(async () => await Client.CloneImageAsync(new CloneImageRequest { OperationId = NewOperationId(), ParentPool = "images", ParentName = parentName, Pool = "volumes", Name = childName }, deadline: Deadline())))!;
 
         Assert.That(error.StatusCode, Is.EqualTo(StatusCode.AlreadyExists));
         Assert.That(await RbdSnapshotsAsync($"images/{parentName}"), Is.Empty);

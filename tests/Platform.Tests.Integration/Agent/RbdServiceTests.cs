@@ -57,7 +57,7 @@ public class RbdServiceTests : AgentRbdTestBase
         await Client.CloneImageAsync(new CloneImageRequest { OperationId = NewOperationId(), ParentPool = "images", ParentName = parentName, Pool = "volumes", Name = childName }, deadline: Deadline());
         var snapshotsBefore = await RbdSnapshotsAsync($"images/{parentName}");
 
-        var error = Assert.ThrowsAsync<RpcException>(async () => await Client.RemoveImageAsync(new RemoveImageRequest { OperationId = NewOperationId(), Pool = "images", Name = parentName }, deadline: Deadline()))!;
+        var error = (await Assert.ThrowsAsync<RpcException>(async () => await Client.RemoveImageAsync(new RemoveImageRequest { OperationId = NewOperationId(), Pool = "images", Name = parentName }, deadline: Deadline())))!;
 
         Assert.That(error.StatusCode, Is.EqualTo(StatusCode.FailedPrecondition));
         Assert.That(error.Status.Detail, Does.Contain($"volumes/{childName}").And.Contain("clone"));
@@ -104,9 +104,9 @@ public class RbdServiceTests : AgentRbdTestBase
     {
         var before = (await RbdListAsync("images")).Concat(await RbdListAsync("volumes")).ToList();
 
-        var error = Assert.ThrowsAsync<RpcException>(async () => await Client.CreateImageAsync(
+        var error = (await Assert.ThrowsAsync<RpcException>(async () => await Client.CreateImageAsync(
             new CreateImageRequest { OperationId = "", Pool = "rbd", Name = "<disk type='network'/>;rm -rf /", SizeBytes = 1UL << 62 },
-            deadline: Deadline()))!;
+            deadline: Deadline())))!;
 
         Assert.That(error.StatusCode, Is.EqualTo(StatusCode.InvalidArgument));
         Assert.That(ViolatedFields(error), Is.EqualTo(new[] { "name", "operation_id", "pool", "size_bytes" }));
@@ -120,9 +120,9 @@ public class RbdServiceTests : AgentRbdTestBase
         var parentName = NewImage(Images, "meta");
         await Client.CreateImageAsync(new CreateImageRequest { OperationId = NewOperationId(), Pool = "images", Name = parentName, SizeBytes = 8 * MiB }, deadline: Deadline());
 
-        var error = Assert.ThrowsAsync<RpcException>(async () => await Client.CloneImageAsync(
+        var error = (await Assert.ThrowsAsync<RpcException>(async () => await Client.CloneImageAsync(
             new CloneImageRequest { OperationId = NewOperationId(), ParentPool = "images", ParentName = "base`id`", Pool = "volumes", Name = "$(reboot)&vm", SizeBytes = ulong.MaxValue },
-            deadline: Deadline()))!;
+            deadline: Deadline())))!;
 
         Assert.That(error.StatusCode, Is.EqualTo(StatusCode.InvalidArgument));
         Assert.That(ViolatedFields(error), Is.EqualTo(new[] { "name", "parent_name", "size_bytes" }));
@@ -135,7 +135,7 @@ public class RbdServiceTests : AgentRbdTestBase
     [TestCase("resize")]
     [TestCase("clone")]
     [TestCase("flatten")]
-    public void Every_mutating_command_without_an_operation_id_is_invalid_argument(string command)
+    public async Task Every_mutating_command_without_an_operation_id_is_invalid_argument(string command)
     {
         var name = NewImage(Volumes, "noop");
         Func<Task> call = command switch
@@ -147,7 +147,7 @@ public class RbdServiceTests : AgentRbdTestBase
             _ => async () => await Client.FlattenImageAsync(new FlattenImageRequest { Pool = "volumes", Name = name }, deadline: Deadline()),
         };
 
-        var error = Assert.ThrowsAsync<RpcException>(async () => await call())!;
+        var error = (await Assert.ThrowsAsync<RpcException>(async () => await call()))!;
 
         Assert.That(error.StatusCode, Is.EqualTo(StatusCode.InvalidArgument));
         Assert.That(ViolatedFields(error), Is.EqualTo(new[] { "operation_id" }));
@@ -159,10 +159,10 @@ public class RbdServiceTests : AgentRbdTestBase
         var missing = NewImage(Volumes, "none");
         var child = NewImage(Volumes, "none");
 
-        var get = Assert.ThrowsAsync<RpcException>(async () => await Client.GetImageAsync(new GetImageRequest { Pool = "volumes", Name = missing }, deadline: Deadline()))!;
-        var resize = Assert.ThrowsAsync<RpcException>(async () => await Client.ResizeImageAsync(new ResizeImageRequest { OperationId = NewOperationId(), Pool = "volumes", Name = missing, SizeBytes = MiB }, deadline: Deadline()))!;
-        var flatten = Assert.ThrowsAsync<RpcException>(async () => await Client.FlattenImageAsync(new FlattenImageRequest { OperationId = NewOperationId(), Pool = "volumes", Name = missing }, deadline: Deadline()))!;
-        var clone = Assert.ThrowsAsync<RpcException>(async () => await Client.CloneImageAsync(new CloneImageRequest { OperationId = NewOperationId(), ParentPool = "volumes", ParentName = missing, Pool = "volumes", Name = child }, deadline: Deadline()))!;
+        var get = (await Assert.ThrowsAsync<RpcException>(async () => await Client.GetImageAsync(new GetImageRequest { Pool = "volumes", Name = missing }, deadline: Deadline())))!;
+        var resize = (await Assert.ThrowsAsync<RpcException>(async () => await Client.ResizeImageAsync(new ResizeImageRequest { OperationId = NewOperationId(), Pool = "volumes", Name = missing, SizeBytes = MiB }, deadline: Deadline())))!;
+        var flatten = (await Assert.ThrowsAsync<RpcException>(async () => await Client.FlattenImageAsync(new FlattenImageRequest { OperationId = NewOperationId(), Pool = "volumes", Name = missing }, deadline: Deadline())))!;
+        var clone = (await Assert.ThrowsAsync<RpcException>(async () => await Client.CloneImageAsync(new CloneImageRequest { OperationId = NewOperationId(), ParentPool = "volumes", ParentName = missing, Pool = "volumes", Name = child }, deadline: Deadline())))!;
 
         Assert.That(new[] { get, resize, flatten, clone }.Select(e => e.StatusCode), Is.All.EqualTo(StatusCode.NotFound));
         Assert.That(get.Status.Detail, Does.Contain($"volumes/{missing}"));
@@ -175,7 +175,7 @@ public class RbdServiceTests : AgentRbdTestBase
         var name = NewImage(Volumes, "shrink");
         await Client.CreateImageAsync(new CreateImageRequest { OperationId = NewOperationId(), Pool = "volumes", Name = name, SizeBytes = 16 * MiB }, deadline: Deadline());
 
-        var refused = Assert.ThrowsAsync<RpcException>(async () => await Client.ResizeImageAsync(new ResizeImageRequest { OperationId = NewOperationId(), Pool = "volumes", Name = name, SizeBytes = 8 * MiB }, deadline: Deadline()))!;
+        var refused = (await Assert.ThrowsAsync<RpcException>(async () => await Client.ResizeImageAsync(new ResizeImageRequest { OperationId = NewOperationId(), Pool = "volumes", Name = name, SizeBytes = 8 * MiB }, deadline: Deadline())))!;
         Assert.That(refused.StatusCode, Is.EqualTo(StatusCode.InvalidArgument));
         Assert.That(refused.Status.Detail, Does.Contain("shrink"));
         Assert.That((await RbdInfoAsync($"volumes/{name}")).GetProperty("size").GetUInt64(), Is.EqualTo(16 * MiB));
@@ -191,7 +191,7 @@ public class RbdServiceTests : AgentRbdTestBase
         var name = NewImage(Volumes, "dup");
         (await RbdAsync("create", "--size", "4M", $"volumes/{name}")).EnsureSuccess();
 
-        var error = Assert.ThrowsAsync<RpcException>(async () => await Client.CreateImageAsync(new CreateImageRequest { OperationId = NewOperationId(), Pool = "volumes", Name = name, SizeBytes = 8 * MiB }, deadline: Deadline()))!;
+        var error = (await Assert.ThrowsAsync<RpcException>(async () => await Client.CreateImageAsync(new CreateImageRequest { OperationId = NewOperationId(), Pool = "volumes", Name = name, SizeBytes = 8 * MiB }, deadline: Deadline())))!;
 
         Assert.That(error.StatusCode, Is.EqualTo(StatusCode.AlreadyExists));
         Assert.That((await RbdInfoAsync($"volumes/{name}")).GetProperty("size").GetUInt64(), Is.EqualTo(4 * MiB));

@@ -30,7 +30,7 @@ public class LibvirtConnectionTests : LibvirtTestBase
     {
         var name = UniqueName("missing");
 
-        var error = Assert.ThrowsAsync<LibvirtDomainNotFoundException>(() => Connection.GetDomainAsync(name));
+        var error = await Assert.ThrowsAsync<LibvirtDomainNotFoundException>(() => Connection.GetDomainAsync(name));
 
         Assert.Multiple(() =>
         {
@@ -45,9 +45,9 @@ public class LibvirtConnectionTests : LibvirtTestBase
     [Test]
     public async Task Unknown_domain_uuid_raises_a_typed_no_domain_error_and_find_returns_null()
     {
-        var error = Assert.ThrowsAsync<LibvirtDomainNotFoundException>(() => Connection.GetDomainAsync(Guid.NewGuid()));
+        var error = await Assert.ThrowsAsync<LibvirtDomainNotFoundException>(() => Connection.GetDomainAsync(Guid.NewGuid()));
 
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(error!.Function, Is.EqualTo("virDomainLookupByUUIDString"));
             Assert.That(await Connection.FindDomainAsync(UniqueName("missing")), Is.Null);
@@ -55,11 +55,11 @@ public class LibvirtConnectionTests : LibvirtTestBase
     }
 
     [Test]
-    public void Socket_nobody_listens_on_raises_a_libvirt_error_at_open()
+    public async Task Socket_nobody_listens_on_raises_a_libvirt_error_at_open()
     {
         var uri = $"qemu:///system?socket={WorkDirectory}/no-such-socket";
 
-        var error = Assert.ThrowsAsync<LibvirtException>(() => LibvirtConnection.OpenAsync(uri));
+        var error = await Assert.ThrowsAsync<LibvirtException>(() => LibvirtConnection.OpenAsync(uri));
 
         Assert.That(error!.Function, Is.EqualTo("virConnectOpen"));
         TestContext.Out.WriteLine($"{error.Code} / {error.ErrorDomain}: {error.Message}");
@@ -102,7 +102,7 @@ public class LibvirtConnectionTests : LibvirtTestBase
         using var domain = await DefineAsync(OsLessGuest(UniqueName("twice")));
         await domain.StartAsync();
 
-        var error = Assert.ThrowsAsync<LibvirtOperationInvalidException>(() => domain.StartAsync());
+        var error = await Assert.ThrowsAsync<LibvirtOperationInvalidException>(() => domain.StartAsync());
 
         Assert.That(error!.Code, Is.EqualTo(LibvirtErrorCode.OperationInvalid));
         TestContext.Out.WriteLine(error.Message);
@@ -115,7 +115,7 @@ public class LibvirtConnectionTests : LibvirtTestBase
         using var domain = await test.GetDomainAsync("test");
         var disk = new FileDiskDevice { Path = CreateBlankDisk(), TargetDev = "vdz", Alias = DeviceAlias.New() };
 
-        var error = Assert.ThrowsAsync<LibvirtNotSupportedException>(() => domain.AttachDeviceAsync(disk, DeviceModification.Live));
+        var error = await Assert.ThrowsAsync<LibvirtNotSupportedException>(() => domain.AttachDeviceAsync(disk, DeviceModification.Live));
 
         Assert.That(error!.Code, Is.EqualTo(LibvirtErrorCode.NoSupport));
     }
@@ -156,7 +156,7 @@ public class LibvirtConnectionTests : LibvirtTestBase
 
         second.Dispose();
 
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(registered, Is.EqualTo(2), "lifecycle and device-removed");
             Assert.That(await Task.WhenAny(reading, Task.Delay(TimeSpan.FromSeconds(10))), Is.SameAs(reading), "the stream ended");

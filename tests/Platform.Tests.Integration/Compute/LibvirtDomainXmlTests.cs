@@ -26,15 +26,15 @@ public class LibvirtDomainXmlTests : LibvirtTestBase
     }
 
     [Test]
-    public void Name_libvirt_refuses_fails_with_libvirts_error_not_a_parse_error()
+    public async Task Name_libvirt_refuses_fails_with_libvirts_error_not_a_parse_error()
     {
         // Well-formed XML; the qemu driver refuses '/' in names (they become file names).
         var definition = OsLessGuest(UniqueName("slash") + "</name><name>evil/..");
 
-        var error = Assert.ThrowsAsync<LibvirtException>(() => Connection.DefineDomainAsync(definition));
+        var error = await Assert.ThrowsAsync<LibvirtException>(() => Connection.DefineDomainAsync(definition));
 
         TestContext.Out.WriteLine($"{error!.Code} / {error.ErrorDomain}: {error.Message}");
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(error.Message, Does.Contain("cannot contain '/'"));
             Assert.That(error.Function, Is.EqualTo("virDomainDefineXML"));

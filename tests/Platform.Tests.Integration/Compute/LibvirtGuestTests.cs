@@ -56,7 +56,7 @@ public class LibvirtGuestTests : LibvirtTestBase
         var stopped = await events.WaitForAsync<DomainLifecycleEvent>(
             e => e.DomainUuid == definition.Uuid && e.Type == DomainLifecycleEventType.Stopped, EventTimeout);
         Report("ACPI shutdown until the Stopped event", shutdownClock.Elapsed);
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(stopped, Is.Not.Null, "Stopped event");
             Assert.That((DomainStoppedDetail?)stopped?.Detail, Is.EqualTo(DomainStoppedDetail.Shutdown));
@@ -68,7 +68,7 @@ public class LibvirtGuestTests : LibvirtTestBase
         var undefined = await events.WaitForAsync<DomainLifecycleEvent>(
             e => e.DomainUuid == definition.Uuid && e.Type == DomainLifecycleEventType.Undefined, EventTimeout);
         Assert.That(undefined, Is.Not.Null, "Undefined event");
-        Assert.ThrowsAsync<LibvirtDomainNotFoundException>(() => Connection.GetDomainAsync(definition.Uuid));
+        await Assert.ThrowsAsync<LibvirtDomainNotFoundException>(() => Connection.GetDomainAsync(definition.Uuid));
 
         var sequence = new List<string>();
         while (journal.Reader.TryRead(out var seen))
@@ -109,7 +109,7 @@ public class LibvirtGuestTests : LibvirtTestBase
         Report("detach disk: until confirmed", result.Elapsed);
 
         var removed = await events.WaitForAsync<DomainDeviceRemovedEvent>(e => e.DomainUuid == definition.Uuid, EventTimeout);
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(result.Outcome, Is.EqualTo(DeviceDetachOutcome.RemovedEventReceived));
             Assert.That(removed?.DeviceAlias, Is.EqualTo(disk.Alias));
@@ -148,7 +148,7 @@ public class LibvirtGuestTests : LibvirtTestBase
         Report("detach NIC: until confirmed", result.Elapsed);
 
         var removed = await events.WaitForAsync<DomainDeviceRemovedEvent>(e => e.DomainUuid == definition.Uuid, EventTimeout);
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(result.Outcome, Is.EqualTo(DeviceDetachOutcome.RemovedEventReceived));
             Assert.That(removed?.DeviceAlias, Is.EqualTo(nic.Alias));

@@ -37,9 +37,9 @@ public class LibvirtNetworkTests : LibvirtTestBase
         Assert.That(await Virsh("net-dumpxml", definition.Name), Does.Contain($"<host mac='52:54:00:0a:0b:0c' ip='{prefix}.10'/>"));
 
         // libvirt refuses a second entry with the same MAC or address, and deleting one it does not have.
-        var sameIp = Assert.ThrowsAsync<LibvirtOperationInvalidException>(() => network.AddDhcpHostAsync(new DhcpHost("52:54:00:0a:0b:0d", $"{prefix}.10"), NetworkModification.Live));
+        var sameIp = await Assert.ThrowsAsync<LibvirtOperationInvalidException>(() => network.AddDhcpHostAsync(new DhcpHost("52:54:00:0a:0b:0d", $"{prefix}.10"), NetworkModification.Live));
         Assert.That(sameIp!.Function, Is.EqualTo("virNetworkUpdate"));
-        Assert.ThrowsAsync<LibvirtOperationInvalidException>(() => network.RemoveDhcpHostAsync(new DhcpHost("52:54:00:0a:0b:0d", $"{prefix}.11"), NetworkModification.Live));
+        await Assert.ThrowsAsync<LibvirtOperationInvalidException>(() => network.RemoveDhcpHostAsync(new DhcpHost("52:54:00:0a:0b:0d", $"{prefix}.11"), NetworkModification.Live));
 
         // Live only, then config only: the scopes are separate.
         await network.RemoveDhcpHostAsync(host, NetworkModification.Live);
@@ -52,7 +52,7 @@ public class LibvirtNetworkTests : LibvirtTestBase
         Assert.That(await network.IsActiveAsync(), Is.False);
         Assert.That((await ChildProcess.RunAsync("ip", ["link", "show", definition.Bridge], TimeSpan.FromSeconds(10))).ExitCode, Is.Not.Zero, "destroy deletes the bridge");
         await network.UndefineAsync();
-        var gone = Assert.ThrowsAsync<LibvirtNetworkNotFoundException>(() => Connection.GetNetworkAsync(definition.Name));
+        var gone = await Assert.ThrowsAsync<LibvirtNetworkNotFoundException>(() => Connection.GetNetworkAsync(definition.Name));
         Assert.That(gone!.Code, Is.EqualTo(LibvirtErrorCode.NoNetwork));
         Assert.That(await Connection.FindNetworkAsync(definition.Name), Is.Null);
     }

@@ -29,7 +29,7 @@ public class LibvirtOsLessGuestTests : LibvirtTestBase
         Report("until the facade gave up", result.Elapsed);
 
         var lateRemoval = await events.WaitForAsync<DomainDeviceRemovedEvent>(e => e.DomainUuid == definition.Uuid, QuietPeriod);
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(result.Outcome, Is.EqualTo(DeviceDetachOutcome.StillAttached));
             Assert.That(result.Removed, Is.False);
@@ -66,7 +66,7 @@ public class LibvirtOsLessGuestTests : LibvirtTestBase
         // Other calls go on meanwhile; the device stays (the guest never answers).
         var state = await domain.GetStateAsync();
         Report("virDomainGetState during the abandoned detach", clock.Elapsed - cancelledAfter);
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(cancelledAfter, Is.LessThan(TimeSpan.FromSeconds(2)));
             Assert.That(state.State, Is.EqualTo(DomainState.Running));
@@ -85,7 +85,7 @@ public class LibvirtOsLessGuestTests : LibvirtTestBase
         await domain.ShutdownAsync();
         var stoppedByShutdown = await events.WaitForAsync<DomainLifecycleEvent>(
             e => e.DomainUuid == definition.Uuid && e.Type == DomainLifecycleEventType.Stopped, QuietPeriod);
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(stoppedByShutdown, Is.Null, "nothing answers the power button");
             Assert.That((await domain.GetStateAsync()).State, Is.EqualTo(DomainState.Running));
@@ -94,12 +94,12 @@ public class LibvirtOsLessGuestTests : LibvirtTestBase
         Report("destroy (virDomainDestroy)", await TimeAsync(() => domain.DestroyAsync()));
         var stopped = await events.WaitForAsync<DomainLifecycleEvent>(
             e => e.DomainUuid == definition.Uuid && e.Type == DomainLifecycleEventType.Stopped, TimeSpan.FromSeconds(30));
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That((DomainStoppedDetail?)stopped?.Detail, Is.EqualTo(DomainStoppedDetail.Destroyed));
             Assert.That((await domain.GetStateAsync()).State, Is.EqualTo(DomainState.ShutOff));
         });
-        Assert.ThrowsAsync<LibvirtOperationInvalidException>(() => domain.DestroyAsync(), "destroying a domain that is not running");
+        await Assert.ThrowsAsync<LibvirtOperationInvalidException>(() => domain.DestroyAsync(), "destroying a domain that is not running");
     }
 
     [Test]

@@ -36,8 +36,8 @@ public class LibvirtSecretTests : LibvirtTestBase
             await byUuid.UndefineAsync();
         }
 
-        var error = Assert.ThrowsAsync<LibvirtSecretNotFoundException>(() => Connection.GetSecretAsync(definition.Uuid));
+        var error = await Assert.ThrowsAsync<LibvirtSecretNotFoundException>(() => Connection.GetSecretAsync(definition.Uuid));
         Assert.That(error!.Code, Is.EqualTo(LibvirtErrorCode.NoSecret));
-        Assert.ThrowsAsync<LibvirtSecretNotFoundException>(() => Connection.GetSecretAsync(SecretUsageType.Ceph, definition.UsageName));
+        await Assert.ThrowsAsync<LibvirtSecretNotFoundException>(() => Connection.GetSecretAsync(SecretUsageType.Ceph, definition.UsageName));
     }
 }

@@ -13,6 +13,9 @@ namespace Platform.Tests.Integration.Controller;
 /// boots the probe guest; a second agent on that cache takes the answer without probing; the
 /// choice shows in GetHostInfo, the registration and /api/v1/hosts/list, and domains made
 /// afterwards get it. On a KVM-PVM host (this project's machines) the answer must be qemu.
+/// The probe's leftovers and the second agent only mean something once the fixture's own probe
+/// was seen to write the cache, so they depend on that test; the instance only needs the type the
+/// host reports, so it runs last whatever the second agent did.
 /// </summary>
 [TestFixture]
 [NonParallelizable]
@@ -26,7 +29,7 @@ public sealed class DomainTypeProbeTests : ControllerTestBase
     // KVM-PVM (nested, no vmx) has /dev/kvm but kills or hangs a Linux guest: see ENVIRONMENT.md.
     private static bool KvmIsKnownBroken => Directory.Exists("/sys/module/kvm_pvm") || !File.Exists("/dev/kvm");
 
-    [Test, Order(1)]
+    [Test]
     public async Task The_agent_probes_at_start_and_hosts_list_reports_the_type_it_chose()
     {
         var host = await HostAsync();
@@ -55,7 +58,7 @@ public sealed class DomainTypeProbeTests : ControllerTestBase
         }
     }
 
-    [Test, Order(2)]
+    [Test, DependsOnTest(nameof(The_agent_probes_at_start_and_hosts_list_reports_the_type_it_chose))]
     public async Task The_probe_guest_and_its_files_are_gone()
     {
         await HostAsync();
@@ -64,7 +67,7 @@ public sealed class DomainTypeProbeTests : ControllerTestBase
         Assert.That(Directory.GetFileSystemEntries(Path.GetDirectoryName(ProbeCacheFile)!).Select(Path.GetFileName), Is.EqualTo(new[] { "kvm-probe.json" }));
     }
 
-    [Test, Order(3)]
+    [Test, DependsOnTest(nameof(The_probe_guest_and_its_files_are_gone))]
     public async Task A_second_agent_takes_the_cached_answer_and_reports_it_in_host_info()
     {
         var host = await HostAsync();
@@ -94,7 +97,7 @@ public sealed class DomainTypeProbeTests : ControllerTestBase
         });
     }
 
-    [Test, Order(4)]
+    [Test, DependsOnTest(nameof(A_second_agent_takes_the_cached_answer_and_reports_it_in_host_info), AllowFailure = true)]
     public async Task An_instance_created_afterwards_runs_with_the_chosen_type()
     {
         var type = (await HostAsync()).GetProperty("domain_type").GetString();

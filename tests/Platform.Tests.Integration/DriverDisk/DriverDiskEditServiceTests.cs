@@ -102,31 +102,31 @@ public class DriverDiskEditServiceTests
         var copied = await Disk.CopyDriverAsync(copyRequest, deadline: Deadline());
         var replayed = await Disk.CopyDriverAsync(copyRequest, deadline: Deadline());
         var repeated = await Disk.CopyDriverAsync(new CopyDriverRequest(copyRequest) { OperationId = "copy-again" }, deadline: Deadline());
-        var taken = Assert.ThrowsAsync<RpcException>(async () => await Disk.CopyDriverAsync(new CopyDriverRequest(copyRequest) { OperationId = "copy-taken", TargetName = "hp 2" }, deadline: Deadline()))!;
-        var missing = Assert.ThrowsAsync<RpcException>(async () => await Disk.CopyDriverAsync(new CopyDriverRequest(copyRequest) { OperationId = "copy-missing", SourceName = "Nope" }, deadline: Deadline()))!;
-        var malformed = Assert.ThrowsAsync<RpcException>(async () => await Disk.CopyDriverAsync(new CopyDriverRequest { OperationId = "", Folder = (DriverFolder)9, SourceName = "a/b", TargetName = "" }, deadline: Deadline()))!;
+        var taken = (await Assert.ThrowsAsync<RpcException>(async () => await Disk.CopyDriverAsync(new CopyDriverRequest(copyRequest) { OperationId = "copy-taken", TargetName = "hp 2" }, deadline: Deadline())))!;
+        var missing = (await Assert.ThrowsAsync<RpcException>(async () => await Disk.CopyDriverAsync(new CopyDriverRequest(copyRequest) { OperationId = "copy-missing", SourceName = "Nope" }, deadline: Deadline())))!;
+        var malformed = (await Assert.ThrowsAsync<RpcException>(async () => await Disk.CopyDriverAsync(new CopyDriverRequest { OperationId = "", Folder = (DriverFolder)9, SourceName = "a/b", TargetName = "" }, deadline: Deadline())))!;
 
         var config = DriverArchives.Text("[printer]\nname=HP 2\n");
         var written = await Disk.WriteDriverFileAsync(new WriteDriverFileRequest
         {
             OperationId = "write", Folder = DriverFolder.Printer, TargetName = "HP 2", FileName = "public.ini", Content = ByteString.CopyFrom(config),
         }, deadline: Deadline());
-        var tooLarge = Assert.ThrowsAsync<RpcException>(async () => await Disk.WriteDriverFileAsync(new WriteDriverFileRequest
+        var tooLarge = (await Assert.ThrowsAsync<RpcException>(async () => await Disk.WriteDriverFileAsync(new WriteDriverFileRequest
         {
             OperationId = "write-large", Folder = DriverFolder.Printer, TargetName = "HP 2", FileName = "public.ini", Content = ByteString.CopyFrom(new byte[DriverDiskLimits.MaxDriverFileBytes + 1]),
-        }, deadline: Deadline()))!;
-        var badName = Assert.ThrowsAsync<RpcException>(async () => await Disk.WriteDriverFileAsync(new WriteDriverFileRequest
+        }, deadline: Deadline())))!;
+        var badName = (await Assert.ThrowsAsync<RpcException>(async () => await Disk.WriteDriverFileAsync(new WriteDriverFileRequest
         {
             OperationId = "write-bad", Folder = DriverFolder.Printer, TargetName = "HP 2", FileName = "../x", Content = ByteString.CopyFrom(config),
-        }, deadline: Deadline()))!;
-        var noDriver = Assert.ThrowsAsync<RpcException>(async () => await Disk.WriteDriverFileAsync(new WriteDriverFileRequest
+        }, deadline: Deadline())))!;
+        var noDriver = (await Assert.ThrowsAsync<RpcException>(async () => await Disk.WriteDriverFileAsync(new WriteDriverFileRequest
         {
             OperationId = "write-missing", Folder = DriverFolder.Printer, TargetName = "Nope", FileName = "public.ini", Content = ByteString.CopyFrom(config),
-        }, deadline: Deadline()))!;
+        }, deadline: Deadline())))!;
 
         var all = await Disk.ListDriversAsync(new ListDriversRequest(), deadline: Deadline());
         var universal = await Disk.ListDriversAsync(new ListDriversRequest { Folder = DriverFolder.SystemUniversal }, deadline: Deadline());
-        var badFolder = Assert.ThrowsAsync<RpcException>(async () => await Disk.ListDriversAsync(new ListDriversRequest { Folder = (DriverFolder)9 }, deadline: Deadline()))!;
+        var badFolder = (await Assert.ThrowsAsync<RpcException>(async () => await Disk.ListDriversAsync(new ListDriversRequest { Folder = (DriverFolder)9 }, deadline: Deadline())))!;
 
         Assert.Multiple(() =>
         {
@@ -162,17 +162,17 @@ public class DriverDiskEditServiceTests
         var small = RandomNumberGenerator.GetBytes(100_000);
         var uploaded = await UploadAsync("small.zip", small, announceSize: false);
         var exact = await UploadAsync("exact.bin", RandomNumberGenerator.GetBytes(MaxUploadBytes), announceSize: false);
-        var endless = Assert.ThrowsAsync<RpcException>(async () => await UploadAsync("endless.bin", RandomNumberGenerator.GetBytes(MaxUploadBytes + 1), announceSize: false))!;
-        var announced = Assert.ThrowsAsync<RpcException>(async () => await UploadAsync("announced.bin", [], announceSize: false, announcedSize: MaxUploadBytes + 1UL))!;
-        var shortOne = Assert.ThrowsAsync<RpcException>(async () => await UploadAsync("short.bin", small, announceSize: false, announcedSize: (ulong)small.Length + 1))!;
+        var endless = (await Assert.ThrowsAsync<RpcException>(async () => await UploadAsync("endless.bin", RandomNumberGenerator.GetBytes(MaxUploadBytes + 1), announceSize: false)))!;
+        var announced = (await Assert.ThrowsAsync<RpcException>(async () => await UploadAsync("announced.bin", [], announceSize: false, announcedSize: MaxUploadBytes + 1UL)))!;
+        var shortOne = (await Assert.ThrowsAsync<RpcException>(async () => await UploadAsync("short.bin", small, announceSize: false, announcedSize: (ulong)small.Length + 1)))!;
 
         var deleted = await Files.DeleteFileAsync(new DeleteFileRequest { Name = "small.zip" }, deadline: Deadline());
         var again = await Files.DeleteFileAsync(new DeleteFileRequest { Name = "small.zip" }, deadline: Deadline());
-        var reserved = Assert.ThrowsAsync<RpcException>(async () => await Files.DeleteFileAsync(new DeleteFileRequest { Name = "driverdisk-base-v1.qcow2" }, deadline: Deadline()))!;
-        var escape = Assert.ThrowsAsync<RpcException>(async () => await Files.DeleteFileAsync(new DeleteFileRequest { Name = "../operations.journal" }, deadline: Deadline()))!;
+        var reserved = (await Assert.ThrowsAsync<RpcException>(async () => await Files.DeleteFileAsync(new DeleteFileRequest { Name = "driverdisk-base-v1.qcow2" }, deadline: Deadline())))!;
+        var escape = (await Assert.ThrowsAsync<RpcException>(async () => await Files.DeleteFileAsync(new DeleteFileRequest { Name = "../operations.journal" }, deadline: Deadline())))!;
 
-        var notInitialized = Assert.ThrowsAsync<RpcException>(async () => await Disk.CopyDriverAsync(new CopyDriverRequest { OperationId = "copy", Folder = DriverFolder.Printer, SourceName = "A", TargetName = "B" }, deadline: Deadline()))!;
-        var notInitializedList = Assert.ThrowsAsync<RpcException>(async () => await Disk.ListDriversAsync(new ListDriversRequest(), deadline: Deadline()))!;
+        var notInitialized = (await Assert.ThrowsAsync<RpcException>(async () => await Disk.CopyDriverAsync(new CopyDriverRequest { OperationId = "copy", Folder = DriverFolder.Printer, SourceName = "A", TargetName = "B" }, deadline: Deadline())))!;
+        var notInitializedList = (await Assert.ThrowsAsync<RpcException>(async () => await Disk.ListDriversAsync(new ListDriversRequest(), deadline: Deadline())))!;
 
         Assert.Multiple(() =>
         {

@@ -89,8 +89,8 @@ public class DriverDiskServiceTests
         var before = await Disk.GetDriverDiskStateAsync(new GetDriverDiskStateRequest(), deadline: Deadline());
         var initialized = await Disk.InitializeDriverDiskAsync(new InitializeDriverDiskRequest { OperationId = "init-1" }, deadline: Deadline());
         var replayed = await Disk.InitializeDriverDiskAsync(new InitializeDriverDiskRequest { OperationId = "init-1" }, deadline: Deadline());
-        var again = Assert.ThrowsAsync<RpcException>(async () =>
-            await Disk.InitializeDriverDiskAsync(new InitializeDriverDiskRequest { OperationId = "init-2" }, deadline: Deadline()))!;
+        var again = (await Assert.ThrowsAsync<RpcException>(async () =>
+            await Disk.InitializeDriverDiskAsync(new InitializeDriverDiskRequest { OperationId = "init-2" }, deadline: Deadline())))!;
 
         var iso = await _archives.IsoAsync(new Dictionary<string, byte[]> { ["virtio/viostor.inf"] = DriverArchives.Text("[Version]\nSignature=\"$Windows NT$\"\n") });
         await UploadAsync(iso, "upload-virtio.iso");
@@ -124,22 +124,22 @@ public class DriverDiskServiceTests
     [Test]
     public async Task Bad_requests_are_refused_with_every_reason_and_change_nothing()
     {
-        var notInitialized = Assert.ThrowsAsync<RpcException>(async () =>
-            await Disk.SaveDriverDiskAsync(new SaveDriverDiskRequest { OperationId = "save-early" }, deadline: Deadline()))!;
+        var notInitialized = (await Assert.ThrowsAsync<RpcException>(async () =>
+            await Disk.SaveDriverDiskAsync(new SaveDriverDiskRequest { OperationId = "save-early" }, deadline: Deadline())))!;
         await Disk.InitializeDriverDiskAsync(new InitializeDriverDiskRequest { OperationId = "init" }, deadline: Deadline());
         var stateBefore = await Disk.GetDriverDiskStateAsync(new GetDriverDiskStateRequest(), deadline: Deadline());
         var backupBefore = Tree(BackupDirectory);
 
-        var malformed = Assert.ThrowsAsync<RpcException>(async () => await Disk.ImportDriverArchiveAsync(
-            new ImportDriverArchiveRequest { OperationId = "", UploadName = "x.iso", Folder = DriverFolder.Unspecified, TargetName = "x" }, deadline: Deadline()))!;
+        var malformed = (await Assert.ThrowsAsync<RpcException>(async () => await Disk.ImportDriverArchiveAsync(
+            new ImportDriverArchiveRequest { OperationId = "", UploadName = "x.iso", Folder = DriverFolder.Unspecified, TargetName = "x" }, deadline: Deadline())))!;
         await UploadAsync(_archives.Program("setup.exe"), "renamed.iso");
-        var notAnIso = Assert.ThrowsAsync<RpcException>(async () => await Disk.ImportDriverArchiveAsync(
-            new ImportDriverArchiveRequest { OperationId = "import-exe", UploadName = "renamed.iso", Folder = DriverFolder.SystemUniversal, TargetName = "setup" }, deadline: Deadline()))!;
+        var notAnIso = (await Assert.ThrowsAsync<RpcException>(async () => await Disk.ImportDriverArchiveAsync(
+            new ImportDriverArchiveRequest { OperationId = "import-exe", UploadName = "renamed.iso", Folder = DriverFolder.SystemUniversal, TargetName = "setup" }, deadline: Deadline())))!;
         var slip = _archives.Zip(new Dictionary<string, byte[]> { ["../../escape.inf"] = DriverArchives.Text("x") }, "slip.zip");
         await UploadAsync(slip, "slip.zip");
-        var zipSlip = Assert.ThrowsAsync<RpcException>(async () => await Disk.ImportDriverArchiveAsync(
-            new ImportDriverArchiveRequest { OperationId = "import-slip", UploadName = "slip.zip", Folder = DriverFolder.Printer, TargetName = "slip" }, deadline: Deadline()))!;
-        var reserved = Assert.ThrowsAsync<RpcException>(async () => await UploadAsync(slip, "driverdisk-base-v9.qcow2"))!;
+        var zipSlip = (await Assert.ThrowsAsync<RpcException>(async () => await Disk.ImportDriverArchiveAsync(
+            new ImportDriverArchiveRequest { OperationId = "import-slip", UploadName = "slip.zip", Folder = DriverFolder.Printer, TargetName = "slip" }, deadline: Deadline())))!;
+        var reserved = (await Assert.ThrowsAsync<RpcException>(async () => await UploadAsync(slip, "driverdisk-base-v9.qcow2")))!;
         var stateAfter = await Disk.GetDriverDiskStateAsync(new GetDriverDiskStateRequest(), deadline: Deadline());
 
         Assert.Multiple(() =>
@@ -186,7 +186,7 @@ public class DriverDiskServiceTests
         using var save = Disk.SaveDriverDiskAsync(new SaveDriverDiskRequest { OperationId = "save-killed" }, deadline: Deadline());
         var seen = await WaitForStepAsync(step, save.ResponseAsync);
         await agent.KillAsync();
-        Assert.ThrowsAsync<RpcException>(async () => await save.ResponseAsync, "the killed agent never answered the save");
+        await Assert.ThrowsAsync<RpcException>(async () => await save.ResponseAsync, "the killed agent never answered the save");
         Assert.That(seen, Does.Contain(step), $"the save was killed during {step}");
 
         await StopAgentAsync();

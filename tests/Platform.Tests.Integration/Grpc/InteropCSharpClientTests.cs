@@ -160,7 +160,7 @@ public class InteropCSharpClientTests
         var files = new FileService.FileServiceClient(Channel);
         using var download = files.DownloadFile(new DownloadFileRequest { Name = "../etc/passwd" }, deadline: Deadline());
 
-        var error = Assert.ThrowsAsync<RpcException>(async () => await download.ResponseStream.MoveNext(CancellationToken.None))!;
+        var error = (await Assert.ThrowsAsync<RpcException>(async () => await download.ResponseStream.MoveNext(CancellationToken.None)))!;
 
         var badRequest = error.GetRpcStatus()?.Details.Single().Unpack<Google.Rpc.BadRequest>();
         Assert.Multiple(() =>
@@ -190,13 +190,13 @@ public class InteropCSharpClientTests
     }
 
     [Test]
-    public void Csharp_client_sees_not_found_for_a_missing_download_with_the_server_message()
+    public async Task Csharp_client_sees_not_found_for_a_missing_download_with_the_server_message()
     {
         var files = new FileService.FileServiceClient(Channel);
         var name = $"interop-cs-missing-{Guid.NewGuid():N}.bin";
         using var download = files.DownloadFile(new DownloadFileRequest { Name = name }, deadline: Deadline());
 
-        var error = Assert.ThrowsAsync<RpcException>(async () => await download.ResponseStream.MoveNext(CancellationToken.None))!;
+        var error = (await Assert.ThrowsAsync<RpcException>(async () => await download.ResponseStream.MoveNext(CancellationToken.None)))!;
 
         Assert.Multiple(() =>
         {
@@ -213,7 +213,7 @@ public class InteropCSharpClientTests
         var clock = Stopwatch.StartNew();
 
         using var call = client.GetHostInfoAsync(new GetHostInfoRequest(), headers: new Metadata { { "x-call-id", callId } }, deadline: DateTime.UtcNow.AddMilliseconds(300));
-        var error = Assert.ThrowsAsync<RpcException>(async () => await call)!;
+        var error = (await Assert.ThrowsAsync<RpcException>(async () => await call))!;
         var elapsed = clock.Elapsed;
 
         var started = await Server.WaitForEventAsync(e => e.Text("event") == "slow_started" && e.Text("call_id") == callId, TimeSpan.FromSeconds(5));
@@ -250,14 +250,14 @@ public class InteropCSharpClientTests
     }
 
     [Test]
-    public void Csharp_client_gets_metadata_echoed_in_the_trailers_of_a_failed_call()
+    public async Task Csharp_client_gets_metadata_echoed_in_the_trailers_of_a_failed_call()
     {
         var files = new FileService.FileServiceClient(Channel);
         var binary = RandomNumberGenerator.GetBytes(33);
         var headers = new Metadata { { "x-echo-text", "failed-call" }, { "x-echo-bin", binary } };
         using var download = files.DownloadFile(new DownloadFileRequest { Name = $"missing-{Guid.NewGuid():N}" }, headers: headers, deadline: Deadline());
 
-        var error = Assert.ThrowsAsync<RpcException>(async () => await download.ResponseStream.MoveNext(CancellationToken.None))!;
+        var error = (await Assert.ThrowsAsync<RpcException>(async () => await download.ResponseStream.MoveNext(CancellationToken.None)))!;
 
         Assert.Multiple(() =>
         {
@@ -314,13 +314,13 @@ public class InteropCSharpClientTests
     }
 
     [Test]
-    public void Csharp_client_decodes_a_percent_encoded_utf8_grpc_message_from_grpcio()
+    public async Task Csharp_client_decodes_a_percent_encoded_utf8_grpc_message_from_grpcio()
     {
         var client = new HostService.HostServiceClient(Channel);
         const string message = "Überfüllt: 100% ✓ – 日本語, tab\t and ~ end";
         var headers = new Metadata { { "x-fail-code", "FAILED_PRECONDITION" }, { "x-fail-message-bin", System.Text.Encoding.UTF8.GetBytes(message) } };
 
-        var error = Assert.ThrowsAsync<RpcException>(async () => await client.GetAgentInfoAsync(new GetAgentInfoRequest(), headers: headers, deadline: Deadline()))!;
+        var error = (await Assert.ThrowsAsync<RpcException>(async () => await client.GetAgentInfoAsync(new GetAgentInfoRequest(), headers: headers, deadline: Deadline())))!;
 
         Assert.Multiple(() =>
         {
@@ -338,7 +338,7 @@ public class InteropCSharpClientTests
         var client = new HostService.HostServiceClient(Channel);
         var headers = new Metadata { { "x-echo-repeated-bin", [1, 2, 3] }, { "x-echo-repeated-bin", [4, 5, 6, 7] } };
 
-        var error = Assert.ThrowsAsync<RpcException>(async () => await client.GetAgentInfoAsync(new GetAgentInfoRequest(), headers: headers, deadline: Deadline()))!;
+        var error = (await Assert.ThrowsAsync<RpcException>(async () => await client.GetAgentInfoAsync(new GetAgentInfoRequest(), headers: headers, deadline: Deadline())))!;
         // grpc-core answers with GOAWAY: a call racing the connection's close may fail too, and
         // the channel connects again for the next one.
         AgentInfo? next = null;
@@ -392,7 +392,7 @@ public class InteropCSharpClientTests
 
         var server = await health.CheckAsync(new HealthCheckRequest { Service = "" }, deadline: Deadline());
         var files = await health.CheckAsync(new HealthCheckRequest { Service = "platform.agent.v1.FileService" }, deadline: Deadline());
-        var unknown = Assert.ThrowsAsync<RpcException>(async () => await health.CheckAsync(new HealthCheckRequest { Service = "no.such.Service" }, deadline: Deadline()))!;
+        var unknown = (await Assert.ThrowsAsync<RpcException>(async () => await health.CheckAsync(new HealthCheckRequest { Service = "no.such.Service" }, deadline: Deadline())))!;
 
         Assert.Multiple(() =>
         {
@@ -437,7 +437,7 @@ public class InteropCSharpClientTests
         {
             // The server may end the call before the writes are done; the response says why.
         }
-        var error = Assert.ThrowsAsync<RpcException>(async () => await upload.ResponseAsync)!;
+        var error = (await Assert.ThrowsAsync<RpcException>(async () => await upload.ResponseAsync))!;
         Assert.That(upload.GetStatus().StatusCode, Is.EqualTo(error.StatusCode));
         return error;
     }
@@ -488,7 +488,7 @@ public class InteropCSharpClientMutualTlsTests
     }
 
     [Test]
-    public void Csharp_client_without_a_client_certificate_is_refused_by_grpcio_as_unavailable()
+    public async Task Csharp_client_without_a_client_certificate_is_refused_by_grpcio_as_unavailable()
     {
         using var channel = PlatformChannel.ForAddress(Server.Address, new PlatformChannelOptions
         {
@@ -496,13 +496,13 @@ public class InteropCSharpClientMutualTlsTests
         });
         var client = new HostService.HostServiceClient(channel);
 
-        var error = Assert.ThrowsAsync<RpcException>(async () => await client.GetAgentInfoAsync(new GetAgentInfoRequest(), deadline: DateTime.UtcNow.AddSeconds(10)))!;
+        var error = (await Assert.ThrowsAsync<RpcException>(async () => await client.GetAgentInfoAsync(new GetAgentInfoRequest(), deadline: DateTime.UtcNow.AddSeconds(10))))!;
 
         Assert.That(error.StatusCode, Is.EqualTo(StatusCode.Unavailable), () => error.ToString());
     }
 
     [Test]
-    public void Csharp_client_pinned_to_another_ca_refuses_the_grpcio_server_as_unavailable()
+    public async Task Csharp_client_pinned_to_another_ca_refuses_the_grpcio_server_as_unavailable()
     {
         using var clientCertificate = Certificates.Client.Load();
         using var channel = PlatformChannel.ForAddress(Server.Address, new PlatformChannelOptions
@@ -511,7 +511,7 @@ public class InteropCSharpClientMutualTlsTests
         });
         var client = new HostService.HostServiceClient(channel);
 
-        var error = Assert.ThrowsAsync<RpcException>(async () => await client.GetAgentInfoAsync(new GetAgentInfoRequest(), deadline: DateTime.UtcNow.AddSeconds(10)))!;
+        var error = (await Assert.ThrowsAsync<RpcException>(async () => await client.GetAgentInfoAsync(new GetAgentInfoRequest(), deadline: DateTime.UtcNow.AddSeconds(10))))!;
 
         Assert.That(error.StatusCode, Is.EqualTo(StatusCode.Unavailable), () => error.ToString());
     }

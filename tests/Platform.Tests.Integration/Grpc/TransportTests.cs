@@ -84,7 +84,7 @@ public class TransportTests
         var traceId = activity.TraceId.ToHexString();
 
         await client.EchoAsync(new EchoRequest { OperationId = operationId });
-        Assert.ThrowsAsync<RpcException>(async () => await client.FailAsync(new FailRequest { Code = (int)StatusCode.NotFound, Message = "no such thing" }));
+        await Assert.ThrowsAsync<RpcException>(async () => await client.FailAsync(new FailRequest { Code = (int)StatusCode.NotFound, Message = "no such thing" }));
 
         static IReadOnlyList<string> CallLines(CapturedLog log) =>
             [.. log.Lines.Where(l => l.Category == "Platform.Rpc.CallLog").Select(l => l.Text)];
@@ -101,9 +101,9 @@ public class TransportTests
     }
 
     [Test]
-    public void Error_status_keeps_a_unicode_message_and_rich_details()
+    public async Task Error_status_keeps_a_unicode_message_and_rich_details()
     {
-        var error = Assert.ThrowsAsync<RpcException>(async () =>
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
             await _client.FailAsync(new FailRequest { Code = (int)StatusCode.InvalidArgument, Field = "image_name", Message = "不是一个可接受的文件类型 100%" }));
 
         var failure = error ?? throw new AssertionException("no RpcException");
@@ -120,9 +120,9 @@ public class TransportTests
     [TestCase(StatusCode.NotFound)]
     [TestCase(StatusCode.FailedPrecondition)]
     [TestCase(StatusCode.Unavailable)]
-    public void Status_codes_arrive_as_sent(StatusCode code)
+    public async Task Status_codes_arrive_as_sent(StatusCode code)
     {
-        var error = Assert.ThrowsAsync<RpcException>(async () => await _client.FailAsync(new FailRequest { Code = (int)code, Message = "because" }));
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await _client.FailAsync(new FailRequest { Code = (int)code, Message = "because" }));
 
         Assert.That(error!.Status, Is.EqualTo(new Status(code, "because")));
     }
@@ -133,10 +133,10 @@ public class TransportTests
         var probe = Guid.NewGuid().ToString("N");
         var clock = Stopwatch.StartNew();
 
-        var error = Assert.ThrowsAsync<RpcException>(async () =>
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
             await _client.WaitAsync(new WaitRequest { Milliseconds = 30_000, Probe = probe }, deadline: DateTime.UtcNow.AddMilliseconds(300)));
 
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(error!.StatusCode, Is.EqualTo(StatusCode.DeadlineExceeded));
             Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)));
@@ -154,8 +154,8 @@ public class TransportTests
 
         await cancellation.CancelAsync();
 
-        var error = Assert.ThrowsAsync<RpcException>(async () => await call);
-        Assert.Multiple(async () =>
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await call);
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(error!.StatusCode, Is.EqualTo(StatusCode.Cancelled));
             Assert.That(await _server.Service.WaitOutcomes[probe].Task.WaitAsync(TimeSpan.FromSeconds(5)), Is.EqualTo("cancelled"));
@@ -198,21 +198,21 @@ public class TransportTests
     }
 
     [Test]
-    public void Request_over_the_server_limit_is_resource_exhausted()
+    public async Task Request_over_the_server_limit_is_resource_exhausted()
     {
-        var error = Assert.ThrowsAsync<RpcException>(async () =>
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
             await _client.EchoAsync(new EchoRequest { Payload = ByteString.CopyFrom(new byte[5 * 1024 * 1024]) }));
 
         Assert.That(error!.StatusCode, Is.EqualTo(StatusCode.ResourceExhausted));
     }
 
     [Test]
-    public void Response_over_the_client_limit_is_resource_exhausted()
+    public async Task Response_over_the_client_limit_is_resource_exhausted()
     {
         using var channel = _server.Channel(new PlatformChannelOptions { MaxReceiveMessageSize = 64 * 1024 });
         var client = new TransportTest.TransportTestClient(channel);
 
-        var error = Assert.ThrowsAsync<RpcException>(async () => await client.EchoAsync(new EchoRequest { ResponseSize = 100_000 }));
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await client.EchoAsync(new EchoRequest { ResponseSize = 100_000 }));
 
         Assert.That(error!.StatusCode, Is.EqualTo(StatusCode.ResourceExhausted));
     }
@@ -229,12 +229,12 @@ public class TransportTests
     }
 
     [Test]
-    public void Unknown_server_is_unavailable()
+    public async Task Unknown_server_is_unavailable()
     {
         using var channel = GrpcChannel.ForAddress("http://127.0.0.1:1");
         var client = new TransportTest.TransportTestClient(channel);
 
-        var error = Assert.ThrowsAsync<RpcException>(async () => await client.EchoAsync(new EchoRequest()));
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await client.EchoAsync(new EchoRequest()));
 
         Assert.That(error!.StatusCode, Is.EqualTo(StatusCode.Unavailable));
     }

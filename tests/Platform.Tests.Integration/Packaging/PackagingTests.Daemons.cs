@@ -14,7 +14,7 @@ public partial class PackagingTests
     /// <summary>CAP_SYS_ADMIN (bit 21), the agent's one capability, as /proc shows a capability set.</summary>
     private const string SysAdminOnly = "0000000000200000";
 
-    [Test, Order(6)]
+    [Test, DependsOnTest(nameof(Unit_passes_systemd_analyze_and_keeps_its_hardening), AllowFailure = true)]
     public async Task Installed_controller_serves_healthz_on_the_test_database_as_its_own_user()
     {
         AssertInstalled();
@@ -63,7 +63,7 @@ public partial class PackagingTests
     /// the disk (mkntfs, qemu-img, the qemu-storage-daemon FUSE export, the ntfs-3g mount) in its
     /// state directory, and unmounts it all when it stops. No libvirtd or Ceph: neither is needed.
     /// </summary>
-    [Test, Order(6)]
+    [Test, DependsOnTest(nameof(Installed_controller_serves_healthz_on_the_test_database_as_its_own_user), AllowFailure = true)]
     public async Task Installed_agent_mounts_the_driver_disk_as_its_own_user_with_only_CAP_SYS_ADMIN()
     {
         AssertInstalled();

@@ -10,6 +10,9 @@ namespace Platform.Tests.Integration.Packaging;
 /// checked by lintian, installed with dpkg into a fresh root (packaging/deb/fresh-root.sh),
 /// whose units pass systemd-analyze and whose controller then serves /healthz on the test
 /// PostgreSQL as its own unprivileged user; purging leaves nothing of them but the users.
+/// The tests are one DependsOnTest chain, read-only checks first, then the reinstall, then the
+/// purge: each checks what the one-time set-up installed, not what the test before it did, so
+/// every link allows the one before to fail; the chain only fixes the order.
 /// </summary>
 [Category("Packaging")]
 [NonParallelizable]
@@ -100,7 +103,7 @@ public partial class PackagingTests
         Directory.Delete(_work, recursive: true);
     }
 
-    [Test, Order(1), TestCaseSource(nameof(Daemons))]
+    [Test, TestCaseSource(nameof(Daemons))]
     public async Task Package_names_its_version_dependencies_and_conffile(string daemon)
     {
         var package = _packages[daemon];
@@ -122,7 +125,7 @@ public partial class PackagingTests
         });
     }
 
-    [Test, Order(2), TestCaseSource(nameof(Daemons))]
+    [Test, TestCaseSource(nameof(Daemons)), DependsOnTest(nameof(Package_names_its_version_dependencies_and_conffile), AllowFailure = true)]
     public async Task Package_holds_root_owned_files_only_where_they_belong(string daemon)
     {
         var package = $"platform-{daemon}";
@@ -158,7 +161,7 @@ public partial class PackagingTests
         });
     }
 
-    [Test, Order(3)]
+    [Test, DependsOnTest(nameof(Package_holds_root_owned_files_only_where_they_belong), AllowFailure = true)]
     public async Task Lintian_reports_no_errors_or_warnings_and_every_override_is_justified_and_used()
     {
         // Info tags are shown too: an override that no longer matches is one (unused-override).
@@ -183,7 +186,7 @@ public partial class PackagingTests
         });
     }
 
-    [Test, Order(4), TestCaseSource(nameof(Daemons))]
+    [Test, TestCaseSource(nameof(Daemons)), DependsOnTest(nameof(Lintian_reports_no_errors_or_warnings_and_every_override_is_justified_and_used), AllowFailure = true)]
     public async Task Installation_lays_down_the_user_directories_conffile_and_enabled_unit(string daemon)
     {
         AssertInstalled();
@@ -219,7 +222,7 @@ public partial class PackagingTests
         });
     }
 
-    [Test, Order(5), TestCaseSource(nameof(Daemons))]
+    [Test, TestCaseSource(nameof(Daemons)), DependsOnTest(nameof(Installation_lays_down_the_user_directories_conffile_and_enabled_unit), AllowFailure = true)]
     public async Task Unit_passes_systemd_analyze_and_keeps_its_hardening(string daemon)
     {
         AssertInstalled();
@@ -248,7 +251,7 @@ public partial class PackagingTests
         });
     }
 
-    [Test, Order(7)]
+    [Test, DependsOnTest(nameof(Installed_agent_mounts_the_driver_disk_as_its_own_user_with_only_CAP_SYS_ADMIN), AllowFailure = true)]
     public async Task Reinstalling_keeps_the_users_and_an_edited_conffile()
     {
         AssertInstalled();
@@ -270,7 +273,7 @@ public partial class PackagingTests
         });
     }
 
-    [Test, Order(100)]
+    [Test, DependsOnTest(nameof(Reinstalling_keeps_the_users_and_an_edited_conffile), AllowFailure = true)]
     public async Task Purge_removes_files_state_conffiles_and_units_but_keeps_the_users()
     {
         AssertInstalled();

@@ -45,7 +45,7 @@ public class CephConnectionTests
         };
         var clock = Stopwatch.StartNew();
 
-        var failure = Assert.ThrowsAsync<RadosException>(() => CephCluster.ConnectAsync(options));
+        var failure = await Assert.ThrowsAsync<RadosException>(() => CephCluster.ConnectAsync(options));
 
         Assert.That(failure!.Error, Is.EqualTo(CephErrno.TimedOut));
         Assert.That(failure.Errno, Is.EqualTo(110));
@@ -70,11 +70,11 @@ public class CephConnectionTests
     }
 
     [Test]
-    public void A_wrong_key_is_refused_as_access_denied()
+    public async Task A_wrong_key_is_refused_as_access_denied()
     {
         var options = CephConnectionOptions.FromMonitors(_ceph["PLATFORM_CEPH_MON_HOST"], "AQBad0RrAAAAABAAAAAAAAAAAAAAAAAAAAAAAA==", _ceph["PLATFORM_CEPH_USER"]);
 
-        var failure = Assert.ThrowsAsync<RadosException>(() => CephCluster.ConnectAsync(options));
+        var failure = await Assert.ThrowsAsync<RadosException>(() => CephCluster.ConnectAsync(options));
 
         Assert.That(failure!.Error, Is.EqualTo(CephErrno.AccessDenied));
         Assert.That(failure.Message, Does.Not.Contain(_ceph["PLATFORM_CEPH_KEY"]));
@@ -85,16 +85,16 @@ public class CephConnectionTests
     {
         using var cluster = await CephCluster.ConnectAsync(CephConnectionOptions.FromConfFile(_ceph["PLATFORM_CEPH_CONF"], _ceph["PLATFORM_CEPH_USER"]));
 
-        var failure = Assert.ThrowsAsync<RadosException>(() => cluster.OpenPoolAsync("no-such-pool"));
+        var failure = await Assert.ThrowsAsync<RadosException>(() => cluster.OpenPoolAsync("no-such-pool"));
 
         Assert.That(failure!.Error, Is.EqualTo(CephErrno.NotFound));
         Assert.That(failure.ObjectName, Is.EqualTo("no-such-pool"));
     }
 
     [Test]
-    public void A_missing_conf_file_fails_before_any_network_traffic()
+    public async Task A_missing_conf_file_fails_before_any_network_traffic()
     {
-        var failure = Assert.ThrowsAsync<RadosException>(() => CephCluster.ConnectAsync(CephConnectionOptions.FromConfFile("/nonexistent/ceph.conf")));
+        var failure = await Assert.ThrowsAsync<RadosException>(() => CephCluster.ConnectAsync(CephConnectionOptions.FromConfFile("/nonexistent/ceph.conf")));
 
         Assert.That(failure!.Error, Is.EqualTo(CephErrno.NotFound));
         Assert.That(failure.Operation, Is.EqualTo("rados_conf_read_file"));

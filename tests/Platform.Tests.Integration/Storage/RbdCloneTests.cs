@@ -68,8 +68,8 @@ public class RbdCloneTests : RbdTestBase
             await opened.CreateSnapshotAsync("loose");
         }
 
-        var unprotected = Assert.ThrowsAsync<RbdException>(() => Images.CloneAsync(image, "loose", Volumes, volume));
-        var missing = Assert.ThrowsAsync<RbdException>(() => Images.CloneAsync(image, "nope", Volumes, volume));
+        var unprotected = await Assert.ThrowsAsync<RbdException>(() => Images.CloneAsync(image, "loose", Volumes, volume));
+        var missing = await Assert.ThrowsAsync<RbdException>(() => Images.CloneAsync(image, "nope", Volumes, volume));
 
         Assert.That(unprotected!.Error, Is.EqualTo(CephErrno.InvalidArgument));
         Assert.That(unprotected.Message, Does.Contain("not protected"));
@@ -85,7 +85,7 @@ public class RbdCloneTests : RbdTestBase
         await Images.CreateImageAsync(image, 64UL << 20);
         await Volumes.CreateImageAsync(volume, 32UL << 20);
 
-        var failure = Assert.ThrowsAsync<RbdException>(() => Images.CloneFromImageAsync(image, "base", Volumes, volume));
+        var failure = await Assert.ThrowsAsync<RbdException>(() => Images.CloneFromImageAsync(image, "base", Volumes, volume));
 
         Assert.That(failure!.Error, Is.EqualTo(CephErrno.Exists));
         Assert.That((await Volumes.GetImageInfoAsync(volume)).Parent, Is.Null);
@@ -152,7 +152,7 @@ public class RbdCloneTests : RbdTestBase
         await Images.CreateImageAsync(image, 64UL << 20);
         await Images.CloneFromImageAsync(image, "base", Volumes, volume);
 
-        var refusal = Assert.ThrowsAsync<RbdImageInUseException>(() => Images.RemoveImageAsync(image, purgeSnapshots: true));
+        var refusal = await Assert.ThrowsAsync<RbdImageInUseException>(() => Images.RemoveImageAsync(image, purgeSnapshots: true));
 
         Assert.That(refusal!.Error, Is.EqualTo(CephErrno.Busy));
         Assert.That(refusal.Clones, Is.EqualTo(new[] { new RbdImageReference("volumes", volume) }));
@@ -174,7 +174,7 @@ public class RbdCloneTests : RbdTestBase
         await Images.CloneFromImageAsync(image, "base", Volumes, volume);
         using var opened = await Images.OpenImageAsync(image);
 
-        var refusal = Assert.ThrowsAsync<RbdImageInUseException>(() => opened.UnprotectSnapshotAsync("base"));
+        var refusal = await Assert.ThrowsAsync<RbdImageInUseException>(() => opened.UnprotectSnapshotAsync("base"));
 
         Assert.That(refusal!.Clones, Is.EqualTo(new[] { new RbdImageReference("volumes", volume) }));
         Assert.That((await opened.ListSnapshotsAsync()).Single().IsProtected, Is.True);
@@ -226,7 +226,7 @@ public class RbdCloneTests : RbdTestBase
         await Images.CreateImageAsync(image, 64UL << 20);
         await Volumes.CreateImageAsync(existing, 32UL << 20);
 
-        var failure = Assert.ThrowsAsync<RbdException>(() => Images.CopyImageAsync(image, Volumes, existing));
+        var failure = await Assert.ThrowsAsync<RbdException>(() => Images.CopyImageAsync(image, Volumes, existing));
 
         Assert.That(failure!.Error, Is.EqualTo(CephErrno.Exists));
         Assert.That((await RbdJsonAsync("info", $"volumes/{existing}")).GetProperty("size").GetUInt64(), Is.EqualTo(32UL << 20));

@@ -52,7 +52,7 @@ public class RbdImageTests : RbdTestBase
     {
         var name = NewImage(Volumes);
 
-        var failure = Assert.ThrowsAsync<RbdException>(() => Volumes.GetImageInfoAsync(name));
+        var failure = await Assert.ThrowsAsync<RbdException>(() => Volumes.GetImageInfoAsync(name));
 
         Assert.That(failure!.Error, Is.EqualTo(CephErrno.NotFound));
         Assert.That(failure.ObjectName, Is.EqualTo($"volumes/{name}"));
@@ -65,7 +65,7 @@ public class RbdImageTests : RbdTestBase
         var name = NewImage(Volumes);
         await Volumes.CreateImageAsync(name, 64UL << 20);
 
-        var failure = Assert.ThrowsAsync<RbdException>(() => Volumes.CreateImageAsync(name, 128UL << 20));
+        var failure = await Assert.ThrowsAsync<RbdException>(() => Volumes.CreateImageAsync(name, 128UL << 20));
 
         Assert.That(failure!.Error, Is.EqualTo(CephErrno.Exists));
         Assert.That(failure.Operation, Is.EqualTo("rbd_create4"));
@@ -81,7 +81,7 @@ public class RbdImageTests : RbdTestBase
         await Volumes.ResizeImageAsync(name, 1UL << 30);
         Assert.That((await RbdJsonAsync("info", $"volumes/{name}")).GetProperty("size").GetUInt64(), Is.EqualTo(1UL << 30));
 
-        var refusal = Assert.ThrowsAsync<RbdException>(() => Volumes.ResizeImageAsync(name, 512UL << 20));
+        var refusal = await Assert.ThrowsAsync<RbdException>(() => Volumes.ResizeImageAsync(name, 512UL << 20));
         Assert.That(refusal!.Error, Is.EqualTo(CephErrno.InvalidArgument));
         Assert.That(refusal.Message, Does.Contain("refusing to shrink from 1 GiB to 512 MiB"));
         Assert.That((await Volumes.GetImageInfoAsync(name)).Size, Is.EqualTo(1UL << 30));
@@ -114,7 +114,7 @@ public class RbdImageTests : RbdTestBase
             var watchers = (await RbdJsonAsync("status", $"volumes/{name}")).GetProperty("watchers");
             Assert.That(watchers.GetArrayLength(), Is.EqualTo(1), "rbd status sees the holder");
 
-            var refusal = Assert.ThrowsAsync<RbdImageInUseException>(() => Volumes.RemoveImageAsync(name));
+            var refusal = await Assert.ThrowsAsync<RbdImageInUseException>(() => Volumes.RemoveImageAsync(name));
 
             Assert.That(refusal!.Error, Is.EqualTo(CephErrno.Busy));
             Assert.That(refusal.Watchers, Has.Count.EqualTo(1));
@@ -138,7 +138,7 @@ public class RbdImageTests : RbdTestBase
             await image.CreateSnapshotAsync("two");
         }
 
-        var refusal = Assert.ThrowsAsync<RbdException>(() => Volumes.RemoveImageAsync(name));
+        var refusal = await Assert.ThrowsAsync<RbdException>(() => Volumes.RemoveImageAsync(name));
         Assert.That(refusal!.Error, Is.EqualTo(CephErrno.HasSnapshots));
         Assert.That(refusal.Message, Does.Contain("2 snapshot(s): one, two"));
         Assert.That(await RbdListAsync("volumes"), Does.Contain(name));
@@ -159,7 +159,7 @@ public class RbdImageTests : RbdTestBase
             await image.ProtectSnapshotAsync("kept");
         }
 
-        var refusal = Assert.ThrowsAsync<RbdException>(() => Volumes.RemoveImageAsync(name, purgeSnapshots: true));
+        var refusal = await Assert.ThrowsAsync<RbdException>(() => Volumes.RemoveImageAsync(name, purgeSnapshots: true));
 
         Assert.That(refusal!.Error, Is.EqualTo(CephErrno.HasSnapshots));
         Assert.That(refusal.Message, Does.Contain("protected snapshot(s) kept"));
@@ -186,8 +186,8 @@ public class RbdImageTests : RbdTestBase
             .Select(s => (s.GetProperty("name").GetString(), s.GetProperty("protected").GetString())).ToList();
         Assert.That(cli, Is.EqualTo(new[] { ("a", "false"), ("b", "true") }));
 
-        Assert.That(Assert.ThrowsAsync<RbdException>(() => image.CreateSnapshotAsync("a"))!.Error, Is.EqualTo(CephErrno.Exists));
-        Assert.That(Assert.ThrowsAsync<RbdException>(() => image.RemoveSnapshotAsync("b"))!.Error, Is.EqualTo(CephErrno.Busy));
+        Assert.That((await Assert.ThrowsAsync<RbdException>(() => image.CreateSnapshotAsync("a")))!.Error, Is.EqualTo(CephErrno.Exists));
+        Assert.That((await Assert.ThrowsAsync<RbdException>(() => image.RemoveSnapshotAsync("b")))!.Error, Is.EqualTo(CephErrno.Busy));
 
         await image.UnprotectSnapshotAsync("b");
         await image.UnprotectSnapshotAsync("b");
@@ -208,7 +208,7 @@ public class RbdImageTests : RbdTestBase
     {
         var before = await RbdListAsync("volumes");
 
-        var refusal = Assert.ThrowsAsync<ArgumentException>(() => Volumes.CreateImageAsync(name, 64UL << 20));
+        var refusal = await Assert.ThrowsAsync<ArgumentException>(() => Volumes.CreateImageAsync(name, 64UL << 20));
 
         Assert.That(refusal!.Message, Does.Contain("is not a valid RBD image name"));
         Assert.That(await RbdListAsync("volumes"), Is.EquivalentTo(before));
@@ -217,7 +217,7 @@ public class RbdImageTests : RbdTestBase
     [Test]
     public async Task A_name_longer_than_rbd_allows_is_refused()
     {
-        var refusal = Assert.ThrowsAsync<ArgumentException>(() => Volumes.CreateImageAsync(new string('v', 96), 64UL << 20));
+        var refusal = await Assert.ThrowsAsync<ArgumentException>(() => Volumes.CreateImageAsync(new string('v', 96), 64UL << 20));
 
         Assert.That(refusal!.ParamName, Is.EqualTo("name"));
         Assert.That(await RbdListAsync("volumes"), Does.Not.Contain(new string('v', 96)));
@@ -231,7 +231,7 @@ public class RbdImageTests : RbdTestBase
     {
         var name = NewImage(Volumes);
 
-        var refusal = Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Volumes.CreateImageAsync(name, size));
+        var refusal = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Volumes.CreateImageAsync(name, size));
 
         Assert.That(refusal!.Message, Does.Contain("between 1 byte and"));
         Assert.That(await RbdListAsync("volumes"), Does.Not.Contain(name));
@@ -256,7 +256,7 @@ public class RbdImageTests : RbdTestBase
         await Volumes.CreateImageAsync(name, 64UL << 20);
         using var image = await Volumes.OpenImageAsync(name, readOnly: true);
 
-        var failure = Assert.ThrowsAsync<RbdException>(() => image.CreateSnapshotAsync("nope"));
+        var failure = await Assert.ThrowsAsync<RbdException>(() => image.CreateSnapshotAsync("nope"));
 
         Assert.That(failure!.Error, Is.EqualTo(CephErrno.ReadOnly));
         Assert.That(await image.ListWatchersAsync(), Is.Empty, "a read-only open is no watcher");

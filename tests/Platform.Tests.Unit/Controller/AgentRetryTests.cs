@@ -21,10 +21,10 @@ public class AgentRetryTests
     }
 
     [Test]
-    public void An_agent_unavailable_for_longer_than_the_budget_fails_the_call_as_unavailable()
+    public async Task An_agent_unavailable_for_longer_than_the_budget_fails_the_call_as_unavailable()
     {
         var calls = 0;
-        var failure = Assert.ThrowsAsync<AgentException>(() => Client(budget: TimeSpan.FromSeconds(1.5)).RetryUnavailableAsync("RemoveImage",
+        var failure = await Assert.ThrowsAsync<AgentException>(() => Client(budget: TimeSpan.FromSeconds(1.5)).RetryUnavailableAsync("RemoveImage",
             _ => { calls++; return Failing(StatusCode.Unavailable); }, Timeout, CancellationToken.None));
 
         Assert.That(failure!.Status, Is.EqualTo(StatusCode.Unavailable));
@@ -36,20 +36,20 @@ public class AgentRetryTests
     [TestCase(StatusCode.NotFound)]
     [TestCase(StatusCode.DeadlineExceeded)]
     [TestCase(StatusCode.Internal)]
-    public void Other_failures_are_not_retried(StatusCode status)
+    public async Task Other_failures_are_not_retried(StatusCode status)
     {
         var calls = 0;
-        var failure = Assert.ThrowsAsync<AgentException>(() => Client(budget: TimeSpan.FromSeconds(10)).RetryUnavailableAsync("AttachDisk",
+        var failure = await Assert.ThrowsAsync<AgentException>(() => Client(budget: TimeSpan.FromSeconds(10)).RetryUnavailableAsync("AttachDisk",
             _ => { calls++; return Failing(status); }, Timeout, CancellationToken.None));
 
         Assert.That((failure!.Status, calls), Is.EqualTo((status, 1)));
     }
 
     [Test]
-    public void A_zero_budget_fails_at_the_first_unavailable()
+    public async Task A_zero_budget_fails_at_the_first_unavailable()
     {
         var calls = 0;
-        Assert.ThrowsAsync<AgentException>(() => Client(budget: TimeSpan.Zero).RetryUnavailableAsync("AttachDisk",
+        await Assert.ThrowsAsync<AgentException>(() => Client(budget: TimeSpan.Zero).RetryUnavailableAsync("AttachDisk",
             _ => { calls++; return Failing(StatusCode.Unavailable); }, Timeout, CancellationToken.None));
 
         Assert.That(calls, Is.EqualTo(1));

@@ -20,7 +20,7 @@ public class NicRulesTests
     public void Random_macs_are_well_formed_and_vary()
     {
         var macs = Enumerable.Range(0, 200).Select(_ => NicAllocator.NewMac()).ToList();
-        Assert.That(macs, Has.All.Matches<string>(m => Regex.IsMatch(m, "^52:54:00(:[0-9a-f]{2}){3}$")));
+        Assert.That(macs, Has.All.Matches<string>(m => m is not null && Regex.IsMatch(m, "^52:54:00(:[0-9a-f]{2}){3}$")));
         Assert.That(macs.Distinct().Count(), Is.GreaterThan(190));
     }
 

@@ -156,9 +156,9 @@ public class DeviceXmlTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(aliases, Is.All.Matches<string>(DeviceAlias.IsValid));
+            Assert.That(aliases, Is.All.Matches<string>(alias => alias is not null && DeviceAlias.IsValid(alias)));
             Assert.That(aliases, Is.Unique);
-            Assert.That(macs, Is.All.Matches<string>(MacAddresses.IsValidUnicast).And.All.StartsWith("52:54:00:"));
+            Assert.That(macs, Is.All.Matches<string>(mac => mac is not null && MacAddresses.IsValidUnicast(mac)).And.All.StartsWith("52:54:00:"));
             Assert.That(DeviceAlias.For("vol-1a2b3c4d"), Is.EqualTo("ua-vol-1a2b3c4d"));
         });
     }

@@ -66,7 +66,7 @@ public class DomainLocksTests
     {
         var locks = new DomainLocks();
 
-        Assert.ThrowsAsync<InvalidOperationException>(() => locks.RunAsync<int>("vm", () => throw new InvalidOperationException("boom"), CancellationToken.None));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => locks.RunAsync<int>("vm", () => throw new InvalidOperationException("boom"), CancellationToken.None));
         var next = await locks.RunAsync("vm", () => Task.FromResult(7), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5));
 
         Assert.That(next, Is.EqualTo(7));
@@ -90,7 +90,7 @@ public class DomainLocksTests
         var after = locks.RunAsync("vm", () => Task.FromResult(3), CancellationToken.None);
         await cancellation.CancelAsync();
 
-        Assert.CatchAsync<OperationCanceledException>(() => waiting);
+        await Assert.CatchAsync<OperationCanceledException>(() => waiting);
         release.SetResult(1);
         Assert.That(await held, Is.EqualTo(1));
         Assert.That(await after.WaitAsync(TimeSpan.FromSeconds(5)), Is.EqualTo(3));

@@ -54,8 +54,8 @@ public class OperationJournalTests
             throw RichErrors.Error(StatusCode.FailedPrecondition, "images/base has clones", new Google.Rpc.PreconditionFailure());
         }
 
-        var first = Assert.ThrowsAsync<RpcException>(() => journal.RunAsync("op-err", Create, Request("base"), CancellationToken.None, Refuse))!;
-        var second = Assert.ThrowsAsync<RpcException>(() => journal.RunAsync("op-err", Create, Request("base"), CancellationToken.None, Refuse))!;
+        var first = (await Assert.ThrowsAsync<RpcException>(() => journal.RunAsync("op-err", Create, Request("base"), CancellationToken.None, Refuse)))!;
+        var second = (await Assert.ThrowsAsync<RpcException>(() => journal.RunAsync("op-err", Create, Request("base"), CancellationToken.None, Refuse)))!;
 
         Assert.That(runs, Is.EqualTo(1));
         Assert.That(second.StatusCode, Is.EqualTo(StatusCode.FailedPrecondition));
@@ -69,7 +69,7 @@ public class OperationJournalTests
         using var journal = Open();
         await journal.RunAsync("op-2", Create, Request("vol-a"), CancellationToken.None, _ => Task.FromResult(Image("vol-a", 1)));
 
-        var error = Assert.ThrowsAsync<RpcException>(() => journal.RunAsync("op-2", Create, Request("vol-b"), CancellationToken.None, _ => Task.FromResult(Image("vol-b", 1))))!;
+        var error = (await Assert.ThrowsAsync<RpcException>(() => journal.RunAsync("op-2", Create, Request("vol-b"), CancellationToken.None, _ => Task.FromResult(Image("vol-b", 1)))))!;
 
         Assert.That(error.StatusCode, Is.EqualTo(StatusCode.FailedPrecondition));
         Assert.That(error.Status.Detail, Does.Contain("operation id reused for a different request"));
@@ -81,7 +81,7 @@ public class OperationJournalTests
         using var journal = Open();
         await journal.RunAsync("op-3", Create, Request("vol-c"), CancellationToken.None, _ => Task.FromResult(Image("vol-c", 1)));
 
-        var error = Assert.ThrowsAsync<RpcException>(() => journal.RunAsync("op-3", Remove, Request("vol-c"), CancellationToken.None, _ => Task.FromResult(new RemoveImageResponse { Existed = true })))!;
+        var error = (await Assert.ThrowsAsync<RpcException>(() => journal.RunAsync("op-3", Remove, Request("vol-c"), CancellationToken.None, _ => Task.FromResult(new RemoveImageResponse { Existed = true }))))!;
 
         Assert.That(error.StatusCode, Is.EqualTo(StatusCode.FailedPrecondition));
         Assert.That(error.Status.Detail, Does.Contain("operation id reused").And.Contain("CreateImage"));
@@ -185,12 +185,12 @@ public class OperationJournalTests
         using var journal = Open();
         var runs = 0;
 
-        Assert.ThrowsAsync<RpcException>(() => journal.RunAsync<CreateImageRequest, RbdImage>("op-7", Create, Request("vol-j"), CancellationToken.None, _ =>
+        await Assert.ThrowsAsync<RpcException>(() => journal.RunAsync<CreateImageRequest, RbdImage>("op-7", Create, Request("vol-j"), CancellationToken.None, _ =>
         {
             runs++;
             throw new RpcException(new Status(StatusCode.Unavailable, "cluster away"));
         }));
-        Assert.ThrowsAsync<OperationCanceledException>(() => journal.RunAsync<CreateImageRequest, RbdImage>("op-7", Create, Request("vol-j"), CancellationToken.None, _ =>
+        await Assert.ThrowsAsync<OperationCanceledException>(() => journal.RunAsync<CreateImageRequest, RbdImage>("op-7", Create, Request("vol-j"), CancellationToken.None, _ =>
         {
             runs++;
             throw new OperationCanceledException();
@@ -236,7 +236,7 @@ public class OperationJournalTests
         await holder.RunAsync("op-9", Create, Request("vol-l"), CancellationToken.None, _ => Task.FromResult(Image("vol-l", 1)));
 
         using var second = Open();
-        var error = Assert.ThrowsAsync<RpcException>(() => second.RunAsync("op-10", Create, Request("vol-m"), CancellationToken.None, _ => Task.FromResult(Image("vol-m", 1))))!;
+        var error = (await Assert.ThrowsAsync<RpcException>(() => second.RunAsync("op-10", Create, Request("vol-m"), CancellationToken.None, _ => Task.FromResult(Image("vol-m", 1)))))!;
 
         Assert.That(error.StatusCode, Is.EqualTo(StatusCode.Unavailable));
     }
