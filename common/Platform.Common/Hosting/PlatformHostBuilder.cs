@@ -1,16 +1,18 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.Common.Logging;
+using Platform.Common.Observability;
 
 namespace Platform.Common.Hosting;
 
 public static class PlatformHostBuilder
 {
-    /// <summary>What every Platform daemon shares: configuration layers, logging, health checks, problem details, systemd readiness.</summary>
+    /// <summary>What every Platform daemon shares: configuration layers, logging, metrics and traces, health checks, problem details, systemd readiness.</summary>
     public static WebApplicationBuilder AddPlatformDefaults(this WebApplicationBuilder builder, string component, string[] args)
     {
         builder.Configuration.AddPlatformSources(component, args);
         builder.Logging.AddPlatformLogging(builder.Configuration, component);
+        builder.AddPlatformTelemetry();
         builder.Services.AddHealthChecks();
         builder.Services.AddProblemDetails();
         builder.Services.AddHostedService<SystemdNotifier>();

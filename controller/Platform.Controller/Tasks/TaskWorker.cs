@@ -1,11 +1,13 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Platform.Common.Observability;
 
 namespace Platform.Controller.Tasks;
 
 /// <summary>
 /// Resumes tasks whose owner went away (a crashed or restarted replica): claims them with
-/// FOR UPDATE SKIP LOCKED, so each is taken by exactly one replica.
+/// FOR UPDATE SKIP LOCKED, so each is taken by exactly one replica. Each poll also refreshes
+/// the gauge of unfinished tasks.
 /// </summary>
 internal sealed partial class TaskWorker(TaskStore store, TaskRunner runner, IOptions<TaskOptions> options, Api.RepeatedWarnings repeated, ILogger<TaskWorker> logger) : BackgroundService
 {
@@ -21,6 +23,7 @@ internal sealed partial class TaskWorker(TaskStore store, TaskRunner runner, IOp
                     LogResuming(task.TaskId, task.Kind, task.ResourceId, task.Attempts);
                     runner.Start(task);
                 }
+                PlatformMetrics.SetActiveTasks(await store.CountUnfinishedAsync(stoppingToken));
             }
             catch (NpgsqlException e)
             {
