@@ -30,6 +30,9 @@ internal sealed partial class TaskRunner(
 
     public int Running => _running.Count;
 
+    /// <summary>The kinds of task this controller runs.</summary>
+    public IReadOnlyCollection<string> Kinds => _handlers.Keys;
+
     /// <summary>Starts a task this replica owns (just created or just claimed).</summary>
     public void Start(TaskRecord task) => _running.GetOrAdd(task.TaskId, _ => Task.Run(() => ExecuteAsync(task)));
 

@@ -72,7 +72,7 @@ public sealed class ObservabilityTests : ControllerTestBase
         await Eventually.HoldsAsync(async () =>
         {
             controller = await PrometheusText.ScrapeAsync(Http, Controller.RestUrl);
-            return controller.Has("platform_reconciliation_drift_open") && controller.HasPrefix("db_client_connection");
+            return controller.Has("platform_reconciliation_drift_open") && controller.Has("platform_tasks_active") && controller.HasPrefix("db_client_connection");
         }, MetricsTimeout, "the controller exports drift and connection pool gauges");
         var agent = await PrometheusText.ScrapeAsync(Http, Agent.HttpUrl);
 
@@ -81,6 +81,7 @@ public sealed class ObservabilityTests : ControllerTestBase
             // One series per drift kind, open or not; no ids in labels.
             Assert.That(controller.Samples.Where(s => s.Name == "platform_reconciliation_drift_open").Select(s => s.Labels["kind"]),
                 Does.Contain("domain_missing").And.Contain("rbd_volume_unknown"));
+            Assert.That(controller.Sum("platform_tasks_active", ("kind", "volume.create"), ("state", "pending")), Is.Zero, "tasks by kind and state");
             foreach (var daemon in new[] { controller, agent })
             {
                 Assert.That(daemon.HasPrefix("dotnet_gc_"), Is.True, "runtime metrics");
