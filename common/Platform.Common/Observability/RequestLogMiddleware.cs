@@ -6,7 +6,9 @@ namespace Platform.Common.Observability;
 
 /// <summary>
 /// One line per HTTP request when it ends: method, path, status, duration, caller address,
-/// request id and trace id. gRPC calls are left to the gRPC call log, which says more about
+/// request id and trace id. The request id is <c>CorrelationId</c>, not <c>RequestId</c>: ASP.NET
+/// Core's request scope already has a <c>RequestId</c> (always the server's own), and the scope's
+/// value would replace the caller's X-Request-Id in the line. gRPC calls are left to the gRPC call log, which says more about
 /// them; health and metrics scrapes, frequent and dull, are logged at Debug.
 /// Category <c>Platform.RequestLog</c>, so that operators can raise or lower it on its own.
 /// </summary>
@@ -23,6 +25,10 @@ internal sealed partial class RequestLogMiddleware(RequestDelegate next, ILogger
             await next(context);
             return;
         }
+        // Read before the pipeline runs: what it does to the request must not change what is logged.
+        var method = context.Request.Method;
+        var path = (context.Request.PathBase + context.Request.Path).ToString();
+        var requestId = RequestIds.Of(context);
         var started = Stopwatch.GetTimestamp();
         var failed = true;
         try
@@ -34,15 +40,13 @@ internal sealed partial class RequestLogMiddleware(RequestDelegate next, ILogger
         {
             // An exception that got this far is answered 500 by the server.
             var status = failed ? StatusCodes.Status500InternalServerError : context.Response.StatusCode;
-            var level = LevelOf(context.Request.Path, status);
+            var level = LevelOf(path, status);
             if (_logger.IsEnabled(level))
             {
-                var path = (context.Request.PathBase + context.Request.Path).ToString();
                 var caller = context.Connection.RemoteIpAddress?.ToString() ?? "-";
                 var traceId = Activity.Current?.TraceId.ToHexString() ?? "-";
                 var elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                var requestId = RequestIds.Of(context);
-                Answered(_logger, level, context.Request.Method, path, status, elapsedMs, caller, requestId, traceId);
+                Answered(_logger, level, method, path, status, elapsedMs, caller, requestId, traceId);
             }
         }
     }
@@ -54,7 +58,7 @@ internal sealed partial class RequestLogMiddleware(RequestDelegate next, ILogger
         _ => LogLevel.Information,
     };
 
-    [LoggerMessage(EventId = 1, Message = "{Method} {Path} answered {StatusCode} in {ElapsedMs:F1} ms; caller {Caller}; request {RequestId}; trace {TraceId}")]
+    [LoggerMessage(EventId = 1, Message = "{Method} {Path} answered {StatusCode} in {ElapsedMs:F1} ms; caller {Caller}; request {CorrelationId}; trace {TraceId}")]
     private static partial void Answered(ILogger logger, LogLevel level, string method, string path, int statusCode, double elapsedMs,
-        string caller, string requestId, string traceId);
+        string caller, string correlationId, string traceId);
 }

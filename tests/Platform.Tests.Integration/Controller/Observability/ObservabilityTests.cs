@@ -103,9 +103,9 @@ public sealed class ObservabilityTests : ControllerTestBase
         JsonElement request = default;
         await Eventually.HoldsAsync(() =>
         {
-            request = JsonLines(Controller.Output, "controller", strict: true).FirstOrDefault(l => l.TryGetProperty("RequestId", out var id) && id.GetString() == requestId);
+            request = JsonLines(Controller.Output, "controller", strict: true).FirstOrDefault(l => l.TryGetProperty("CorrelationId", out var id) && id.GetString() == requestId);
             return Task.FromResult(request.ValueKind == JsonValueKind.Object);
-        }, MetricsTimeout, $"the controller's request line for {requestId}");
+        }, MetricsTimeout, $"the controller's request line for {requestId} among {string.Join("\n", Controller.Output.Split('\n').Where(l => l.Contains("RequestLog", StringComparison.Ordinal)).TakeLast(5))}");
         Assert.Multiple(() =>
         {
             Assert.That(request.GetProperty("Method").GetString(), Is.EqualTo("POST"));
