@@ -21,6 +21,7 @@ builder.AddAgentGrpc();
 builder.AddHostRegistration();
 
 var app = builder.Build();
+app.ValidateSettings();
 app.UseExceptionHandler();
 app.MapPlatformHealth(Component);
 app.MapAgentGrpc();

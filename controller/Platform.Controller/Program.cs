@@ -36,6 +36,7 @@ builder.AddDriverCenter();
 builder.AddControllerGrpc();
 
 var app = builder.Build();
+app.ValidateSettings();
 app.UseRequestSizeLimits();
 app.UseExceptionHandler();
 app.UseStatusCodePages();

@@ -3,6 +3,8 @@
 # a self-contained `dotnet publish` of each daemon (the .NET runtime inside: Debian 12 has no
 # .NET 10 runtime package), its systemd unit, its conffile under /etc/platform and its
 # maintainer scripts, packed by dpkg-deb with root ownership and no root needed.
+# The controller's package also carries the operator CLI, platformctl, beside the daemon
+# (sharing its runtime files) and as /usr/bin/platformctl.
 # The version is the one in VERSION.
 # usage: build.sh [--output DIR] [--compression xz|gzip] [controller|agent]...
 #   default: both daemons, into dist/, xz (as Debian's archive does; gzip packs in a third of
@@ -62,18 +64,42 @@ publish() {
     rm -f "$out/libcoreclrtraceptprovider.so"
 }
 
-# stage NAME: the package's tree under $WORK/root/platform-NAME.
+# merge_tool TOOL LIB: a tool published beside the daemon into LIB. Both are self-contained
+# builds of the same SDK, so the files they share are the same files; one that differs would
+# break one of the two, and stops the build.
+merge_tool() {
+    local tool=$WORK/publish/$1 lib=$2 file
+    while IFS= read -r -d '' file; do
+        if [ -e "$lib/$file" ]; then
+            cmp -s "$tool/$file" "$lib/$file" || die "$1 and the daemon both ship $file, in different versions"
+        else
+            install -d -m 0755 "$(dirname "$lib/$file")"
+            cp "$tool/$file" "$lib/$file"
+        fi
+    done < <(cd "$tool" && find . -type f -printf '%P\0')
+}
+
+# stage NAME APP [TOOL]: the package's tree under $WORK/root/platform-NAME (with TOOL, published
+# beside the daemon, on the PATH as /usr/bin/TOOL).
 stage() {
-    local name=$1 package=platform-$1 root=$WORK/root/platform-$1 app=$2
+    local name=$1 package=platform-$1 root=$WORK/root/platform-$1 app=$2 tool=${3:-}
     local lib=$root/usr/lib/$package doc=$root/usr/share/doc/$package
     rm -rf "$root"
     install -d -m 0755 "$lib" "$doc" "$root/lib/systemd/system" "$root/etc/platform" \
         "$root/usr/share/lintian/overrides" "$root/DEBIAN"
     cp -R "$WORK/publish/$name/." "$lib/"
+    [ -z "$tool" ] || merge_tool "$tool" "$lib"
     # Regular files 0644, the executables 0755, whatever the umask of the build was.
     find "$lib" -type d -exec chmod 0755 {} +
     find "$lib" -type f -exec chmod 0644 {} +
     chmod 0755 "$lib/$app" "$lib/createdump"
+    if [ -n "$tool" ]; then
+        chmod 0755 "$lib/$tool"
+        install -d -m 0755 "$root/usr/bin" "$root/usr/share/man/man1"
+        ln -s "../lib/$package/$tool" "$root/usr/bin/$tool"
+        gzip -9n < "$DEB/$package/$tool.1" > "$root/usr/share/man/man1/$tool.1.gz"
+        chmod 0644 "$root/usr/share/man/man1/$tool.1.gz"
+    fi
 
     install -m 0644 "$REPO/packaging/systemd/$package.service" "$root/lib/systemd/system/"
     install -m 0644 "$DEB/$package/$name.json" "$root/etc/platform/"
@@ -133,10 +159,11 @@ control() {
 }
 
 build() {
-    local name=$1 project=$2 app=$3 package=platform-$1
+    local name=$1 project=$2 app=$3 tool=${4:-} tool_project=${5:-} package=platform-$1
     local deb=$OUTPUT/${package}_${VERSION}_${ARCH}.deb
     publish "$name" "$project"
-    stage "$name" "$app"
+    [ -z "$tool" ] || publish "$tool" "$tool_project"
+    stage "$name" "$app" "$tool"
     control "$name"
     rm -f "$OUTPUT/${package}"_*.deb
     dpkg-deb --root-owner-group "-Z$COMPRESSION" --build "$WORK/root/$package" "$deb" >/dev/null
@@ -146,7 +173,8 @@ build() {
 
 for daemon in "${DAEMONS[@]}"; do
     case "$daemon" in
-        controller) build controller controller/Platform.Controller/Platform.Controller.csproj Platform.Controller ;;
+        controller) build controller controller/Platform.Controller/Platform.Controller.csproj Platform.Controller \
+            platformctl controller/Platform.Cli/Platform.Cli.csproj ;;
         agent) build agent agent/Platform.Agent/Platform.Agent.csproj Platform.Agent ;;
     esac
 done

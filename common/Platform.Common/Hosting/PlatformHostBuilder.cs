@@ -7,9 +7,10 @@ namespace Platform.Common.Hosting;
 
 public static class PlatformHostBuilder
 {
-    /// <summary>What every Platform daemon shares: configuration layers, logging, metrics and traces, health checks, problem details, systemd readiness.</summary>
+    /// <summary>What every Platform daemon shares: configuration layers, logging, metrics and traces, health checks, problem details, systemd readiness, a one-line exit on a startup failure.</summary>
     public static WebApplicationBuilder AddPlatformDefaults(this WebApplicationBuilder builder, string component, string[] args)
     {
+        StartupFailure.ExitCleanlyOnStartupFailure(component);
         builder.Configuration.AddPlatformSources(component, args);
         builder.Logging.AddPlatformLogging(builder.Configuration, component);
         builder.AddPlatformTelemetry();

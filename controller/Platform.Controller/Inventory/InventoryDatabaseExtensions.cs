@@ -1,4 +1,5 @@
 using Npgsql;
+using Platform.Common.Hosting;
 
 namespace Platform.Controller.Inventory;
 
@@ -12,8 +13,9 @@ internal static class InventoryDatabaseExtensions
         var connectionString = builder.Configuration.GetConnectionString(ConnectionStringName);
         if (string.IsNullOrWhiteSpace(connectionString))
         {
-            throw new InvalidOperationException(
-                $"ConnectionStrings:{ConnectionStringName} is not configured (set it in /etc/platform/controller.json or PLATFORM_ConnectionStrings__{ConnectionStringName})");
+            throw new StartupFailureException(
+                $"ConnectionStrings:{ConnectionStringName} is not configured (set it in /etc/platform/controller.json or PLATFORM_ConnectionStrings__{ConnectionStringName})",
+                StartupFailure.ConfigurationExitCode);
         }
 
         // Columns are snake_case, record properties PascalCase.
@@ -35,6 +37,32 @@ internal static class InventoryDatabaseExtensions
     }
 
     /// <summary>Brings the schema up to date before the controller serves anything.</summary>
-    public static async Task MigrateInventoryAsync(this WebApplication app) =>
-        await app.Services.GetRequiredService<MigrationRunner>().ApplyAsync(app.Lifetime.ApplicationStopping);
+    public static async Task MigrateInventoryAsync(this WebApplication app)
+    {
+        try
+        {
+            await app.Services.GetRequiredService<MigrationRunner>().ApplyAsync(app.Lifetime.ApplicationStopping);
+        }
+        catch (NpgsqlException e) when (StartupFailureOf(e, app.Services.GetRequiredService<NpgsqlDataSource>()) is { } failure)
+        {
+            throw failure;
+        }
+    }
+
+    /// <summary>
+    /// A database refusing these credentials or missing is a setting to fix; one not answering
+    /// may come back, so systemd's restart policy retries it. A failing migration is a bug.
+    /// </summary>
+    private static StartupFailureException? StartupFailureOf(NpgsqlException exception, NpgsqlDataSource dataSource)
+    {
+        var settings = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
+        var where = $"{settings.Host}:{settings.Port}/{settings.Database}";
+        return exception switch
+        {
+            PostgresException { SqlState: var state } when state.StartsWith("28", StringComparison.Ordinal) || state == PostgresErrorCodes.InvalidCatalogName =>
+                new StartupFailureException($"the inventory database {where} refused the connection: {exception.Message} (ConnectionStrings:{ConnectionStringName})", StartupFailure.ConfigurationExitCode, exception),
+            PostgresException => null,
+            _ => new StartupFailureException($"the inventory database {where} cannot be reached: {exception.InnerException?.Message ?? exception.Message}", StartupFailure.UnavailableExitCode, exception),
+        };
+    }
 }

@@ -137,14 +137,20 @@ internal sealed partial class Reconciler(
         }
         try
         {
+            // Rows before pools: a row that was available before the listing had its RBD image
+            // before it too. Read the other way round, a volume whose create finished between the
+            // listing and the read would look missing and be marked error.
+            var volumeRows = await store.PoolRowsAsync("volumes", ct);
+            var imageRows = await store.PoolRowsAsync("images", ct);
             var volumes = (await agent.Value.ListImagesAsync(StorageAgents.VolumesPool, ct)).Names.ToHashSet(StringComparer.Ordinal);
             var images = (await agent.Value.ListImagesAsync(StorageAgents.ImagesPool, ct)).Names.ToHashSet(StringComparer.Ordinal);
-            var volumeRows = await store.PoolRowsAsync("volumes", ct);
             // Volumes already in error stay open drift while their image is missing; the update skips them.
             var missingVolumes = volumeRows.Where(r => !r.Busy && r.Status is "available" or "in-use" or "error" && !volumes.Contains(r.Id)).Select(r => r.Id).ToList();
             await store.MarkMissingAsync("volumes", missingVolumes, ct);
             seen.AddRange(missingVolumes.Select(id => new Drift(RbdVolumeMissing, id, null, $"RBD image {StorageAgents.VolumesPool}/{id} is missing", "volume marked error")));
-            var recorded = volumeRows.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+            // Every RBD image is made after its row, so the rows as they are now know every image a
+            // request made, including those made since the first read.
+            var recorded = (await store.PoolRowsAsync("volumes", ct)).Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
             foreach (var name in volumes.Where(n => !recorded.Contains(n)))
             {
                 seen.Add(await IsIncompleteAsync(agent.Value, StorageAgents.VolumesPool, name, ct)
@@ -153,7 +159,7 @@ internal sealed partial class Reconciler(
             }
             await RecordIncompleteVolumesAsync(agent.Value, volumeRows.Where(r => !r.Busy && r.Status == "error" && volumes.Contains(r.Id)).Select(r => r.Id), seen, ct);
             await FinishAbandonedImagesAsync(agent.Value, images, seen, ct);
-            var missingImages = (await store.PoolRowsAsync("images", ct)).Where(r => r.Status is "available" or "error" && !images.Contains(r.Id)).Select(r => r.Id).ToList();
+            var missingImages = imageRows.Where(r => r.Status is "available" or "error" && !images.Contains(r.Id)).Select(r => r.Id).ToList();
             await store.MarkMissingAsync("images", missingImages, ct);
             seen.AddRange(missingImages.Select(id => new Drift(RbdImageMissing, id, null, $"RBD image {StorageAgents.ImagesPool}/{id} is missing", "image marked error")));
             return true;

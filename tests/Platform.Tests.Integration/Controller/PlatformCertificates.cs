@@ -19,6 +19,7 @@ internal sealed class PlatformCertificates : IDisposable
         _foreignAuthority = foreignAuthority;
         Controller = authority.IssuePeer(directory, "controller", "platform-controller");
         Agent = authority.IssuePeer(directory, "agent", "platform-agent");
+        Operator = authority.IssuePeer(directory, "admin", "platform-admin");
         ForeignController = foreignAuthority.IssuePeer(directory, "foreign-controller", "platform-controller");
         ForeignAgent = foreignAuthority.IssuePeer(directory, "foreign-agent", "platform-agent");
     }
@@ -31,6 +32,9 @@ internal sealed class PlatformCertificates : IDisposable
     public PemFiles Controller { get; }
 
     public PemFiles Agent { get; }
+
+    /// <summary>An operator's client certificate (pki.sh's admin.crt): for calling agents by hand.</summary>
+    public PemFiles Operator { get; }
 
     /// <summary>Same names as <see cref="Controller"/>, issued by a CA nobody here trusts.</summary>
     public PemFiles ForeignController { get; }

@@ -4,8 +4,10 @@ using Platform.Tests.Integration.Infrastructure;
 namespace Platform.Tests.Integration.Foundation;
 
 /// <summary>
-/// The published daemons refuse a wrong setting at start: the process ends, not 0, and what it
-/// printed names the key. The settings come in as PLATFORM_* variables, the way a systemd
+/// The published daemons refuse a wrong setting at start: the process ends with 78 (EX_CONFIG,
+/// which the units do not restart) and one line per problem naming the key, no stack trace,
+/// before it touches anything. A database that does not answer ends it with 69 (EX_UNAVAILABLE),
+/// which systemd retries. The settings come in as PLATFORM_* variables, the way a systemd
 /// drop-in or the test environment gives them.
 /// </summary>
 public class ConfigurationErrorTests
@@ -14,7 +16,7 @@ public class ConfigurationErrorTests
 
     [TestCase("Compute:DetachTimout", "00:00:05", "Compute:DetachTimout is not a setting")]
     [TestCase("Transfer:ChunkSize", "1", "Transfer:ChunkSize must be between")]
-    [TestCase("Registration:HeartbeatTimeout", "forever", "'Registration:HeartbeatTimeout'")]
+    [TestCase("Registration:HeartbeatTimeout", "forever", "Failed to convert configuration value 'forever' at 'Registration:HeartbeatTimeout'")]
     public async Task Agent_stops_at_start_naming_the_wrong_key(string key, string value, string message)
     {
         var dll = TestEnvironment.RequireFile(Path.Combine(TestEnvironment.BinDirectory, "agent", "Platform.Agent.dll"), "the published agent");
@@ -64,6 +66,8 @@ public class ConfigurationErrorTests
                 [DaemonProcess.Setting(key)] = value,
             });
             AssertStoppedNaming(result, message);
+            Assert.That(await ScalarAsync(new NpgsqlConnectionStringBuilder(admin) { Database = database }.ConnectionString,
+                "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), Is.Zero, "nothing was migrated before the settings were checked");
         }
         finally
         {
@@ -72,6 +76,43 @@ public class ConfigurationErrorTests
         }
     }
 
+    [Test]
+    public async Task Controller_without_its_database_stops_with_one_line_saying_so()
+    {
+        var dll = TestEnvironment.RequireFile(Path.Combine(TestEnvironment.BinDirectory, "controller", "Platform.Controller.dll"), "the published controller");
+        var admin = TestEnvironment.Require("postgres")["PLATFORM_PG_CONNECTION"];
+        var directory = Directory.CreateTempSubdirectory("platform-controller-config-").FullName;
+        try
+        {
+            var closedPort = DaemonProcess.FreeLoopbackPort();
+            var unreachable = await RunControllerAsync(dll, directory,
+                new NpgsqlConnectionStringBuilder(admin) { Port = closedPort, Database = "platform" }.ConnectionString);
+            var missing = await RunControllerAsync(dll, directory,
+                new NpgsqlConnectionStringBuilder(admin) { Database = "missing_" + Guid.NewGuid().ToString("N")[..12] }.ConnectionString);
+            Assert.Multiple(() =>
+            {
+                Assert.That(unreachable.ExitCode, Is.EqualTo(69), "EX_UNAVAILABLE: systemd restarts it");
+                Assert.That(unreachable.StandardError, Does.Contain($"controller: cannot start: the inventory database 127.0.0.1:{closedPort}/platform cannot be reached"));
+                Assert.That(missing.ExitCode, Is.EqualTo(78), "EX_CONFIG: a database that does not exist is a setting to fix");
+                Assert.That(missing.StandardError, Does.Contain("refused the connection").And.Contain("(ConnectionStrings:Inventory)"));
+                Assert.That(unreachable.StandardError + missing.StandardError, Does.Not.Contain("   at "), "no stack trace");
+            });
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static Task<ProcessResult> RunControllerAsync(string dll, string directory, string connectionString) =>
+        RunAsync(dll, new Dictionary<string, string?>
+        {
+            ["PLATFORM_CONFIG_DIR"] = directory,
+            [DaemonProcess.Setting("ConnectionStrings:Inventory")] = connectionString,
+            [DaemonProcess.Setting("Kestrel:Endpoints:Rest:Url")] = $"http://127.0.0.1:{DaemonProcess.FreeLoopbackPort()}",
+            [DaemonProcess.Setting("Kestrel:Endpoints:Grpc:Url")] = $"http://127.0.0.1:{DaemonProcess.FreeLoopbackPort()}",
+        });
+
     /// <summary>Runs the daemon until it exits; a daemon that keeps running fails the test (timeout).</summary>
     private static Task<ProcessResult> RunAsync(string dll, Dictionary<string, string?> environment) =>
         ChildProcess.RunAsync("dotnet", [dll], ExitTimeout, environment);
@@ -79,9 +120,18 @@ public class ConfigurationErrorTests
     private static void AssertStoppedNaming(ProcessResult result, string message) =>
         Assert.Multiple(() =>
         {
-            Assert.That(result.ExitCode, Is.Not.Zero, "the daemon stopped with a failure");
-            Assert.That(result.StandardOutput + result.StandardError, Does.Contain(message));
+            Assert.That(result.ExitCode, Is.EqualTo(78), "EX_CONFIG: the units do not restart it");
+            Assert.That(result.StandardError, Does.Contain(": cannot start: " + message));
+            Assert.That(result.StandardError, Does.Not.Contain("   at "), "no stack trace");
         });
+
+    private static async Task<long> ScalarAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     private static async Task ExecuteAsync(string connectionString, string sql)
     {

@@ -130,6 +130,12 @@ public partial class PackagingTests
         string[] parents = ["/", "/etc", "/lib", "/lib/systemd", "/lib/systemd/system", "/usr", "/usr/lib", "/usr/share", "/usr/share/doc", "/usr/share/lintian", "/usr/share/lintian/overrides"];
         string[] places = [$"/usr/lib/{package}/", $"/usr/share/doc/{package}/"];
         string[] files = [$"/lib/systemd/system/{package}.service", $"/etc/platform/{daemon}.json", "/etc/platform", $"/usr/share/lintian/overrides/{package}", $"/usr/lib/{package}", $"/usr/share/doc/{package}"];
+        // The operator CLI comes with the controller: beside it, on the PATH, with its manual page.
+        string[] cli = ["/usr/bin", "/usr/bin/platformctl", "/usr/share/man", "/usr/share/man/man1", "/usr/share/man/man1/platformctl.1.gz"];
+        if (daemon == "controller")
+        {
+            files = [.. files, .. cli];
+        }
         var byPath = entries.ToDictionary(e => e.Path);
         var executable = $"/usr/lib/{package}/Platform.{char.ToUpperInvariant(daemon[0])}{daemon[1..]}";
 
@@ -143,6 +149,10 @@ public partial class PackagingTests
             Assert.That(byPath.TryGetValue($"/usr/lib/{package}/libcoreclr.so", out var runtime) ? runtime.Mode : "absent", Is.EqualTo("-rw-r--r--"), "the bundled runtime");
             Assert.That(byPath.ContainsKey($"/usr/share/doc/{package}/copyright"), Is.True, "copyright");
             Assert.That(byPath.ContainsKey($"/usr/share/doc/{package}/changelog.gz"), Is.True, "changelog.gz");
+            Assert.That(byPath.TryGetValue($"/usr/lib/{package}/platformctl", out var platformctl) ? platformctl.Mode : "absent",
+                Is.EqualTo(daemon == "controller" ? "-rwxr-xr-x" : "absent"), "platformctl");
+            Assert.That(byPath.TryGetValue("/usr/bin/platformctl", out var onPath) ? onPath.Mode[0] : '-',
+                Is.EqualTo(daemon == "controller" ? 'l' : '-'), "/usr/bin/platformctl, a symlink");
         });
     }
 
