@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using Grpc.Core;
+using Platform.Common.Observability;
 
 namespace Platform.Agent.Operations;
 
@@ -186,7 +188,7 @@ internal sealed partial class OperationJournal : IDisposable
         var requestHash = entry.RequestHash.ToHex();
         try
         {
-            response = await work(cancellationToken).ConfigureAwait(false);
+            response = await TimedAsync(entry.Method, work, cancellationToken).ConfigureAwait(false);
         }
         catch (RpcException error) when (IsFinal(error.StatusCode))
         {
@@ -201,6 +203,35 @@ internal sealed partial class OperationJournal : IDisposable
         }
         await CompleteAsync(operationId, entry, OperationRecord.Success(operationId, entry.Method, requestHash, _time.GetUtcNow(), response.ToByteArray())).ConfigureAwait(false);
         return response;
+    }
+
+    /// <summary>The work, timed by command and status code (<see cref="PlatformMetrics.AgentOperationDuration"/>).</summary>
+    private static async Task<TResponse> TimedAsync<TResponse>(string method, Func<CancellationToken, Task<TResponse>> work, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var status = StatusCode.Unknown;
+        try
+        {
+            var response = await work(cancellationToken).ConfigureAwait(false);
+            status = StatusCode.OK;
+            return response;
+        }
+        catch (RpcException e)
+        {
+            status = e.StatusCode;
+            throw;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            status = StatusCode.Cancelled;
+            throw;
+        }
+        finally
+        {
+            PlatformMetrics.AgentOperationDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds,
+                new KeyValuePair<string, object?>(PlatformMetrics.Labels.Command, ShortName(method)),
+                new KeyValuePair<string, object?>(PlatformMetrics.Labels.Status, status.ToString()));
+        }
     }
 
     private async Task CompleteAsync(string operationId, Running entry, OperationRecord record)

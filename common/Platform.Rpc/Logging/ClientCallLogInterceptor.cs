@@ -2,11 +2,12 @@ using System.Diagnostics;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Microsoft.Extensions.Logging;
+using Platform.Common.Observability;
 
 namespace Platform.Rpc.Logging;
 
 /// <summary>
-/// Logs every call a client makes, when it ends. The trace id is the caller's current
+/// Logs and times (<see cref="PlatformMetrics.RpcClientDuration"/>) every call a client makes, when it ends. The trace id is the caller's current
 /// activity, which HttpClient sends on as <c>traceparent</c>: the server's line shows the same id.
 /// </summary>
 internal sealed class ClientCallLogInterceptor(ILogger logger, string target) : Interceptor
@@ -85,10 +86,11 @@ internal sealed class ClientCallLogInterceptor(ILogger logger, string target) : 
 
     private void Log(string method, StatusCode status, string detail, long started, object? request, string traceId)
     {
+        var elapsed = CallLog.MillisecondsSince(started);
+        PlatformMetrics.RecordRpc(PlatformMetrics.RpcClientDuration, method, status.ToString(), elapsed / 1000);
         var level = CallLog.LevelOf(status);
         if (logger.IsEnabled(level))
         {
-            var elapsed = CallLog.MillisecondsSince(started);
             var shownDetail = CallLog.DetailOf(status, detail);
             var operationId = CallLog.OperationIdOf(request);
             CallLog.Called(logger, level, method, target, status, elapsed, shownDetail, operationId, traceId);

@@ -3,10 +3,11 @@ using Grpc.AspNetCore.Server;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Microsoft.Extensions.Logging;
+using Platform.Common.Observability;
 
 namespace Platform.Rpc.Logging;
 
-/// <summary>Logs every call a server answers, when it ends, with the caller's certificate subject (mutual TLS) or address.</summary>
+/// <summary>Logs and times (<see cref="PlatformMetrics.RpcServerDuration"/>) every call a server answers, when it ends, with the caller's certificate subject (mutual TLS) or address.</summary>
 internal sealed class ServerCallLogInterceptor(ILoggerFactory loggers) : Interceptor
 {
     private readonly ILogger _logger = loggers.CreateLogger(CallLog.Category);
@@ -88,6 +89,8 @@ internal sealed class ServerCallLogInterceptor(ILoggerFactory loggers) : Interce
                 context.Deadline <= DateTime.UtcNow ? (StatusCode.DeadlineExceeded, "deadline passed") : (StatusCode.Cancelled, "the caller went away"),
             _ => (StatusCode.Unknown, failure.GetType().Name + ": " + failure.Message),
         };
+        var elapsed = CallLog.MillisecondsSince(started);
+        PlatformMetrics.RecordRpc(PlatformMetrics.RpcServerDuration, context.Method, status.ToString(), elapsed / 1000);
         var level = CallLog.LevelOf(status);
         if (!_logger.IsEnabled(level))
         {
@@ -95,7 +98,6 @@ internal sealed class ServerCallLogInterceptor(ILoggerFactory loggers) : Interce
         }
         var connection = context.GetHttpContext().Connection;
         var caller = connection.ClientCertificate?.Subject is { Length: > 0 } subject ? subject : context.Peer;
-        var elapsed = CallLog.MillisecondsSince(started);
         var shownDetail = CallLog.DetailOf(status, detail);
         var operationId = CallLog.OperationIdOf(request);
         var traceId = CallLog.TraceId();

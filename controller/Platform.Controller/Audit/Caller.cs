@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Text.RegularExpressions;
+using Platform.Common.Observability;
 using Platform.Controller.Idempotency;
 
 namespace Platform.Controller.Audit;
@@ -9,27 +9,22 @@ namespace Platform.Controller.Audit;
 /// address, the request id (the caller's X-Request-Id, else the server's own) and the W3C
 /// trace id, so an audit row can be matched with the caller's and the controller's logs.
 /// </summary>
-internal sealed partial record Caller(string? RemoteAddress, string RequestId, string? TraceId)
+internal sealed record Caller(string? RemoteAddress, string RequestId, string? TraceId)
 {
-    public const string RequestIdHeader = "X-Request-Id";
+    public const string RequestIdHeader = RequestIds.Header;
 
     /// <summary>The request's own record, which the transaction writing its change joins (null outside a mutating request).</summary>
     public RequestOutcome? Outcome { get; init; }
 
     public static Caller Of(HttpRequest http)
     {
-        var given = http.Headers[RequestIdHeader].ToString();
         var trace = Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity ? activity.TraceId.ToHexString() : null;
         return new Caller(
             http.HttpContext.Connection.RemoteIpAddress?.ToString(),
-            // Only an id that is safe to store and show; anything else is replaced, not refused.
-            RequestIdPattern().IsMatch(given) ? given : http.HttpContext.TraceIdentifier,
+            RequestIds.Of(http.HttpContext),
             trace)
         {
             Outcome = RequestOutcome.Of(http.HttpContext),
         };
     }
-
-    [GeneratedRegex("^[A-Za-z0-9._:/+=-]{1,128}$")]
-    private static partial Regex RequestIdPattern();
 }

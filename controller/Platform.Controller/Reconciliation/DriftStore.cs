@@ -47,6 +47,15 @@ internal sealed class DriftStore(NpgsqlDataSource dataSource)
         await transaction.CommitAsync(ct);
     }
 
+    /// <summary>Open drift by kind (the partial unique index on open drift answers it).</summary>
+    public async Task<IReadOnlyDictionary<string, long>> CountOpenAsync(CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<(string Kind, long Count)>(new CommandDefinition(
+            "SELECT kind, count(*) FROM drift WHERE resolved_at IS NULL GROUP BY kind", cancellationToken: ct));
+        return rows.ToDictionary(r => r.Kind, r => r.Count, StringComparer.Ordinal);
+    }
+
     public async Task<(long Total, IReadOnlyList<DriftRecord> Items)> ListAsync(bool includeResolved, string? resourceId, string? kind, int offset, int limit, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);

@@ -1,3 +1,4 @@
+using Platform.Common.Observability;
 using Platform.Contracts.Agent.V1;
 using Platform.Controller.Agents;
 using Platform.Controller.Instances;
@@ -43,6 +44,8 @@ internal sealed partial class Reconciler(
 
     private async Task PassAsync(ReconciliationScope scope, CancellationToken ct)
     {
+        // Its own trace: the agents' lines for the pass's calls carry its id.
+        using var activity = PlatformMetrics.ActivitySource.StartActivity("reconciliation pass");
         var seen = new List<Drift>();
         var scopes = new List<string>();
         if (await CompareHostsAsync(seen, ct))
@@ -58,6 +61,9 @@ internal sealed partial class Reconciler(
             await store.FoldRowCountsAsync(ct);
         }
         await drifts.RecordPassAsync(scopes, seen, ct);
+        var open = await drifts.CountOpenAsync(ct);
+        // Every kind, so that a kind's series drops to 0 rather than vanishing when its drift is resolved.
+        PlatformMetrics.SetOpenDrift(Kinds.Select(kind => (kind, open.GetValueOrDefault(kind))));
         LogPass(scope, seen.Count);
     }
 

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Platform.Common.Observability;
 using Platform.Controller.Agents;
 using Platform.Controller.Inventory;
 
@@ -27,6 +29,9 @@ internal sealed partial class TaskRunner(
     public TimeSpan Lease => options.Value.Lease;
 
     public int Running => _running.Count;
+
+    /// <summary>The kinds of task this controller runs.</summary>
+    public IReadOnlyCollection<string> Kinds => _handlers.Keys;
 
     /// <summary>Starts a task this replica owns (just created or just claimed).</summary>
     public void Start(TaskRecord task) => _running.GetOrAdd(task.TaskId, _ => Task.Run(() => ExecuteAsync(task)));
@@ -62,11 +67,19 @@ internal sealed partial class TaskRunner(
     private async Task ExecuteAsync(TaskRecord task)
     {
         var stopping = lifetime.ApplicationStopping;
+        // A task started by a request goes on in the request's trace (the activity flows into
+        // Task.Run); one resumed by the worker starts a trace of its own. Either way the agent's
+        // lines for its calls carry the trace id.
+        using var activity = PlatformMetrics.ActivitySource.StartActivity($"task {task.Kind}");
+        var started = Stopwatch.GetTimestamp();
+        var outcome = TaskOutcomes.Interrupted;
+        PlatformMetrics.TasksStarted.Add(1, new KeyValuePair<string, object?>(PlatformMetrics.Labels.Kind, task.Kind));
         try
         {
             if (!_handlers.TryGetValue(task.Kind, out var handler))
             {
                 LogUnknownKind(task.TaskId, task.Kind);
+                outcome = TaskOutcomes.Failed;
                 await store.FinishAsync(task.TaskId, Owner, new TaskFailure(TaskFailureKind.Internal, $"this controller cannot run tasks of kind '{task.Kind}'"), CancellationToken.None);
                 return;
             }
@@ -103,6 +116,7 @@ internal sealed partial class TaskRunner(
                 await handler.FailAsync(context, failure, stopping);
             }
             await store.FinishAsync(task.TaskId, Owner, failure, CancellationToken.None);
+            outcome = failure is null ? TaskOutcomes.Succeeded : TaskOutcomes.Failed;
             if (failure is null)
             {
                 LogSucceeded(task.TaskId, task.Kind, task.ResourceId);
@@ -125,11 +139,13 @@ internal sealed partial class TaskRunner(
         {
             // A bug: the task must still end visibly rather than stay "running" for ever.
             LogBug(e, task.TaskId, task.Kind);
+            outcome = TaskOutcomes.Failed;
             await FailAfterBugAsync(task, e);
         }
         finally
         {
             _running.TryRemove(task.TaskId, out _);
+            TaskOutcomes.Record(task.Kind, outcome, Stopwatch.GetElapsedTime(started));
         }
     }
 

@@ -46,6 +46,15 @@ internal sealed class TaskStore(NpgsqlDataSource dataSource)
         return taskId;
     }
 
+    /// <summary>Unfinished tasks by kind and state (the partial index on unfinished tasks answers it): what the active-task gauge shows.</summary>
+    public async Task<IReadOnlyList<(string Kind, string State, long Count)>> CountUnfinishedAsync(CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<(string, string, long)>(new CommandDefinition(
+            "SELECT kind, state, count(*) FROM tasks WHERE state IN ('pending', 'running') GROUP BY kind, state", cancellationToken: ct));
+        return rows.AsList();
+    }
+
     /// <summary>Takes over one unfinished task whose owner's lease ran out (oldest first); null when there is none.</summary>
     public async Task<TaskRecord?> ClaimAbandonedAsync(string owner, TimeSpan lease, CancellationToken ct)
     {

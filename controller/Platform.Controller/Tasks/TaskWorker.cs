@@ -1,11 +1,13 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Platform.Common.Observability;
 
 namespace Platform.Controller.Tasks;
 
 /// <summary>
 /// Resumes tasks whose owner went away (a crashed or restarted replica): claims them with
-/// FOR UPDATE SKIP LOCKED, so each is taken by exactly one replica.
+/// FOR UPDATE SKIP LOCKED, so each is taken by exactly one replica. Each poll also refreshes
+/// the gauge of unfinished tasks.
 /// </summary>
 internal sealed partial class TaskWorker(TaskStore store, TaskRunner runner, IOptions<TaskOptions> options, Api.RepeatedWarnings repeated, ILogger<TaskWorker> logger) : BackgroundService
 {
@@ -21,6 +23,7 @@ internal sealed partial class TaskWorker(TaskStore store, TaskRunner runner, IOp
                     LogResuming(task.TaskId, task.Kind, task.ResourceId, task.Attempts);
                     runner.Start(task);
                 }
+                await RefreshActiveTasksAsync(stoppingToken);
             }
             catch (NpgsqlException e)
             {
@@ -32,6 +35,15 @@ internal sealed partial class TaskWorker(TaskStore store, TaskRunner runner, IOp
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    private async Task RefreshActiveTasksAsync(CancellationToken ct)
+    {
+        var counts = (await store.CountUnfinishedAsync(ct)).ToDictionary(c => (c.Kind, c.State), c => c.Count);
+        // Every kind in both states, so that a series drops to 0 rather than vanishing when its last task ends.
+        var kinds = runner.Kinds.Union(counts.Keys.Select(k => k.Kind), StringComparer.Ordinal);
+        PlatformMetrics.SetActiveTasks(kinds.SelectMany(kind => new[] { TaskStates.Pending, TaskStates.Running }
+            .Select(state => (kind, state, counts.GetValueOrDefault((kind, state))))));
     }
 
     [LoggerMessage(EventId = 1311, Level = LogLevel.Information, Message = "Resuming task {TaskId} ({Kind} {ResourceId}), attempt {Attempt}")]

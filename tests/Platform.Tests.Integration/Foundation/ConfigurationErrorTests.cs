@@ -17,6 +17,7 @@ public class ConfigurationErrorTests
     [TestCase("Compute:DetachTimout", "00:00:05", "Compute:DetachTimout is not a setting")]
     [TestCase("Transfer:ChunkSize", "1", "Transfer:ChunkSize must be between")]
     [TestCase("Registration:HeartbeatTimeout", "forever", "Failed to convert configuration value 'forever' at 'Registration:HeartbeatTimeout'")]
+    [TestCase("Logging:Format", "xml", "Failed to convert configuration value 'xml' at 'Logging:Format'")]
     public async Task Agent_stops_at_start_naming_the_wrong_key(string key, string value, string message)
     {
         var dll = TestEnvironment.RequireFile(Path.Combine(TestEnvironment.BinDirectory, "agent", "Platform.Agent.dll"), "the published agent");
@@ -48,6 +49,7 @@ public class ConfigurationErrorTests
     [TestCase("Hosts:DownAfter", "00:00:01", "Hosts:DownAfter must be longer than Hosts:HeartbeatInterval")]
     [TestCase("Network:Cidr", "10.200.0.0/33", "Network:Cidr must be a subnet")]
     [TestCase("Tasks:MaxAtempts", "3", "Tasks:MaxAtempts is not a setting")]
+    [TestCase("Logging:Formatt", "json", "Logging:Formatt is not a setting")]
     public async Task Controller_stops_at_start_naming_the_wrong_key(string key, string value, string message)
     {
         var dll = TestEnvironment.RequireFile(Path.Combine(TestEnvironment.BinDirectory, "controller", "Platform.Controller.dll"), "the published controller");

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Platform.Common.Logging;
 using Platform.Agent.Compute;
 using Platform.Agent.DriverDisk;
 using Platform.Agent.Grpc;
@@ -37,11 +38,20 @@ public class AgentOptionsTests
     [TestCase("Registration:ControllerUrl", "ftp://controller:17081", "Registration:ControllerUrl must be an absolute http:// or https:// URL")]
     [TestCase("Registration:HeartbeatTimeout", "00:00:00", "Registration:HeartbeatTimeout must be between")]
     [TestCase("Registration:Tls:KeyPth", "/etc/platform/pki/agent.key", "Registration:Tls:KeyPth is not a setting")]
+    [TestCase("Logging:Formatt", "json", "Logging:Formatt is not a setting")]
     public void A_wrong_setting_stops_the_start_naming_its_key(string key, string value, string message)
     {
         var error = Assert.Catch(() => Validate(new() { [key] = value }));
         Assert.That(error, Is.InstanceOf<OptionsValidationException>());
         Assert.That(((OptionsValidationException)error!).Failures, Has.Some.StartsWith(message));
+    }
+
+    [Test]
+    public void A_log_format_other_than_text_or_json_stops_the_start_naming_its_key()
+    {
+        var error = Assert.Catch(() => Validate(new() { ["Logging:Format"] = "xml" }));
+        Assert.That(error!.Message, Does.Contain("Logging:Format"));
+        Assert.DoesNotThrow(() => Validate(new() { ["Logging:Format"] = "json" }));
     }
 
     [TestCase("Grpc:MaxReceiveMessageSize", "0", "Grpc:MaxReceiveMessageSize must be between")]
@@ -59,6 +69,7 @@ public class AgentOptionsTests
         StartupValidation.Run(
             builder =>
             {
+                builder.Logging.AddPlatformLogging(builder.Configuration, "agent");
         builder.AddCompute();
         builder.AddStorage();
         builder.AddDriverDisk();

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Platform.Common.Logging;
 using Platform.Controller.DriverCenter;
 using Platform.Controller.Hosts;
 using Platform.Controller.Idempotency;
@@ -48,6 +49,7 @@ public class ControllerOptionsTests
     [TestCase("DriverCenter:OperationTimeout", "00:00:00", "DriverCenter:OperationTimeout must be positive")]
     [TestCase("Idempotency:Retention", "00:00:10", "Idempotency:Retention (00:00:10) must be longer than Idempotency:InProgressLease")]
     [TestCase("Idempotency:Retension", "1.00:00:00", "Idempotency:Retension is not a setting")]
+    [TestCase("Logging:Formatt", "json", "Logging:Formatt is not a setting")]
     public void A_wrong_setting_stops_the_start_naming_its_key(string key, string value, string message)
     {
         var error = Assert.Catch(() => Validate(new() { [key] = value }));
@@ -55,11 +57,20 @@ public class ControllerOptionsTests
         Assert.That(((OptionsValidationException)error!).Failures, Has.Some.StartsWith(message));
     }
 
+    [Test]
+    public void A_log_format_other_than_text_or_json_stops_the_start_naming_its_key()
+    {
+        var error = Assert.Catch(() => Validate(new() { ["Logging:Format"] = "xml" }));
+        Assert.That(error!.Message, Does.Contain("Logging:Format"));
+        Assert.DoesNotThrow(() => Validate(new() { ["Logging:Format"] = "json" }));
+    }
+
     /// <summary>Registers the sections as Program.cs does and runs the start-up validation.</summary>
     private static void Validate(Dictionary<string, string?> settings, params string[] jsonFiles) =>
         StartupValidation.Run(
             builder =>
             {
+                builder.Logging.AddPlatformLogging(builder.Configuration, "controller");
                 builder.AddHosts();
                 builder.AddTasks();
                 builder.AddNetworks();

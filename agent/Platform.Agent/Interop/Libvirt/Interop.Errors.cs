@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Platform.Agent.Compute.Libvirt;
+using Platform.Common.Observability;
 
 internal static partial class Interop
 {
@@ -40,11 +41,12 @@ internal static partial class Interop
 
         /// <summary>
         /// The exception for the error the last libvirt call on this thread reported; the one
-        /// place where native errors become managed ones. Must run on the thread that made the
+        /// place where native errors become managed ones, and so where they are counted. Must run on the thread that made the
         /// failing call, before any other libvirt call there.
         /// </summary>
         internal static LibvirtException GetExceptionForLastError(string function)
         {
+            PlatformMetrics.CountNativeError(PlatformMetrics.NativeSources.Libvirt);
             var error = virGetLastError();
             if (error is null || error->code == 0)
             {

@@ -1,20 +1,30 @@
 using System.Runtime.InteropServices;
+using Platform.Common.Observability;
 
 namespace Platform.Agent.Storage.Rbd;
 
-/// <summary>The one place where a native result becomes an exception.</summary>
+/// <summary>The one place where a native result becomes an exception, and so where native errors are counted.</summary>
 internal static class CephErrors
 {
     /// <summary>Returns a non-negative <paramref name="result"/>; throws <see cref="RadosException"/> for a negative errno.</summary>
     public static int CheckRados(int result, string operation, string? objectName) =>
-        result >= 0 ? result : throw new RadosException(FromResult(result), operation, objectName, Message(result, operation, objectName));
+        result >= 0 ? result : throw Rados(result, operation, objectName);
+
+    public static RadosException Rados(int result, string operation, string? objectName)
+    {
+        PlatformMetrics.CountNativeError(PlatformMetrics.NativeSources.Rados);
+        return new(FromResult(result), operation, objectName, Message(result, operation, objectName));
+    }
 
     /// <summary>Returns a non-negative <paramref name="result"/>; throws <see cref="RbdException"/> for a negative errno.</summary>
     public static int CheckRbd(int result, string operation, string? objectName) =>
         result >= 0 ? result : throw Rbd(result, operation, objectName);
 
-    public static RbdException Rbd(int result, string operation, string? objectName) =>
-        new(FromResult(result), operation, objectName, Message(result, operation, objectName));
+    public static RbdException Rbd(int result, string operation, string? objectName)
+    {
+        PlatformMetrics.CountNativeError(PlatformMetrics.NativeSources.Rbd);
+        return new(FromResult(result), operation, objectName, Message(result, operation, objectName));
+    }
 
     /// <summary>A refusal of the facade's own, worded like a native failure.</summary>
     public static RbdException Refused(CephErrno error, string operation, string objectName, string reason) =>
