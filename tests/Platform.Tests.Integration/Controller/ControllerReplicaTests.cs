@@ -36,7 +36,7 @@ public sealed class ControllerReplicaTests : ControllerTestBase
         var stateAtKill = await ScalarAsync<string>("SELECT state FROM tasks WHERE task_id = @id", ("id", taskId));
         if (stateAtKill is "succeeded" or "failed")
         {
-            Assert.Inconclusive($"the task had already ended ({stateAtKill}) when its replica was killed");
+            TestEnvironment.CannotRun($"the task had already ended ({stateAtKill}) when its replica was killed");
         }
 
         await Eventually.HoldsAsync(async () =>

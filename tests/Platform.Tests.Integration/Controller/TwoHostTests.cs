@@ -23,7 +23,10 @@ public sealed class TwoHostTests : ControllerTestBase
         var imageId = await BlankImageAsync();
         var hosts = (await Api.GetAsync("/api/v1/hosts/list")).Ok().GetProperty("items").EnumerateArray().ToList();
         var capacity = hosts.Single(h => h.GetProperty("host_id").GetString() == HostId).GetProperty("cpus").GetInt32() * 2;
-        Assume.That(capacity, Is.InRange(2, 64), "the test fills a host with one instance of at most 64 vCPUs");
+        if (capacity is < 2 or > 64)
+        {
+            TestEnvironment.CannotRun($"the test fills a host with one instance of at most 64 vCPUs; this host offers {capacity}");
+        }
 
         // A fills the first host while it is the only one.
         var a = await CreateAsync(imageId, capacity);
