@@ -29,7 +29,11 @@ public static class PlatformTelemetry
     public static WebApplicationBuilder AddPlatformTelemetry(this WebApplicationBuilder builder)
     {
         builder.Services.AddOpenTelemetry()
-            .WithMetrics(metrics => metrics.AddMeter(Meters).AddPrometheusExporter())
+            .WithMetrics(metrics => metrics.AddMeter(Meters)
+                // The exporter answers a scrape within 300 ms of the last from a cache by default:
+                // a scrape after an operation could then show the counts from before it. A scrape
+                // costs 12-47 ms here, and one scraper per daemon is the usual.
+                .AddPrometheusExporter(exporter => exporter.ScrapeResponseCacheDurationMilliseconds = 0))
             // Listening to these sources is what makes ASP.NET Core and the daemons start their
             // activities: HttpClient sends the current one on as traceparent, so the agent's
             // lines carry the trace id of the controller's request. Nothing is exported.

@@ -65,6 +65,19 @@ public sealed class ObservabilityTests : ControllerTestBase
     }
 
     [Test]
+    public async Task A_scrape_right_after_a_request_counts_it()
+    {
+        // Back to back, well within the exporter's default 300 ms response cache, which would
+        // serve the first scrape's numbers again.
+        var before = await PrometheusText.ScrapeAsync(Http, Controller.RestUrl);
+        (await Api.GetAsync("/api/v1/volume/list")).Ok();
+        var after = await PrometheusText.ScrapeAsync(Http, Controller.RestUrl);
+
+        Assert.That(Moved(before, after, "http_server_request_duration_seconds_count", ("http_route", "/api/v1/volume/list"), ("http_request_method", "GET")),
+            Is.EqualTo(1), "the request between the two scrapes");
+    }
+
+    [Test]
     public async Task The_series_the_operators_dashboards_need_are_exported()
     {
         PrometheusText controller = null!;
