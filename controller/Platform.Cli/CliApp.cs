@@ -34,6 +34,7 @@ internal static class CliApp
         {
             root.Subcommands.Add(command);
         }
+        root.Subcommands.Add(LoginCommand.Build());
         root.Subcommands.Add(AgentCommands.Build());
         root.Subcommands.Add(ConfigCommand());
         root.Subcommands.Add(RoutesListing());

@@ -20,6 +20,8 @@ internal enum ExitCode
     TaskFailed = 6,
     /// <summary>The task had not finished within --timeout (it goes on on the server).</summary>
     TimedOut = 7,
+    /// <summary>No valid credentials, or the role may not (401xx, 403xx, 429xx; gRPC UNAUTHENTICATED, PERMISSION_DENIED).</summary>
+    Denied = 8,
 }
 
 internal static class ExitCodes
@@ -35,6 +37,7 @@ internal static class ExitCodes
           5  server, host or agent unavailable or failing (5xxxx, connection refused)
           6  the operation's task failed
           7  the task had not finished within --timeout
+          8  denied: no valid credentials, or the role may not (401xx, 403xx, 429xx)
         """;
 
     /// <summary>The exit code of a failed /api/v1 or /thor envelope, from its stable code (HTTP status × 100 + n).</summary>
@@ -45,6 +48,7 @@ internal static class ExitCodes
         400 or 405 or 413 or 414 or 416 or 422 or 431 => ExitCode.BadInput,
         404 => ExitCode.NotFound,
         409 => ExitCode.Conflict,
+        401 or 403 or 429 => ExitCode.Denied,
         >= 500 and < 600 => ExitCode.Unavailable,
         _ => ExitCode.Other,
     };
@@ -57,6 +61,7 @@ internal static class ExitCodes
         Grpc.Core.StatusCode.AlreadyExists or Grpc.Core.StatusCode.FailedPrecondition or Grpc.Core.StatusCode.Aborted => ExitCode.Conflict,
         Grpc.Core.StatusCode.Unavailable or Grpc.Core.StatusCode.DeadlineExceeded or Grpc.Core.StatusCode.Internal
             or Grpc.Core.StatusCode.ResourceExhausted or Grpc.Core.StatusCode.DataLoss => ExitCode.Unavailable,
+        Grpc.Core.StatusCode.Unauthenticated or Grpc.Core.StatusCode.PermissionDenied => ExitCode.Denied,
         _ => ExitCode.Other,
     };
 }

@@ -12,6 +12,7 @@ using Platform.Controller.Instances;
 using Platform.Controller.Inventory;
 using Platform.Controller.Networks;
 using Platform.Controller.Reconciliation;
+using Platform.Controller.Security;
 using Platform.Controller.Tasks;
 using Platform.Controller.Volumes;
 
@@ -24,6 +25,7 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ar
 builder.AddPlatformDefaults(Component, args);
 builder.AddInventoryDatabase();
 builder.AddRestApi();
+builder.AddSecurity();
 builder.AddApiDescription();
 builder.AddIdempotency();
 builder.AddHosts();
@@ -42,9 +44,13 @@ app.ValidateSettings();
 app.UseRequestSizeLimits();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseSecurity();
 app.UseIdempotency();
 app.MapPlatformHealth(Component);
 app.MapApiDescription();
+app.MapAuthEndpoints();
+app.MapTokenEndpoints();
+app.MapUserEndpoints();
 app.MapImageEndpoints();
 app.MapInstanceEndpoints();
 app.MapVolumeEndpoints();
@@ -64,5 +70,6 @@ if (listRoutes)
 }
 
 await app.MigrateInventoryAsync();
+await app.CreateInitialAdminAsync();
 await app.SeedNetworksAsync();
 await app.RunAsync();

@@ -16,6 +16,11 @@ AGENT_URL=http://127.0.0.1:$PL_AGENT_HTTP_PORT
 AGENT_GRPC=https://127.0.0.1:$PL_AGENT_GRPC_PORT
 CONTROLLER_URL=http://127.0.0.1:$PL_CONTROLLER_PORT
 CONTROLLER_GRPC=https://127.0.0.1:$PL_CONTROLLER_GRPC_PORT
+# The first admin's password, made once (0600); the controller creates the admin from it while
+# it has no user. ./platform up shows it once.
+ADMIN_PASSWORD=$ETC/admin-password
+# platformctl's settings for this environment, with an API token of the first admin.
+CLI_CONFIG=$ETC/platformctl.json
 
 # tls_client_json NAME: the client side of mutual TLS for daemon NAME (a GrpcClientTlsOptions object).
 tls_client_json() {
@@ -63,10 +68,36 @@ JSON
   "Grpc": { "ClientCertificateAuthority": $(pl_json_string "$PKI/ca.crt") },
   "Agents": { "Tls": $(tls_client_json controller) },
   "ConnectionStrings": { "Inventory": $(pl_json_string "$PLATFORM_PG_CONNECTION") },
+  "Security": { "InitialAdminPasswordFile": $(pl_json_string "$ADMIN_PASSWORD") },
+  "AllowedHosts": $(pl_json_string "localhost;127.0.0.1;[::1]${PLATFORM_HOST_IP:+;$PLATFORM_HOST_IP}"),
   "Network": { "Cidr": $(pl_json_string "$PLATFORM_NETWORK_CIDR"), "Gateway": $(pl_json_string "$PLATFORM_NETWORK_GATEWAY"),
                "RangeStart": $(pl_json_string "$PLATFORM_NETWORK_RANGE_START"), "RangeEnd": $(pl_json_string "$PLATFORM_NETWORK_RANGE_END") }
 }
 JSON
+}
+
+ensure_admin_password() {
+    [ -s "$ADMIN_PASSWORD" ] && return
+    (umask 077; openssl rand -base64 18 > "$ADMIN_PASSWORD.tmp")
+    mv "$ADMIN_PASSWORD.tmp" "$ADMIN_PASSWORD"
+}
+
+# platformctl.json: the endpoint and certificates, and a token that works (kept from the last
+# start when it still does, else a new one made by signing in as the first admin).
+ensure_cli_config() {
+    local ctl=$PLATFORM_BIN/platformctl/platformctl token
+    [ -x "$ctl" ] || pl_die "$ctl not found: build first (./platform build)"
+    token=$(sed -n 's/.*"token": *"\([A-Za-z0-9_-]*\)".*/\1/p' "$CLI_CONFIG" 2>/dev/null || true)
+    (umask 077; cat > "$CLI_CONFIG.tmp" <<JSON
+{"endpoint": $(pl_json_string "$CONTROLLER_URL"), "ca": $(pl_json_string "$PKI/ca.crt"), "cert": $(pl_json_string "$PKI/admin.crt"), "key": $(pl_json_string "$PKI/admin.key")${token:+, "token": \"$token\"}}
+JSON
+    )
+    mv "$CLI_CONFIG.tmp" "$CLI_CONFIG"
+    if [ -n "$token" ] && PLATFORMCTL_CONFIG=$CLI_CONFIG "$ctl" auth whoami >/dev/null 2>&1; then
+        return
+    fi
+    PLATFORMCTL_CONFIG=$CLI_CONFIG "$ctl" login --user admin --password-file "$ADMIN_PASSWORD" --save "$CLI_CONFIG" >/dev/null \
+        || pl_log "platformctl could not sign in as admin with $ADMIN_PASSWORD (was the password changed?); run platformctl login"
 }
 
 healthy() { curl -fs --max-time 2 -o /dev/null "$1/healthz" 2>/dev/null; }
@@ -94,15 +125,18 @@ start_daemon() {
 start() {
     install -d -m 0755 "$PLATFORM_STATE/log" "$RUN"
     "$PL_SCRIPTS/pki.sh" ensure
+    ensure_admin_password
     write_config
     # The controller first: the agent registers with it on start (it retries when the
     # controller is not there yet, but this way its first attempt succeeds).
     start_daemon controller Platform.Controller.dll "$CONTROLLER_URL"
     start_daemon agent Platform.Agent.dll "$AGENT_URL"
+    ensure_cli_config
     # The operator's certificate: what a tool (or a test) presents to call the agent by hand.
     pl_write_env "$HOSTS_ENV" "PLATFORM_AGENT_URL=$AGENT_URL" "PLATFORM_AGENT_GRPC=$AGENT_GRPC" \
         "PLATFORM_CONTROLLER_URL=$CONTROLLER_URL" "PLATFORM_CONTROLLER_GRPC=$CONTROLLER_GRPC" \
-        "PLATFORM_TLS_CA=$PKI/ca.crt" "PLATFORM_TLS_CLIENT_CERT=$PKI/admin.crt" "PLATFORM_TLS_CLIENT_KEY=$PKI/admin.key"
+        "PLATFORM_TLS_CA=$PKI/ca.crt" "PLATFORM_TLS_CLIENT_CERT=$PKI/admin.crt" "PLATFORM_TLS_CLIENT_KEY=$PKI/admin.key" \
+        "PLATFORM_CLI_CONFIG=$CLI_CONFIG"
 }
 
 stop() {

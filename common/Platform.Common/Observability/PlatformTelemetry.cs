@@ -48,8 +48,28 @@ public static class PlatformTelemetry
         public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
         {
             app.UseMiddleware<RequestLogMiddleware>();
-            app.UseOpenTelemetryPrometheusScrapingEndpoint(MetricsPath);
+            app.UseOpenTelemetryPrometheusScrapingEndpoint(
+                meterProvider: null,
+                predicate: null,
+                path: MetricsPath,
+                configureBranchedPipeline: scrape => scrape.Use(async (context, next) =>
+                {
+                    if (context.RequestServices.GetService<IMetricsScrapeGuard>() is not { } guard || await guard.AllowAsync(context))
+                    {
+                        await next(context);
+                    }
+                }),
+                optionsName: null);
             next(app);
         };
     }
+}
+
+/// <summary>
+/// Decides whether a scrape of <see cref="PlatformTelemetry.MetricsPath"/> may read the metrics
+/// (a daemon with users asks for credentials); it answers the refusal itself.
+/// </summary>
+public interface IMetricsScrapeGuard
+{
+    Task<bool> AllowAsync(Microsoft.AspNetCore.Http.HttpContext context);
 }

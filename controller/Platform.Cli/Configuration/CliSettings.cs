@@ -15,10 +15,7 @@ internal sealed record CliSettings
     /// <summary>The controller's REST root (http or https).</summary>
     public string Endpoint { get; init; } = DefaultEndpoint;
 
-    /// <summary>
-    /// Sent as <c>Authorization: Bearer</c> on every REST request when set. The REST API does not
-    /// authenticate callers yet; this is where their credential goes once it does.
-    /// </summary>
+    /// <summary>An API token (<c>plt_…</c>), sent as <c>Authorization: Bearer</c> on every REST request; <c>platformctl login</c> saves one.</summary>
     public string? Token { get; init; }
 
     /// <summary>The platform CA (PEM): trusted for an https endpoint and for agents.</summary>
@@ -42,6 +39,9 @@ internal sealed record CliSettings
     };
 
     public const string ConfigEnvironmentName = "PLATFORMCTL_CONFIG";
+
+    /// <summary>The user's own file, where <c>platformctl login</c> saves its token.</summary>
+    public static string UserFile(Func<string, string?> environment) => DefaultFiles(environment)[1];
 
     /// <summary>The files read before the environment, in order; those that do not exist are skipped.</summary>
     public static IReadOnlyList<string> DefaultFiles(Func<string, string?> environment)

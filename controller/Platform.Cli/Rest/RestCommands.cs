@@ -37,6 +37,9 @@ internal static class RestCommands
         ["printer"] = "Driver center: printer drivers",
         ["template"] = "Driver center: templates and their drivers",
         ["terminal"] = "Driver center: terminals and tool-disk distribution",
+        ["auth"] = "Sessions, who you are, your password",
+        ["token"] = "API tokens",
+        ["user"] = "Users and roles (admin)",
     };
 
     private static Command Build(RestOperation operation)

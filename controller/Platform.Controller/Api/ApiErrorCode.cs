@@ -15,6 +15,11 @@ internal enum ApiErrorCode
     NotPublicConfigFile = 40012,
 
     TerminalUnauthenticated = 40100,
+    Unauthenticated = 40101,
+    WrongCredentials = 40102,
+
+    Forbidden = 40300,
+    CsrfRejected = 40301,
 
     RouteNotFound = 40400,
     ImageNotFound = 40401,
@@ -27,6 +32,8 @@ internal enum ApiErrorCode
     PrinterDriverNotFound = 40410,
     SystemDriverNotFound = 40411,
     TerminalNotFound = 40412,
+    UserNotFound = 40413,
+    TokenNotFound = 40414,
 
     MethodNotAllowed = 40500,
 
@@ -45,12 +52,14 @@ internal enum ApiErrorCode
     DistributionDuringMerge = 40914,
     IdempotencyKeyInProgress = 40915,
     IdempotencyKeyCarriedOut = 40916,
+    LastAdmin = 40917,
 
     UploadTooLarge = 41300,
     BodyTooLarge = 41301,
     RequestLineTooLong = 41400,
     RangeNotSatisfiable = 41600,
     IdempotencyKeyReused = 42200,
+    TooManyAttempts = 42900,
     HeadersTooLarge = 43100,
 
     Internal = 50000,

@@ -16,6 +16,9 @@ internal sealed record TextRule(int MaxLength, bool NameCharactersOnly, bool All
     /// <summary>Descriptions: any printable text, newlines and tabs included.</summary>
     public static readonly TextRule Description = new(1024, NameCharactersOnly: false, AllowEmpty: true);
 
+    /// <summary>Passwords: any printable text; their minimum length is the use case's to check.</summary>
+    public static readonly TextRule Secret = new(256, NameCharactersOnly: false, AllowEmpty: false);
+
     private const string NamePunctuation = " -_.:()@+";
 
     public string? Check(string text)

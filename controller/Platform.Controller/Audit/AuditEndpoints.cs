@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Platform.Controller.Api;
 using Platform.Controller.Api.Description;
+using Platform.Controller.Security;
 using Platform.Controller.Tasks;
 
 namespace Platform.Controller.Audit;
@@ -17,6 +18,7 @@ internal static class AuditEndpoints
     public static void MapAuditEndpoints(this IEndpointRouteBuilder app) =>
         app.MapGet("/api/v1/audit/list", List).Describe(new("audit_list", "audit", "Who changed what, when, and how it ended; newest first", typeof(PageOf<AuditView>))
         {
+            Access = ApiAccess.Viewer,
             Fields = [ApiField.Text("resource_id", TextRule.Name), ApiField.Choice("action", AuditActions.All), .. ApiField.Paging],
         });
 
@@ -38,9 +40,9 @@ internal static class AuditEndpoints
 /// <summary>An audit event; error_code is the REST code the failure answers with (as on tasks).</summary>
 internal sealed record AuditView(
     long EventId, long At, string Action, string ResourceId, string Outcome, string? TaskId, int? ErrorCode, string? Error,
-    string? RemoteAddress, string? RequestId, string? TraceId, JsonElement Detail)
+    string? RemoteAddress, string? RequestId, string? TraceId, string? Principal, JsonElement Detail)
 {
     public static AuditView From(AuditRecord r) => new(
         r.EventId, r.At, r.Action, r.ResourceId, r.Outcome, r.TaskId, TaskFailureKinds.ApiCodeOf(r.ErrorCode), r.Error,
-        r.RemoteAddress, r.RequestId, r.TraceId, JsonSerializer.Deserialize<JsonElement>(r.Detail));
+        r.RemoteAddress, r.RequestId, r.TraceId, r.Principal, JsonSerializer.Deserialize<JsonElement>(r.Detail));
 }

@@ -45,6 +45,12 @@ internal static class AuditActions
     public const string PrinterConfig = "voi.printer.config";
     public const string PrinterDuplicate = "voi.printer.duplicate";
     public const string PrinterDelete = "voi.printer.delete";
+    public const string UserCreate = "users.create";
+    public const string UserUpdate = "users.update";
+    public const string UserDelete = "users.delete";
+    public const string UserPassword = "auth.password";
+    public const string TokenCreate = "auth.tokens.create";
+    public const string TokenRevoke = "auth.tokens.revoke";
 
     public static readonly IReadOnlyList<string> All =
     [
@@ -54,5 +60,6 @@ internal static class AuditActions
         InstanceCreate, InstanceTurnOn, InstanceTurnOff, InstanceDestroy,
         DriverUpload, DriverUpdate, DriverDelete, DriverCenterSave, DriverCenterRestore, DriverCenterAutoUpdate, TemplateDrivers,
         PrinterUpload, PrinterUpdate, PrinterConfig, PrinterDuplicate, PrinterDelete,
+        UserCreate, UserUpdate, UserDelete, UserPassword, TokenCreate, TokenRevoke,
     ];
 }

@@ -9,7 +9,7 @@ namespace Platform.Controller.Audit;
 /// <summary>A row of audit_events as the list reads it.</summary>
 internal sealed record AuditRecord(
     long EventId, long At, string Action, string ResourceId, string Outcome, string? TaskId, string? ErrorCode, string? Error,
-    string? RemoteAddress, string? RequestId, string? TraceId, string Detail);
+    string? RemoteAddress, string? RequestId, string? TraceId, string? Principal, string Detail);
 
 internal sealed class AuditStore(NpgsqlDataSource dataSource)
 {
@@ -27,8 +27,8 @@ internal sealed class AuditStore(NpgsqlDataSource dataSource)
     {
         await connection.ExecuteAsync(new CommandDefinition(
             """
-            INSERT INTO audit_events (action, resource_id, outcome, task_id, error_code, error, remote_address, request_id, trace_id, detail)
-            VALUES (@Action, @ResourceId, @outcome, @taskId, @errorCode, @error, @RemoteAddress, @RequestId, @TraceId, @detail::jsonb)
+            INSERT INTO audit_events (action, resource_id, outcome, task_id, error_code, error, remote_address, request_id, trace_id, principal, detail)
+            VALUES (@Action, @ResourceId, @outcome, @taskId, @errorCode, @error, @RemoteAddress, @RequestId, @TraceId, @Principal, @detail::jsonb)
             """,
             new
             {
@@ -41,6 +41,7 @@ internal sealed class AuditStore(NpgsqlDataSource dataSource)
                 audit.Caller.RemoteAddress,
                 audit.Caller.RequestId,
                 audit.Caller.TraceId,
+                audit.Caller.Principal,
                 detail = JsonSerializer.Serialize(audit.Detail ?? new { }, DetailJson),
             }, transaction, cancellationToken: ct));
         if (audit.Caller.Outcome is { } request)
@@ -59,7 +60,7 @@ internal sealed class AuditStore(NpgsqlDataSource dataSource)
             $"""
             SELECT count(*) FROM audit_events {Where};
             SELECT event_id, extract(epoch FROM at)::bigint AS at, action, resource_id, outcome, task_id, error_code, error,
-                   remote_address, request_id, trace_id, detail::text AS detail
+                   remote_address, request_id, trace_id, principal, detail::text AS detail
             FROM audit_events {Where} ORDER BY event_id DESC LIMIT @limit OFFSET @offset;
             """, filter, cancellationToken: ct));
         var total = await results.ReadSingleAsync<long>();

@@ -1,5 +1,6 @@
 using Platform.Controller.Api;
 using Platform.Controller.Api.Description;
+using Platform.Controller.Security;
 using Platform.Controller.Audit;
 
 namespace Platform.Controller.DriverCenter;
@@ -9,9 +10,10 @@ internal static class DriverDiskEndpoints
 {
     public static void MapDriverDiskEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/thor/voi/driver/mount", Get).Describe(new("driver_disk_get", Tag, "The driver disk's state", typeof(MountView), SuccessShape.Result));
+        app.MapGet("/thor/voi/driver/mount", Get).Describe(new("driver_disk_get", Tag, "The driver disk's state", typeof(MountView), SuccessShape.Result) { Access = ApiAccess.Viewer });
         app.MapPost("/thor/voi/driver/mount", Change).Describe(new("driver_disk_change", Tag, "Save or restore the driver disk, or switch auto-update", typeof(MountView), SuccessShape.Result)
         {
+            Access = ApiAccess.Operator,
             Description = "Exactly one of: is_mounted false (save), is_init true (restore), is_auto_update.",
             Fields = [ApiField.Boolean("is_mounted"), ApiField.Boolean("is_init"), ApiField.Boolean("is_auto_update")],
         });

@@ -1,5 +1,6 @@
 using Platform.Controller.Api;
 using Platform.Controller.Api.Description;
+using Platform.Controller.Security;
 using Platform.Controller.Audit;
 
 namespace Platform.Controller.DriverCenter;
@@ -11,9 +12,10 @@ internal static class PrinterEndpoints
 
     public static void MapPrinterEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/thor/voi/printer", List).Describe(new("printer_list", Tag, "List the printer drivers", typeof(IReadOnlyList<PrinterView>), SuccessShape.Result));
+        app.MapGet("/thor/voi/printer", List).Describe(new("printer_list", Tag, "List the printer drivers", typeof(IReadOnlyList<PrinterView>), SuccessShape.Result) { Access = ApiAccess.Viewer });
         app.MapPost("/thor/voi/printer", Delete).Describe(new("printer_delete", Tag, "Delete printer drivers", typeof(IdList), SuccessShape.Result)
         {
+            Access = ApiAccess.Operator,
             Fields =
             [
                 ApiField.Choice("action", ["delete"], required: true),
@@ -22,20 +24,24 @@ internal static class PrinterEndpoints
         });
         app.MapPut("/thor/voi/printer", Update).Describe(new("printer_update", Tag, "Rename or re-describe a printer driver", typeof(PrinterView), SuccessShape.Result)
         {
+            Access = ApiAccess.Operator,
             Description = "Give at least one of name, describe.",
             Fields = [PrinterId, ApiField.Text("name", TextRule.Name), ApiField.Text("describe", TextRule.Description)],
         });
         app.MapPost("/thor/voi/printer/upload", Upload).Describe(new("printer_upload", Tag, "Upload a printer driver", typeof(IReadOnlyList<PrinterView>), SuccessShape.Result)
         {
+            Access = ApiAccess.Operator,
             Upload = true,
             Fields = DriverUploads.Fields,
         });
         app.MapPost("/thor/voi/printer/config", Configure).Describe(new("printer_configure", Tag, "Edit a printer driver's public config", typeof(PrinterView), SuccessShape.Result)
         {
+            Access = ApiAccess.Operator,
             Fields = [PrinterId, ApiField.Scalar("file_name") with { Description = $"only {PrinterConfig.FileName}" }, .. PrinterConfig.Fields],
         });
         app.MapPost("/thor/voi/printer/duplicate", Duplicate).Describe(new("printer_duplicate", Tag, "Copy a printer driver", typeof(IReadOnlyList<PrinterView>), SuccessShape.Result)
         {
+            Access = ApiAccess.Operator,
             Fields = [PrinterId],
         });
     }

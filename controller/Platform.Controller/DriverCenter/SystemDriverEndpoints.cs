@@ -1,5 +1,6 @@
 using Platform.Controller.Api;
 using Platform.Controller.Api.Description;
+using Platform.Controller.Security;
 using Platform.Controller.Audit;
 
 namespace Platform.Controller.DriverCenter;
@@ -12,9 +13,10 @@ internal static class SystemDriverEndpoints
 
     public static void MapSystemDriverEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/thor/voi/driver", List).Describe(new("system_driver_list", Tag, "List the system drivers", typeof(IReadOnlyList<SystemDriverView>)));
+        app.MapGet("/thor/voi/driver", List).Describe(new("system_driver_list", Tag, "List the system drivers", typeof(IReadOnlyList<SystemDriverView>)) { Access = ApiAccess.Viewer });
         app.MapPost("/thor/voi/driver", Delete).Describe(new("system_driver_delete", Tag, "Delete system drivers", typeof(DriverDeletion))
         {
+            Access = ApiAccess.Operator,
             Fields =
             [
                 ApiField.Choice("action", ["delete"], required: true),
@@ -23,11 +25,13 @@ internal static class SystemDriverEndpoints
         });
         app.MapPut("/thor/voi/driver", Update).Describe(new("system_driver_update", Tag, "Rename, re-describe or re-target a system driver", typeof(SystemDriverView))
         {
+            Access = ApiAccess.Operator,
             Description = "Give at least one of name, os_type (environment), describe.",
             Fields = [ApiField.Integer("id", 1, long.MaxValue, required: true), ApiField.Text("name", TextRule.Name), DriverEnvironments.Field, ApiField.Text("describe", TextRule.Description)],
         });
         app.MapPost("/thor/voi/driver/upload", Upload).Describe(new("system_driver_upload", Tag, "Upload a system driver", typeof(IReadOnlyList<SystemDriverView>))
         {
+            Access = ApiAccess.Operator,
             Upload = true,
             Fields = DriverUploads.Fields,
         });

@@ -1,5 +1,6 @@
 using Platform.Controller.Api;
 using Platform.Controller.Api.Description;
+using Platform.Controller.Security;
 using Platform.Controller.Audit;
 
 namespace Platform.Controller.DriverCenter;
@@ -13,10 +14,12 @@ internal static class TemplateEndpoints
     {
         app.MapGet("/thor/voi/image_relate_drive", Get).Describe(new("template_drivers_get", Tag, "The drivers of templates, and every driver to offer", typeof(TemplateDriversAnswer), SuccessShape.Whole)
         {
+            Access = ApiAccess.Viewer,
             Fields = [ApiField.ImageIds("ids", MaxTemplatesPerCall, required: true) with { Description = "template (image) ids, at least one; also the array as JSON text" }],
         });
         app.MapPost("/thor/voi/image_relate_drive", Relate).Describe(new("template_drivers_relate", Tag, "Set or clear a template's drivers", typeof(TemplateDrivers))
         {
+            Access = ApiAccess.Operator,
             Fields =
             [
                 ApiField.ImageId("id"),
@@ -26,8 +29,8 @@ internal static class TemplateEndpoints
         });
         // The seed's console has two template lists; the platform has one kind of template (its
         // images), so both list them all.
-        app.MapGet("/thor/image/1", ListTemplates).Describe(new("template_list_1", Tag, "The templates (the seed's first list)", typeof(IReadOnlyList<TemplateRecord>)));
-        app.MapGet("/thor/image/2", ListTemplates).Describe(new("template_list_2", Tag, "The templates (the seed's second list: the same)", typeof(IReadOnlyList<TemplateRecord>)));
+        app.MapGet("/thor/image/1", ListTemplates).Describe(new("template_list_1", Tag, "The templates (the seed's first list)", typeof(IReadOnlyList<TemplateRecord>)) { Access = ApiAccess.Viewer });
+        app.MapGet("/thor/image/2", ListTemplates).Describe(new("template_list_2", Tag, "The templates (the seed's second list: the same)", typeof(IReadOnlyList<TemplateRecord>)) { Access = ApiAccess.Viewer });
     }
 
     private const string Tag = "templates";

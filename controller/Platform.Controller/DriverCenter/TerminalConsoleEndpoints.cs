@@ -1,5 +1,6 @@
 using Platform.Controller.Api;
 using Platform.Controller.Api.Description;
+using Platform.Controller.Security;
 using Platform.Controller.Idempotency;
 
 namespace Platform.Controller.DriverCenter;
@@ -15,19 +16,22 @@ internal static class TerminalConsoleEndpoints
 
     public static void MapTerminalConsoleEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/thor/voi/terminal", List).Describe(new("terminal_list", Tag, "List the terminals", typeof(IReadOnlyList<TerminalRecord>)));
+        app.MapGet("/thor/voi/terminal", List).Describe(new("terminal_list", Tag, "List the terminals", typeof(IReadOnlyList<TerminalRecord>)) { Access = ApiAccess.Viewer });
         app.MapPost("/thor/voi/terminal", Delete).Describe(new("terminal_delete", Tag, "Delete terminals", typeof(IdList))
         {
+            Access = ApiAccess.Operator,
             Fields = [ApiField.Choice("action", ["delete"], required: true), TerminalIds],
         });
         app.MapPost("/thor/voi/terminal/notify", Notify).Describe(new("terminal_notify", Tag, "Tell terminals to update on their next poll", typeof(NotifiedTerminals))
         {
+            Access = ApiAccess.Operator,
             Fields = [TerminalIds],
         });
         app.MapGet("/thor/voi/terminal/update_status", UpdateStatus)
-            .Describe(new("terminal_update_status", Tag, "Whether any terminal is downloading (is_send_task 1)", typeof(DownloadingStatus)));
+            .Describe(new("terminal_update_status", Tag, "Whether any terminal is downloading (is_send_task 1)", typeof(DownloadingStatus)) { Access = ApiAccess.Viewer });
         app.MapPost("/thor/voi/printer/terminals", Assign).Describe(new("printer_assign_terminals", "printers", "Give a printer driver to exactly these terminals", typeof(PrinterView), SuccessShape.Result)
         {
+            Access = ApiAccess.Operator,
             Fields =
             [
                 ApiField.Integer("id", 1, long.MaxValue, required: true),

@@ -2,6 +2,7 @@ using Microsoft.Net.Http.Headers;
 using Platform.Controller.Agents;
 using Platform.Controller.Api;
 using Platform.Controller.Api.Description;
+using Platform.Controller.Security;
 using Platform.Controller.Idempotency;
 using Platform.Controller.Audit;
 using Platform.Controller.Tasks;
@@ -21,27 +22,28 @@ internal static class TerminalEndpoints
     {
         app.MapPost("/thor/voi/terminal/register", Register).Describe(new("terminal_register", Tag, "Register a terminal by MAC; answers its token once", typeof(TerminalRegistration))
         {
+            Access = ApiAccess.Public,
             Description = "Registering a known MAC again needs its current token (Authorization: Bearer).",
             Fields = [ApiField.Text("name", TextRule.Name, required: true), ApiField.Text("mac", MacRule, required: true) with { Description = "52:54:00:12:34:56 or 52-54-00-12-34-56" }],
         });
         app.MapGet("/thor/voi/terminal/manifest", Manifest).Describe(new("terminal_manifest", Tag, "The driver disk manifest (long-poll with wait and known_version)", typeof(TerminalManifest))
         {
-            TerminalToken = true,
+            Access = ApiAccess.Terminal,
             Fields = [ApiField.Integer("wait", 0, MaxWaitSeconds) with { Description = "seconds to wait for a version newer than known_version" }, ApiField.Integer("known_version", 0, long.MaxValue)],
         });
         app.MapPost("/thor/voi/terminal/state", Report).Describe(new("terminal_report_state", Tag, "Report the terminal's tool-disk version and whether it downloads", typeof(TerminalRecord))
         {
-            TerminalToken = true,
+            Access = ApiAccess.Terminal,
             Fields = [ApiField.Integer("tool_disk_version", 0, long.MaxValue, required: true), ApiField.Boolean("is_downloading", required: true)],
         });
         app.MapMethods(TerminalManifests.FilesPath + "{name}", [HttpMethods.Get, HttpMethods.Head], Download)
             .Describe(new("terminal_file_download", Tag, "A file of the current manifest, whole or one byte range (Range, If-Range); ETag is its md5", null, SuccessShape.File)
             {
-                TerminalToken = true,
+                Access = ApiAccess.Terminal,
             });
         app.MapPost("/thor/voi/terminal/printer/upload", UploadPrinter).Describe(new("terminal_printer_upload", Tag, "Upload a printer driver from a terminal", typeof(IReadOnlyList<PrinterView>), SuccessShape.Result)
         {
-            TerminalToken = true,
+            Access = ApiAccess.Terminal,
             Upload = true,
             Fields = DriverUploads.Fields,
         });
@@ -89,7 +91,7 @@ internal static class TerminalEndpoints
             }
             if (await AuthenticateAsync(http, terminals, ct) is not { } terminal)
             {
-                return Unauthenticated;
+                return SecurityErrors.TerminalUnauthenticated;
             }
             var manifest = await manifests.BuildAsync(terminal, known, TimeSpan.FromSeconds(wait), ct);
             return manifest.Error is { } error ? error : VoiEnvelope.Data(manifest.Value);
@@ -107,7 +109,7 @@ internal static class TerminalEndpoints
             }
             if (await AuthenticateAsync(http, terminals, ct) is not { } terminal)
             {
-                return Unauthenticated;
+                return SecurityErrors.TerminalUnauthenticated;
             }
             if (!await terminals.ReportAsync(terminal.Id, version!.Value, downloading!.Value, RequestOutcome.Of(http.HttpContext), ct))
             {
@@ -124,7 +126,7 @@ internal static class TerminalEndpoints
     {
         if (await AuthenticateAsync(context.Request, terminals, ct) is null)
         {
-            return ApiEnvelope.Fail(Unauthenticated);
+            return ApiEnvelope.Fail(SecurityErrors.TerminalUnauthenticated);
         }
         var node = (await terminals.NodesAsync(ct)).FirstOrDefault(n => n.FileName == name);
         if (node is null)
@@ -190,7 +192,7 @@ internal static class TerminalEndpoints
     {
         if (await AuthenticateAsync(http, terminals, ct) is not { } terminal)
         {
-            return ApiEnvelope.Fail(Unauthenticated);
+            return ApiEnvelope.Fail(SecurityErrors.TerminalUnauthenticated);
         }
         return await DriverUploads.ReceiveAsync(http, uploads, new DriverUploadTarget(PrinterUseCases.CheckFileName, async (upload, staged) =>
         {
@@ -198,9 +200,6 @@ internal static class TerminalEndpoints
             return printer.Error is { } error ? ApiEnvelope.Fail(error) : VoiEnvelope.Result(new[] { PrinterView.From(printer.Value!) });
         }), ct);
     }
-
-    private static readonly ApiError Unauthenticated =
-        new(ApiErrorCode.TerminalUnauthenticated, "this call needs the terminal's token (Authorization: Bearer TOKEN from /thor/voi/terminal/register)");
 
     private static Task<TerminalRecord?> AuthenticateAsync(HttpRequest http, TerminalStore terminals, CancellationToken ct) =>
         BearerToken(http) is { } token ? terminals.AuthenticateAsync(TerminalStore.HashOf(token), ct) : Task.FromResult<TerminalRecord?>(null);

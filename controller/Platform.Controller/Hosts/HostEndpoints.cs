@@ -1,5 +1,6 @@
 using Platform.Controller.Api;
 using Platform.Controller.Api.Description;
+using Platform.Controller.Security;
 
 namespace Platform.Controller.Hosts;
 
@@ -11,7 +12,7 @@ internal static class HostEndpoints
         {
             var all = await hosts.ListAsync(ct);
             return ApiEnvelope.Ok(new PageOf<HostView>(all.Count, 1, Math.Max(all.Count, 1), all.Select(HostView.From).ToList()));
-        }).Describe(new("host_list", "hosts", "The compute hosts, their capacity and liveness (one page with all of them)", typeof(PageOf<HostView>)));
+        }).Describe(new("host_list", "hosts", "The compute hosts, their capacity and liveness (one page with all of them)", typeof(PageOf<HostView>)) { Access = ApiAccess.Viewer });
 }
 
 /// <param name="DomainType">kvm or qemu, as the host's agent chose at its start (empty from an agent that does not report it).</param>

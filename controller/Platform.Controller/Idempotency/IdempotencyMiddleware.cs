@@ -69,7 +69,7 @@ internal sealed partial class IdempotencyMiddleware(
         await using var body = new FingerprintedBody(request.Body, RequestFingerprint.BoundaryOf(request.ContentType));
         request.Body = body;
         var claim = new IdempotencyClaim(
-            RequestFingerprint.Scope(request.Headers.Authorization),
+            RequestFingerprint.Scope(Security.Principals.ScopeOf(context.User)),
             key,
             RequestFingerprint.Head(request.Method, ApiRoutes.Normalize(request.Path), request.QueryString.Value ?? "", request.ContentType),
             Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)));

@@ -13,12 +13,12 @@ namespace Platform.Controller.Idempotency;
 internal static class RequestFingerprint
 {
     /// <summary>
-    /// Whose key it is. The REST facade has no user accounts: a request without credentials has
-    /// the empty scope (keys are then shared by every such caller: use random ones, such as
-    /// UUIDs); a request carrying an Authorization header (a terminal's token) has its own.
+    /// Whose key it is: the signed-in user's (whichever of their tokens or sessions sent it) or
+    /// the terminal's; a request without credentials (a terminal registering) has the empty
+    /// scope, whose keys every such caller shares: use random ones, such as UUIDs.
     /// </summary>
-    public static string Scope(string? authorization) =>
-        string.IsNullOrEmpty(authorization) ? "" : Sha256("scope\n" + authorization);
+    public static string Scope(string? principal) =>
+        string.IsNullOrEmpty(principal) ? "" : Sha256("scope\n" + principal);
 
     /// <summary>The request line and the body's media type; parameters of the media type (a multipart boundary, a charset) are left out.</summary>
     public static string Head(string method, string path, string query, string? contentType)

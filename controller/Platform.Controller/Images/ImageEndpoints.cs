@@ -1,5 +1,6 @@
 using Platform.Controller.Api;
 using Platform.Controller.Api.Description;
+using Platform.Controller.Security;
 using Platform.Controller.Audit;
 
 namespace Platform.Controller.Images;
@@ -12,11 +13,13 @@ internal static class ImageEndpoints
         var images = app.MapGroup("/api/v1/images");
         images.MapGet("/list", List).Describe(new("image_list", Tag, "List images", typeof(PageOf<ImageView>))
         {
+            Access = ApiAccess.Viewer,
             Fields = [ApiField.Text("filter_name", TextRule.Description) with { Description = "part of the name" }, .. ApiField.Paging],
         });
-        images.MapGet("/inspect", Inspect).Describe(new("image_inspect", Tag, "One image", typeof(ImageView)) { Fields = [ImageId] });
+        images.MapGet("/inspect", Inspect).Describe(new("image_inspect", Tag, "One image", typeof(ImageView)) { Access = ApiAccess.Viewer, Fields = [ImageId] });
         images.MapPost("/create", Create).Describe(new("image_create", Tag, "Create an empty image of a size", typeof(ImageView))
         {
+            Access = ApiAccess.Operator,
             Fields =
             [
                 ApiField.Text("image_name", TextRule.Name, required: true),
@@ -27,6 +30,7 @@ internal static class ImageEndpoints
         });
         images.MapPost("/register", Register).Describe(new("image_register", Tag, "Register an RBD image already in the images pool", typeof(ImageView))
         {
+            Access = ApiAccess.Operator,
             Fields =
             [
                 ImageId,
@@ -38,15 +42,17 @@ internal static class ImageEndpoints
         });
         images.MapPost("/update", Update).Describe(new("image_update", Tag, "Rename or re-describe an image", typeof(ImageView))
         {
+            Access = ApiAccess.Operator,
             Description = "Give at least one of image_name, describe, os_type.",
             Fields = [ImageId, ApiField.Text("image_name", TextRule.Name), ApiField.Text("describe", TextRule.Description), OsTypes.Describe()],
         });
         images.MapPost("/delete", Delete).Describe(new("image_delete", Tag, "Delete an image", typeof(ImageView))
         {
+            Access = ApiAccess.Operator,
             Fields = [ImageId, ApiField.Boolean("del_file") with { Description = "also delete the RBD image" }],
         });
         app.MapGet("/api/v1/unregister_images/list", ListUnregistered)
-            .Describe(new("unregistered_image_list", Tag, "RBD images of the pool that images/register accepts", typeof(UnregisteredPage)) { Fields = ApiField.Paging });
+            .Describe(new("unregistered_image_list", Tag, "RBD images of the pool that images/register accepts", typeof(UnregisteredPage)) { Access = ApiAccess.Viewer, Fields = ApiField.Paging });
     }
 
     private const string Tag = "images";

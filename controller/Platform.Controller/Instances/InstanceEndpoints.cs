@@ -1,5 +1,6 @@
 using Platform.Controller.Api;
 using Platform.Controller.Api.Description;
+using Platform.Controller.Security;
 using Platform.Controller.Audit;
 
 namespace Platform.Controller.Instances;
@@ -12,10 +13,12 @@ internal static class InstanceEndpoints
         var instance = app.MapGroup("/api/v1/instance");
         instance.MapGet("/list", List).Describe(new("instance_list", Tag, "List instances", typeof(PageOf<InstanceView>))
         {
+            Access = ApiAccess.Viewer,
             Fields = [FilterName, .. ApiField.Paging],
         });
         instance.MapGet("/search", Search).Describe(new("instance_search", Tag, "Search instances", typeof(PageOf<InstanceView>))
         {
+            Access = ApiAccess.Viewer,
             Fields =
             [
                 FilterName,
@@ -29,28 +32,33 @@ internal static class InstanceEndpoints
         });
         instance.MapGet("/detail", Detail).Describe(new("instance_detail", Tag, "One instance with its image, volumes and network interfaces", typeof(InstanceDetail))
         {
+            Access = ApiAccess.Viewer,
             Fields = [InstanceId],
         });
         instance.MapPost("/create", Create).Describe(new("instance_create", Tag, "Create an instance (a task: poll /instance/progress)", typeof(InstanceCreated))
         {
+            Access = ApiAccess.Operator,
             Fields = CreateInstanceRequest.Fields,
         });
         instance.MapGet("/progress", Progress).Describe(new("instance_progress", Tag, "How an instance's latest (or a given) task is going", typeof(InstanceProgress))
         {
+            Access = ApiAccess.Viewer,
             Description = "Give instance_id, task_id or both.",
             Fields = [InstanceId with { SometimesRequired = true }, ApiField.Text("task_id", TextRule.Name)],
         });
-        instance.MapPost("/turnon", TurnOn).Describe(new("instance_turn_on", Tag, "Start an instance", typeof(InstanceOperation)) { Fields = [InstanceId] });
+        instance.MapPost("/turnon", TurnOn).Describe(new("instance_turn_on", Tag, "Start an instance", typeof(InstanceOperation)) { Access = ApiAccess.Operator, Fields = [InstanceId] });
         instance.MapPost("/turnoff", TurnOff).Describe(new("instance_turn_off", Tag, "Stop an instance", typeof(InstanceOperation))
         {
+            Access = ApiAccess.Operator,
             Fields = [InstanceId, ApiField.Boolean("force") with { Description = "power off instead of an ACPI shutdown" }],
         });
         // The seed's spelling, served as is, and the correct one.
         instance.MapPost("/destory", Destroy).Describe(new("instance_destory", Tag, "Destroy an instance (the seed's spelling of /destroy)", typeof(InstanceOperation))
         {
+            Access = ApiAccess.Operator,
             Fields = [InstanceId],
         });
-        instance.MapPost("/destroy", Destroy).Describe(new("instance_destroy", Tag, "Destroy an instance", typeof(InstanceOperation)) { Fields = [InstanceId] });
+        instance.MapPost("/destroy", Destroy).Describe(new("instance_destroy", Tag, "Destroy an instance", typeof(InstanceOperation)) { Access = ApiAccess.Operator, Fields = [InstanceId] });
     }
 
     private const string Tag = "instances";

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Platform.Controller.Api;
 using Platform.Controller.Api.Description;
+using Platform.Controller.Security;
 using Platform.Controller.Audit;
 
 namespace Platform.Controller.Networks;
@@ -17,10 +18,12 @@ internal static partial class NetworkEndpoints
         var network = app.MapGroup("/api/v1/network");
         network.MapGet("/list", List).Describe(new("network_interface_list", Tag, "List network interfaces", typeof(PageOf<NicView>))
         {
+            Access = ApiAccess.Viewer,
             Fields = [FilterName, .. ApiField.Paging],
         });
         network.MapGet("/search", Search).Describe(new("network_interface_search", Tag, "Search network interfaces", typeof(PageOf<NicView>))
         {
+            Access = ApiAccess.Viewer,
             Fields =
             [
                 FilterName,
@@ -34,6 +37,7 @@ internal static partial class NetworkEndpoints
         });
         network.MapPost("/create", Create).Describe(new("network_interface_create", Tag, "Create a network interface (address and MAC allocated)", typeof(NicView))
         {
+            Access = ApiAccess.Operator,
             Fields =
             [
                 ApiField.Text(NicFields.Name, TextRule.Name, required: true) with { Aliases = [NicFields.NameAlias] },
@@ -42,15 +46,17 @@ internal static partial class NetworkEndpoints
         });
         network.MapPost("/attach", Attach).Describe(new("network_interface_attach", Tag, "Attach a network interface to an instance", typeof(NicView))
         {
+            Access = ApiAccess.Operator,
             Fields = [NicId, ApiField.Id("instance_id", ResourceIds.Instance)],
         });
         network.MapPost("/detach", Detach).Describe(new("network_interface_detach", Tag, "Detach a network interface from its instance", typeof(NicView))
         {
+            Access = ApiAccess.Operator,
             Fields = [NicId, ApiField.Id("instance_id", ResourceIds.Instance)],
         });
-        // The seed leaves the method open; GET is accepted as for volume/delete.
-        network.MapMethods("/delete", [HttpMethods.Get, HttpMethods.Post], Delete)
-            .Describe(new("network_interface_delete", Tag, "Delete a network interface", typeof(NicView)) { Fields = [NicId] });
+        // The seed leaves the method open; GET only as for volume/delete.
+        network.MapMethods("/delete", LegacyDeletes.Methods(app), Delete)
+            .Describe(new("network_interface_delete", Tag, "Delete a network interface", typeof(NicView)) { Access = ApiAccess.Operator, Fields = [NicId] });
     }
 
     private const string Tag = "network-interfaces";

@@ -1,5 +1,6 @@
 using Platform.Controller.Api;
 using Platform.Controller.Api.Description;
+using Platform.Controller.Security;
 
 namespace Platform.Controller.Reconciliation;
 
@@ -9,6 +10,7 @@ internal static class DriftEndpoints
     public static void MapDriftEndpoints(this IEndpointRouteBuilder app) =>
         app.MapGet("/api/v1/drift/list", List).Describe(new("drift_list", "drift", "What reconciliation found, newest first", typeof(PageOf<DriftRecord>))
         {
+            Access = ApiAccess.Viewer,
             Fields =
             [
                 ApiField.Boolean("include_resolved"),

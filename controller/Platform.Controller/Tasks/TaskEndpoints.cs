@@ -1,5 +1,6 @@
 using Platform.Controller.Api;
 using Platform.Controller.Api.Description;
+using Platform.Controller.Security;
 
 namespace Platform.Controller.Tasks;
 
@@ -13,10 +14,12 @@ internal static class TaskEndpoints
         var tasks = app.MapGroup("/api/v1/tasks");
         tasks.MapGet("/list", List).Describe(new("task_list", Tag, "List tasks, newest first", typeof(PageOf<TaskView>))
         {
+            Access = ApiAccess.Viewer,
             Fields = [ApiField.Text("resource_id", TextRule.Name), ApiField.Choice("state", States), .. ApiField.Paging],
         });
         tasks.MapGet("/detail", Detail).Describe(new("task_detail", Tag, "One task", typeof(TaskView))
         {
+            Access = ApiAccess.Viewer,
             Fields = [ApiField.Text("task_id", TextRule.Name, required: true)],
         });
     }

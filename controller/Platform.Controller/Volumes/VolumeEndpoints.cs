@@ -1,5 +1,6 @@
 using Platform.Controller.Api;
 using Platform.Controller.Api.Description;
+using Platform.Controller.Security;
 using Platform.Controller.Audit;
 
 namespace Platform.Controller.Volumes;
@@ -12,10 +13,12 @@ internal static class VolumeEndpoints
         var volumes = app.MapGroup("/api/v1/volume");
         volumes.MapGet("/list", List).Describe(new("volume_list", Tag, "List volumes", typeof(PageOf<VolumeView>))
         {
+            Access = ApiAccess.Viewer,
             Fields = [FilterName, .. ApiField.Paging],
         });
         volumes.MapPost("/create", Create).Describe(new("volume_create", Tag, "Create a volume (empty, or a clone of an image)", typeof(VolumeView))
         {
+            Access = ApiAccess.Operator,
             Fields =
             [
                 ApiField.Text("volume_name", TextRule.Name, required: true),
@@ -24,11 +27,11 @@ internal static class VolumeEndpoints
                 ApiField.ImageId("image_id", required: false) with { Description = "clone this image" },
             ],
         });
-        volumes.MapPost("/mount", Mount).Describe(new("volume_mount", Tag, "Attach a volume to an instance", typeof(VolumeView)) { Fields = VolumeAndInstance });
-        volumes.MapPost("/unmount", Unmount).Describe(new("volume_unmount", Tag, "Detach a volume from its instance", typeof(VolumeView)) { Fields = VolumeAndInstance });
-        // The seed has delete as a GET; POST is accepted too.
-        volumes.MapMethods("/delete", [HttpMethods.Get, HttpMethods.Post], Delete)
-            .Describe(new("volume_delete", Tag, "Delete a volume", typeof(VolumeView)) { Fields = [VolumeId] });
+        volumes.MapPost("/mount", Mount).Describe(new("volume_mount", Tag, "Attach a volume to an instance", typeof(VolumeView)) { Access = ApiAccess.Operator, Fields = VolumeAndInstance });
+        volumes.MapPost("/unmount", Unmount).Describe(new("volume_unmount", Tag, "Detach a volume from its instance", typeof(VolumeView)) { Access = ApiAccess.Operator, Fields = VolumeAndInstance });
+        // The seed has delete as a GET: taken only when Security:AllowGetDeletes is set.
+        volumes.MapMethods("/delete", LegacyDeletes.Methods(app), Delete)
+            .Describe(new("volume_delete", Tag, "Delete a volume", typeof(VolumeView)) { Access = ApiAccess.Operator, Fields = [VolumeId] });
     }
 
     private const string Tag = "volumes";

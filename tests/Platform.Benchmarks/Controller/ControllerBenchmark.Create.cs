@@ -56,7 +56,7 @@ internal sealed partial class ControllerBenchmark
         using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{agent.Port}");
         var rbd = new RbdService.RbdServiceClient(channel);
         var domains = new DomainService.DomainServiceClient(channel);
-        using var http = new HttpClient { BaseAddress = new Uri(_restUrl), Timeout = TimeSpan.FromMinutes(3) };
+        using var http = RestClient(TimeSpan.FromMinutes(3));
 
         var began = Stopwatch.StartNew();
         while (await ScalarAsync<string>("SELECT status FROM hosts WHERE host_id = @id", ("id", hostId)) != "up")
@@ -74,7 +74,7 @@ internal sealed partial class ControllerBenchmark
         var imageId = image.GetProperty("image_id").GetString()!;
         OnCleanUp(async () =>
         {
-            using var client = new HttpClient { BaseAddress = new Uri(_restUrl) };
+            using var client = RestClient();
             using var response = await client.PostAsJsonAsync("/api/v1/images/delete", new { image_id = imageId, del_file = true });
             if (!response.IsSuccessStatusCode)
             {

@@ -57,7 +57,7 @@ internal sealed partial class ControllerBenchmark
             }
             await Task.Delay(100);
         }
-        using var http = new HttpClient { BaseAddress = new Uri(_restUrl), Timeout = TimeSpan.FromMinutes(30) };
+        using var http = RestClient(TimeSpan.FromMinutes(30));
         var first = Stopwatch.StartNew();
         (await GetThorAsync(http, "/thor/voi/driver/mount")).GetProperty("result");
         Progress($"driver disk built on first use in {first.Elapsed.TotalSeconds:F1} s");

@@ -82,7 +82,7 @@ internal sealed partial class ControllerBenchmark
     /// <summary>Every case answers 200 with code 0 and a full page before anything is timed.</summary>
     private async Task CheckResponsesAsync(List<RestCase> cases)
     {
-        using var http = new HttpClient { BaseAddress = new Uri(_restUrl) };
+        using var http = RestClient();
         var random = new Random(7);
         foreach (var c in cases)
         {
@@ -110,7 +110,7 @@ internal sealed partial class ControllerBenchmark
             UseCookies = false,
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
         };
-        using var http = new HttpClient(handler) { BaseAddress = new Uri(_restUrl), DefaultRequestVersion = System.Net.HttpVersion.Version11 };
+        using var http = RestClient(handler: handler);
         long bytes = 0;
         long responses = 0;
         var result = await ClosedLoop.RunAsync(c.Name, "REST", concurrency, options.Warmup, options.Duration, async r =>

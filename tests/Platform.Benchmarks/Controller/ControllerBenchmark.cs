@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using System.Runtime.InteropServices;
+using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json;
 using Npgsql;
 using Platform.Benchmarks.Grpc;
 using Platform.Benchmarks.Infrastructure;
@@ -214,6 +216,7 @@ internal sealed partial class ControllerBenchmark(ControllerBenchmarkOptions opt
             ["PLATFORM_Kestrel__Endpoints__Grpc__Url"] = _grpcUrl,
             ["PLATFORM_Kestrel__Endpoints__Grpc__Protocols"] = "Http2",
             ["PLATFORM_DriverCenter__HostId"] = _driverCenterHostId,
+            ["PLATFORM_Security__InitialAdminPasswordFile"] = AdminPasswordFile(config),
         });
         _controller = controller;
         var pid = controller.Pid;
@@ -250,6 +253,42 @@ internal sealed partial class ControllerBenchmark(ControllerBenchmarkOptions opt
             await Task.Delay(100);
         }
         Progress($"controller pid {controller.Pid} healthy at {_restUrl} (gRPC {_grpcUrl}) in {began.Elapsed.TotalSeconds:F1} s; migrations applied");
+        _token = await CreateTokenAsync(File.ReadAllText(AdminPasswordFile(config)).Trim());
+    }
+
+    private string _token = "";
+
+    /// <summary>A client of the controller's REST API with the benchmark admin's token, as a script calls it.</summary>
+    private HttpClient RestClient(TimeSpan? timeout = null, HttpMessageHandler? handler = null)
+    {
+        var http = handler is null ? new HttpClient() : new HttpClient(handler);
+        http.BaseAddress = new Uri(_restUrl);
+        http.Timeout = timeout ?? TimeSpan.FromSeconds(100);
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _token);
+        return http;
+    }
+
+    private static string AdminPasswordFile(string config)
+    {
+        var file = Path.Combine(config, "admin-password");
+        if (!File.Exists(file))
+        {
+            File.WriteAllText(file, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(18)) + "\n");
+            File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+        return file;
+    }
+
+    /// <summary>Signs in as the first admin (a session, as the console) and makes an API token with it.</summary>
+    private async Task<string> CreateTokenAsync(string password)
+    {
+        using var http = new HttpClient(new HttpClientHandler { CookieContainer = new System.Net.CookieContainer() }) { BaseAddress = new Uri(_restUrl) };
+        using var login = await http.PostAsJsonAsync("/api/v1/auth/login", new { name = "admin", password });
+        var csrf = JsonDocument.Parse(await login.EnsureSuccessStatusCode().Content.ReadAsStringAsync()).RootElement.GetProperty("data").GetProperty("csrf_token").GetString()!;
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/auth/tokens/create") { Content = JsonContent.Create(new { name = "benchmark" }) };
+        request.Headers.Add("X-CSRF-Token", csrf);
+        using var created = await http.SendAsync(request);
+        return JsonDocument.Parse(await created.EnsureSuccessStatusCode().Content.ReadAsStringAsync()).RootElement.GetProperty("data").GetProperty("token").GetString()!;
     }
 
     /// <summary>dotnet publish -c Release as `platform bench` builds; the last Release build if the tree does not build now.</summary>

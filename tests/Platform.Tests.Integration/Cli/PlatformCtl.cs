@@ -11,13 +11,14 @@ internal sealed class PlatformCtl(string endpoint, IReadOnlyDictionary<string, s
 {
     public static string Executable => TestEnvironment.RequireFile(Path.Combine(TestEnvironment.BinDirectory, "platformctl", "platformctl"), "the published platformctl");
 
-    public static PlatformCtl For(string endpoint, string? authority = null, string? certificate = null, string? key = null) =>
+    public static PlatformCtl For(string endpoint, string? token = null, string? authority = null, string? certificate = null, string? key = null) =>
         new(endpoint, new Dictionary<string, string?>
         {
             // Nothing of the machine's or the user's configuration leaks in.
             ["HOME"] = Path.GetTempPath(),
             ["XDG_CONFIG_HOME"] = Path.Combine(Path.GetTempPath(), "platformctl-tests-no-config"),
             ["PLATFORMCTL_ENDPOINT"] = endpoint,
+            ["PLATFORMCTL_TOKEN"] = token,
             ["PLATFORMCTL_CA"] = authority,
             ["PLATFORMCTL_CERT"] = certificate,
             ["PLATFORMCTL_KEY"] = key,

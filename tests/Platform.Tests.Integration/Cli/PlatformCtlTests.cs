@@ -15,7 +15,7 @@ namespace Platform.Tests.Integration.Cli;
 [NonParallelizable]
 public sealed class PlatformCtlTests : ControllerTestBase
 {
-    private PlatformCtl Ctl => PlatformCtl.For(Controller.RestUrl, Certificates.AuthorityPath, Certificates.Operator.CertificatePath, Certificates.Operator.KeyPath);
+    private PlatformCtl Ctl => PlatformCtl.For(Controller.RestUrl, Controller.Token, Certificates.AuthorityPath, Certificates.Operator.CertificatePath, Certificates.Operator.KeyPath);
 
     [Test]
     public async Task Every_rest_route_of_the_controller_has_a_subcommand()
@@ -80,6 +80,42 @@ public sealed class PlatformCtlTests : ControllerTestBase
         var unreachable = await PlatformCtl.For("http://127.0.0.1:1").RunAsync("volume", "list");
         Assert.That(unreachable.ExitCode, Is.EqualTo(5), unreachable.StandardError);
         Assert.That(unreachable.StandardError, Does.Contain("the controller at http://127.0.0.1:1 did not answer"));
+    }
+
+    /// <summary>
+    /// `platformctl login` signs in with the password, saves a token (0600) in the settings file
+    /// it is given, and the following commands act as that user; without credentials the API
+    /// refuses with exit 8.
+    /// </summary>
+    [Test]
+    public async Task Login_saves_a_token_that_the_next_commands_use()
+    {
+        var directory = Directory.CreateTempSubdirectory("platformctl-login-").FullName;
+        OnCleanUp(() => { Directory.Delete(directory, recursive: true); return Task.CompletedTask; });
+        var passwordFile = Path.Combine(directory, "password");
+        await File.WriteAllTextAsync(passwordFile, Controller.AdminPassword + "\n");
+        var settings = Path.Combine(directory, "platformctl.json");
+        var anonymous = PlatformCtl.For(Controller.RestUrl);
+
+        var denied = await anonymous.RunAsync("volume", "list");
+        Assert.That(denied.ExitCode, Is.EqualTo(8), denied.StandardError);
+        Assert.That(denied.StandardError, Does.Contain("(code 40101)"));
+
+        var login = await anonymous.RunAsync("login", "--user", ControllerProcess.AdminName, "--password-file", passwordFile, "--role", "viewer", "--save", settings);
+        Assert.That(login.ExitCode, Is.Zero, login.StandardError);
+        Assert.That(login.StandardOutput, Does.Contain("signed in as admin (admin)").And.Contain("(viewer) saved in " + settings));
+        Assert.That(File.GetUnixFileMode(settings), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite));
+
+        var whoami = await anonymous.JsonAsync("--config", settings, "auth", "whoami");
+        Assert.That((whoami.GetProperty("name").GetString(), whoami.GetProperty("role").GetString(), whoami.GetProperty("via").GetString()), Is.EqualTo(("admin", "viewer", "token")));
+        var readOnly = await anonymous.RunAsync("--config", settings, "nic", "create", "--network-interface-name", "not-allowed");
+        Assert.That(readOnly.ExitCode, Is.EqualTo(8), readOnly.StandardError);
+        Assert.That(readOnly.StandardError, Does.Contain("(code 40300)"));
+
+        await File.WriteAllTextAsync(passwordFile, "not the password\n");
+        var wrong = await anonymous.RunAsync("login", "--user", ControllerProcess.AdminName, "--password-file", passwordFile, "--save", settings);
+        Assert.That(wrong.ExitCode, Is.EqualTo(8), wrong.StandardError);
+        Assert.That(wrong.StandardError, Does.Contain("the name or the password is wrong"));
     }
 
     [Test]
@@ -157,7 +193,7 @@ public sealed class PlatformCtlTests : ControllerTestBase
         Assert.That(health.GetProperty("status").GetString(), Is.EqualTo("SERVING"), health.ToString());
 
         // Without the operator's certificate the agent refuses the connection.
-        var anonymous = await PlatformCtl.For(Controller.RestUrl, Certificates.AuthorityPath).RunAsync("agent", "health", "--agent", Agent.GrpcUrl);
+        var anonymous = await PlatformCtl.For(Controller.RestUrl, Controller.Token, Certificates.AuthorityPath).RunAsync("agent", "health", "--agent", Agent.GrpcUrl);
         Assert.That(anonymous.ExitCode, Is.EqualTo(5), anonymous.StandardError);
     }
 }

@@ -72,7 +72,7 @@ public sealed class BadInputTests : ControllerTestBase
 
     private async Task<(HttpStatusCode Status, JsonElement Root, string Text)> SendAsync(HttpMethod method, string path, HttpContent? content)
     {
-        using var http = new HttpClient { BaseAddress = new Uri(Controller.RestUrl) };
+        using var http = ApiSignIn.Client(Controller.RestUrl, Controller.Token);
         using var request = new HttpRequestMessage(method, path) { Content = content };
         using var response = await http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();

@@ -6,11 +6,18 @@ namespace Platform.Tests.Integration.Controller;
 /// The published controller (<c>$PLATFORM_TEST_STATE/bin/controller</c>) as a private process:
 /// its own database, empty config dir, free REST and gRPC ports on 127.0.0.1; the gRPC endpoint
 /// is https:// when the settings give it a certificate. Started when /healthz answers 200
-/// (migrations applied); stopped with SIGTERM, or killed like a crash.
+/// (migrations applied). Its first admin comes from a password file as with <c>up</c>, one
+/// password per database (replicas and restarts share it), and it is started with an admin's
+/// API token for the tests to call with (<see cref="Token"/>). Stopped with SIGTERM, or killed
+/// like a crash.
 /// </summary>
 internal sealed class ControllerProcess : IAsyncDisposable
 {
     private const string GrpcCertificate = "Kestrel:Endpoints:Grpc:Certificate:Path";
+    public const string AdminName = "admin";
+
+    // The first admin's password of each database: a replica or a restart finds the admin made by the first.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> AdminPasswords = new();
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(20);
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
 
@@ -32,6 +39,12 @@ internal sealed class ControllerProcess : IAsyncDisposable
 
     public int Pid => _daemon.Pid;
 
+    /// <summary>The first admin's password (the same for every controller on this database).</summary>
+    public string AdminPassword { get; private set; } = "";
+
+    /// <summary>An API token of the first admin, made when the controller started.</summary>
+    public string Token { get; private set; } = "";
+
     public string Output => _daemon.Output;
 
     /// <summary>Starts a controller on <paramref name="connectionString"/>; <paramref name="restUrl"/>/<paramref name="grpcUrl"/> reuse a previous one's ports.</summary>
@@ -41,8 +54,14 @@ internal sealed class ControllerProcess : IAsyncDisposable
         var directory = System.IO.Directory.CreateTempSubdirectory("platform-controller-").FullName;
         restUrl ??= $"http://127.0.0.1:{DaemonProcess.FreeLoopbackPort()}";
         grpcUrl ??= $"{(settings.ContainsKey(GrpcCertificate) ? "https" : "http")}://127.0.0.1:{DaemonProcess.FreeLoopbackPort()}";
+        var database = new Npgsql.NpgsqlConnectionStringBuilder(connectionString).Database ?? "";
+        var password = AdminPasswords.GetOrAdd(database, _ => Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(18)));
+        var passwordFile = Path.Combine(directory, "admin-password");
+        File.WriteAllText(passwordFile, password + "\n");
+        File.SetUnixFileMode(passwordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         var environment = new Dictionary<string, string>
         {
+            [DaemonProcess.Setting("Security:InitialAdminPasswordFile")] = passwordFile,
             ["PLATFORM_CONFIG_DIR"] = directory,
             [DaemonProcess.Setting("ConnectionStrings:Inventory")] = connectionString,
             [DaemonProcess.Setting("Kestrel:Endpoints:Rest:Url")] = restUrl,
@@ -59,6 +78,8 @@ internal sealed class ControllerProcess : IAsyncDisposable
         try
         {
             await controller._daemon.WaitUntilAsync(controller.IsHealthyAsync, TimeSpan.FromSeconds(60), $"private controller healthy at {restUrl}");
+            controller.AdminPassword = password;
+            controller.Token = await ApiSignIn.CreateTokenAsync(restUrl, AdminName, password);
         }
         catch
         {

@@ -14,7 +14,7 @@ public sealed class ControllerReplicaTests : ControllerTestBase
     public async Task A_second_replica_serves_the_same_inventory_and_finishes_the_first_ones_task()
     {
         await using var replica = await ControllerProcess.StartAsync(InventoryConnectionString, ControllerSettings);
-        using var replicaApi = new RestClient(replica.RestUrl);
+        using var replicaApi = new RestClient(replica.RestUrl, replica.Token);
 
         var imageId = await BlankImageAsync();
         var inspected = (await replicaApi.GetAsync("/api/v1/images/inspect", ("image_id", imageId))).Ok();

@@ -112,7 +112,7 @@ public abstract class ControllerTestBase
         Database = NpgsqlDataSource.Create(connection);
         _certificates = PlatformCertificates.Create();
         _controller = await ControllerProcess.StartAsync(connection, ControllerSettings);
-        Api = new RestClient(_controller.RestUrl);
+        Api = new RestClient(_controller.RestUrl, _controller.Token);
 
         HostId = "host-" + Guid.NewGuid().ToString("N")[..8];
         _agent = await StartHostAgentAsync(HostId, LibvirtUri, Bridge, WorkDirectory);

@@ -74,7 +74,7 @@ public sealed class MutualTlsTests : ControllerTestBase
             settings[key] = value;
         }
         await using var refused = await ControllerProcess.StartAsync(InventoryConnectionString, settings);
-        using var refusedApi = new RestClient(refused.RestUrl);
+        using var refusedApi = new RestClient(refused.RestUrl, refused.Token);
 
         var name = Unique("refused");
         var answer = await refusedApi.PostAsync("/api/v1/images/create", new { image_name = name, image_size = 16 << 20, os_type = "Linux" });

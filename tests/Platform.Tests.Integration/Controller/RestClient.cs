@@ -30,10 +30,13 @@ internal sealed record ApiResponse(HttpStatusCode Status, int Code, string Messa
     }
 }
 
-/// <summary>Calls the controller's REST facade the way the console does: query strings, JSON or form bodies.</summary>
-internal sealed class RestClient(string baseUrl) : IDisposable
+/// <summary>
+/// Calls the controller's REST facade the way a script does: query strings, JSON or form bodies,
+/// with an API token (<paramref name="token"/>; null: anonymous).
+/// </summary>
+internal sealed class RestClient(string baseUrl, string? token) : IDisposable
 {
-    private readonly HttpClient _http = new() { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(120) };
+    private readonly HttpClient _http = ApiSignIn.Client(baseUrl, token);
 
     public Task<ApiResponse> GetAsync(string path, params (string Name, string Value)[] query)
     {

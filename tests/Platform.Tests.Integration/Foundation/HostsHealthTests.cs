@@ -45,11 +45,17 @@ public class HostsHealthTests
     [Test]
     public async Task The_environments_agent_has_registered_its_host_with_the_controller()
     {
-        var url = TestEnvironment.Require("hosts")["PLATFORM_CONTROLLER_URL"];
+        var environment = TestEnvironment.Require("hosts");
+        var url = environment["PLATFORM_CONTROLLER_URL"];
+        // The token the environment's start made for its platformctl, signing in as the first admin.
+        using var settings = JsonDocument.Parse(await File.ReadAllTextAsync(environment["PLATFORM_CLI_CONFIG"]));
+        var token = settings.RootElement.GetProperty("token").GetString();
 
         var hosts = await Eventually.HoldsAsync(async () =>
         {
-            using var response = await Http.GetAsync(new Uri($"{url}/api/v1/hosts/list"));
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"{url}/api/v1/hosts/list"));
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            using var response = await Http.SendAsync(request);
             using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
             return json.RootElement.GetProperty("data").GetProperty("items").EnumerateArray()
                 .Any(h => h.GetProperty("status").GetString() == "up" && h.GetProperty("grpc_endpoint").GetString() == TestEnvironment.Require("hosts")["PLATFORM_AGENT_GRPC"]);

@@ -23,7 +23,11 @@ public class CliBehaviourTests
     [TestCase(50302, (int)ExitCode.Unavailable)]
     [TestCase(50000, (int)ExitCode.Unavailable)]
     [TestCase(50700, (int)ExitCode.Unavailable)]
-    [TestCase(40100, (int)ExitCode.Other)]
+    [TestCase(40100, (int)ExitCode.Denied)]
+    [TestCase(40101, (int)ExitCode.Denied)]
+    [TestCase(40300, (int)ExitCode.Denied)]
+    [TestCase(42900, (int)ExitCode.Denied)]
+    [TestCase(41800, (int)ExitCode.Other)]
     public void Envelope_codes_map_to_the_exit_code_of_their_class(int code, int expected) =>
         Assert.That((int)ExitCodes.ForApiCode(code), Is.EqualTo(expected));
 
@@ -33,7 +37,9 @@ public class CliBehaviourTests
     [TestCase(StatusCode.AlreadyExists, (int)ExitCode.Conflict)]
     [TestCase(StatusCode.Unavailable, (int)ExitCode.Unavailable)]
     [TestCase(StatusCode.DeadlineExceeded, (int)ExitCode.Unavailable)]
-    [TestCase(StatusCode.PermissionDenied, (int)ExitCode.Other)]
+    [TestCase(StatusCode.PermissionDenied, (int)ExitCode.Denied)]
+    [TestCase(StatusCode.Unauthenticated, (int)ExitCode.Denied)]
+    [TestCase(StatusCode.Cancelled, (int)ExitCode.Other)]
     public void Grpc_statuses_map_to_the_exit_code_of_their_class(StatusCode status, int expected) =>
         Assert.That((int)ExitCodes.ForGrpcStatus(status), Is.EqualTo(expected));
 

@@ -56,6 +56,7 @@ public sealed class ApiDescriptionTests
         var services = new ServiceCollection().AddLogging(l => l.AddProvider(logs)).BuildServiceProvider();
         var operation = new ApiOperation("volume_list_" + Guid.NewGuid().ToString("N"), "volumes", "List volumes", typeof(object))
         {
+            Access = Platform.Controller.Security.ApiAccess.Viewer,
             Fields = [ApiField.Text("filter_name", TextRule.Description), .. ApiField.Paging],
         };
         var endpoint = new Endpoint(_ => Task.CompletedTask, new EndpointMetadataCollection(operation), operation.OperationId);

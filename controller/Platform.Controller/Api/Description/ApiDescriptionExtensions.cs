@@ -59,8 +59,11 @@ internal sealed class ApiDocumentTransformer : IOpenApiDocumentTransformer
                 "on failure a non-zero code whose first three digits are the HTTP status, the message, and in data the invalid fields " +
                 "({\"errors\": [{\"field\", \"message\"}]}, every problem of the request at once) or the change the failure is about. " +
                 "Request fields are read from the query string and from a JSON or application/x-www-form-urlencoded body (the body wins); " +
-                "in a form or query a list is a comma-separated value. Paths are case-sensitive.",
+                "in a form or query a list is a comma-separated value. Paths are case-sensitive. " +
+                "Every call but signing in and a terminal's registration needs credentials (see each operation's security): " +
+                "401 without valid ones, 403 when the role may not.",
         };
+        ApiSecurityDescription.AddSchemes(document);
         return Task.CompletedTask;
     }
 }

@@ -1,3 +1,5 @@
+using Platform.Controller.Security;
+
 namespace Platform.Controller.Api.Description;
 
 /// <summary>How a successful answer wraps its payload.</summary>
@@ -17,8 +19,9 @@ internal enum SuccessShape
 }
 
 /// <summary>
-/// An endpoint's entry in the OpenAPI document: its id, tag and summary, the fields it reads (as
-/// query parameters for GET, as a JSON or form body otherwise), and the type of its answer.
+/// An endpoint's entry in the OpenAPI document: its id, tag and summary, who may call it, the
+/// fields it reads (as query parameters for GET, as a JSON or form body otherwise), and the type
+/// of its answer.
 /// </summary>
 internal sealed record ApiOperation(string OperationId, string Tag, string Summary, Type? Answer, SuccessShape Shape = SuccessShape.Data)
 {
@@ -27,8 +30,8 @@ internal sealed record ApiOperation(string OperationId, string Tag, string Summa
     /// <summary>The body is a file upload: multipart/form-data with the file and the fields, or application/octet-stream.</summary>
     public bool Upload { get; init; }
 
-    /// <summary>The call needs the terminal's token (<c>Authorization: Bearer</c>).</summary>
-    public bool TerminalToken { get; init; }
+    /// <summary>Who may call it: the endpoint's authorization policy and its security in the document.</summary>
+    public required ApiAccess Access { get; init; }
 
     /// <summary>A longer description, for what the fields alone do not say.</summary>
     public string? Description { get; init; }
@@ -36,10 +39,21 @@ internal sealed record ApiOperation(string OperationId, string Tag, string Summa
 
 internal static class ApiOperationExtensions
 {
-    /// <summary>Puts the endpoint in the OpenAPI document as <paramref name="operation"/> describes it.</summary>
+    /// <summary>
+    /// Puts the endpoint in the OpenAPI document as <paramref name="operation"/> describes it, and
+    /// requires the policy of its <see cref="ApiOperation.Access"/>.
+    /// </summary>
     public static RouteHandlerBuilder Describe(this RouteHandlerBuilder builder, ApiOperation operation)
     {
         builder.WithMetadata(operation).WithTags(operation.Tag).WithSummary(operation.Summary);
+        if (operation.Access == ApiAccess.Public)
+        {
+            builder.AllowAnonymous();
+        }
+        else
+        {
+            builder.RequireAuthorization(SecurityPolicies.Of(operation.Access));
+        }
         if (operation.Description is { } description)
         {
             builder.WithDescription(description);

@@ -55,17 +55,7 @@ internal sealed class ApiOperationTransformer : IOpenApiOperationTransformer
             });
             operation.RequestBody = described.Upload ? UploadBody(described) : FieldsBody(described);
         }
-        if (described.TerminalToken)
-        {
-            operation.Parameters.Add(new OpenApiParameter
-            {
-                Name = "Authorization",
-                In = ParameterLocation.Header,
-                Required = true,
-                Description = "Bearer TOKEN: the token /thor/voi/terminal/register answered.",
-                Schema = new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^Bearer .+" },
-            });
-        }
+        ApiSecurityDescription.Describe(operation, described.Access, context.Document);
         if (operation.Parameters.Count == 0)
         {
             operation.Parameters = null;

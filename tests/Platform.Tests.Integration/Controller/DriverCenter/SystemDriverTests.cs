@@ -114,7 +114,7 @@ public sealed class SystemDriverTests : DriverCenterTestBase
 
     private async Task<(HttpStatusCode StatusCode, string Body)> PostFileFirstAsync(string file, params (string Name, string Value)[] fields)
     {
-        using var http = new HttpClient { BaseAddress = new Uri(Controller.RestUrl) };
+        using var http = ApiSignIn.Client(Controller.RestUrl, Controller.Token);
         using var form = new MultipartFormDataContent();
         await using var stream = File.OpenRead(file);
         form.Add(new StreamContent(stream), "file", Path.GetFileName(file));
@@ -130,7 +130,7 @@ public sealed class SystemDriverTests : DriverCenterTestBase
     public async Task Upload_as_a_raw_body_with_the_file_name_in_the_query()
     {
         var (tq, stem) = ExtractedDriverFile("raw");
-        using var http = new HttpClient { BaseAddress = new Uri(Controller.RestUrl) };
+        using var http = ApiSignIn.Client(Controller.RestUrl, Controller.Token);
         using var content = new StreamContent(File.OpenRead(tq));
         content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
         using var response = await http.PostAsync($"/thor/voi/driver/upload?file_name={Uri.EscapeDataString(stem + ".tq")}&environment=1", content);

@@ -98,8 +98,11 @@ public sealed class TerminalSyncTests : DriverCenterTestBase
             Assert.That(unknown.StatusCode, Is.EqualTo(HttpStatusCode.NotFound), "only the manifest's files are served");
         }
 
-        var anonymous = await Api.GetAsync("/thor/voi/terminal/manifest");
+        using var anonymousApi = new RestClient(Controller.RestUrl, token: null);
+        var anonymous = await anonymousApi.GetAsync("/thor/voi/terminal/manifest");
         Assert.That((anonymous.Status, anonymous.Code), Is.EqualTo((HttpStatusCode.Unauthorized, 40100)), anonymous.Body);
+        var user = await Api.GetAsync("/thor/voi/terminal/manifest");
+        Assert.That((user.Status, user.Code), Is.EqualTo((HttpStatusCode.Forbidden, 40300)), "a user's token is not a terminal's");
         using var http = new HttpClient { BaseAddress = new Uri(Controller.RestUrl) };
         using (var noToken = await http.GetAsync(url))
         {

@@ -51,7 +51,7 @@ public sealed class NicApiTests : ControllerTestBase
     public async Task Unknown_ids_answer_404()
     {
         var missing = "nic-" + Guid.NewGuid().ToString("N")[..8];
-        var delete = await Api.GetAsync("/api/v1/network/delete", ("nic_id", missing));
+        var delete = await Api.PostFormAsync("/api/v1/network/delete", ("nic_id", missing));
         Assert.That((delete.Status, delete.Code), Is.EqualTo((HttpStatusCode.NotFound, 40403)), delete.ToString());
         var attach = await Api.PostAsync("/api/v1/network/attach", new { nic_id = missing, instance_id = "i-00000000" });
         Assert.That((attach.Status, attach.Code), Is.EqualTo((HttpStatusCode.NotFound, 40403)), attach.ToString());
@@ -163,7 +163,7 @@ public sealed class NicApiTests : ControllerTestBase
         Assert.That(await ScalarAsync<long>("SELECT count(*) FROM network_interfaces WHERE nic_id = @n", ("n", nicId)), Is.EqualTo(1));
 
         await ExecuteAsync("UPDATE network_interfaces SET status = 'idle', instance_id = NULL, attach_time = NULL WHERE nic_id = @n", ("n", nicId));
-        (await Api.GetAsync("/api/v1/network/delete", ("nic_id", nicId))).Ok();
+        (await Api.PostFormAsync("/api/v1/network/delete", ("nic_id", nicId))).Ok();
         Assert.That(await ScalarAsync<long>("SELECT count(*) FROM network_interfaces WHERE nic_id = @n", ("n", nicId)), Is.Zero);
     }
 

@@ -26,7 +26,7 @@ public sealed class ObservabilityTests : ControllerTestBase
     [Test]
     public async Task Metrics_of_both_daemons_move_after_a_volume_is_created_and_deleted()
     {
-        var controllerBefore = await PrometheusText.ScrapeAsync(Http, Controller.RestUrl);
+        var controllerBefore = await PrometheusText.ScrapeAsync(Http, Controller.RestUrl, Controller.Token);
         var agentBefore = await PrometheusText.ScrapeAsync(Http, Agent.HttpUrl);
 
         var volumeId = await CreateAndDeleteVolumeAsync(Unique("metrics"));
@@ -35,7 +35,7 @@ public sealed class ObservabilityTests : ControllerTestBase
         PrometheusText controller = null!;
         await Eventually.HoldsAsync(async () =>
         {
-            controller = await PrometheusText.ScrapeAsync(Http, Controller.RestUrl);
+            controller = await PrometheusText.ScrapeAsync(Http, Controller.RestUrl, Controller.Token);
             return Moved(controllerBefore, controller, "platform_tasks_finished_total", ("kind", "volume.delete"), ("outcome", "succeeded")) >= 1;
         }, MetricsTimeout, $"the controller counted volume {volumeId}'s delete task as succeeded");
         var agent = await PrometheusText.ScrapeAsync(Http, Agent.HttpUrl);
@@ -69,9 +69,9 @@ public sealed class ObservabilityTests : ControllerTestBase
     {
         // Back to back, well within the exporter's default 300 ms response cache, which would
         // serve the first scrape's numbers again.
-        var before = await PrometheusText.ScrapeAsync(Http, Controller.RestUrl);
+        var before = await PrometheusText.ScrapeAsync(Http, Controller.RestUrl, Controller.Token);
         (await Api.GetAsync("/api/v1/volume/list")).Ok();
-        var after = await PrometheusText.ScrapeAsync(Http, Controller.RestUrl);
+        var after = await PrometheusText.ScrapeAsync(Http, Controller.RestUrl, Controller.Token);
 
         Assert.That(Moved(before, after, "http_server_request_duration_seconds_count", ("http_route", "/api/v1/volume/list"), ("http_request_method", "GET")),
             Is.EqualTo(1), "the request between the two scrapes");
@@ -84,7 +84,7 @@ public sealed class ObservabilityTests : ControllerTestBase
         // The gauges are set by the task poll and the first reconciliation pass after the start.
         await Eventually.HoldsAsync(async () =>
         {
-            controller = await PrometheusText.ScrapeAsync(Http, Controller.RestUrl);
+            controller = await PrometheusText.ScrapeAsync(Http, Controller.RestUrl, Controller.Token);
             return controller.Has("platform_reconciliation_drift_open") && controller.Has("platform_tasks_active") && controller.HasPrefix("db_client_connection");
         }, MetricsTimeout, "the controller exports drift and connection pool gauges");
         var agent = await PrometheusText.ScrapeAsync(Http, Agent.HttpUrl);

@@ -14,9 +14,15 @@ internal sealed partial class PrometheusText
 
     public IReadOnlyList<Sample> Samples => _samples;
 
-    public static async Task<PrometheusText> ScrapeAsync(HttpClient http, string baseUrl)
+    /// <summary>Scrapes <paramref name="baseUrl"/>/metrics, with an API token where the daemon asks for one (the controller).</summary>
+    public static async Task<PrometheusText> ScrapeAsync(HttpClient http, string baseUrl, string? token = null)
     {
-        using var response = await http.GetAsync(new Uri(baseUrl + "/metrics"));
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(baseUrl + "/metrics"));
+        if (token is not null)
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
+        using var response = await http.SendAsync(request);
         Assert.That((int)response.StatusCode, Is.EqualTo(200), $"{baseUrl}/metrics");
         Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("text/plain").Or.EqualTo("application/openmetrics-text"));
         return Parse(await response.Content.ReadAsStringAsync());

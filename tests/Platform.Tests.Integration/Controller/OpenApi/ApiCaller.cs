@@ -10,8 +10,11 @@ internal sealed record RawAnswer(int Status, string Text, JsonElement Json)
     public override string ToString() => $"{Status} {Text}";
 }
 
-/// <summary>Sends any method with a query, a JSON or form body and a bearer token, and keeps whatever comes back.</summary>
-internal sealed class ApiCaller(string baseUrl) : IDisposable
+/// <summary>
+/// Sends any method with a query, a JSON or form body and a bearer token (by default
+/// <paramref name="defaultToken"/>), and keeps whatever comes back.
+/// </summary>
+internal sealed class ApiCaller(string baseUrl, string? defaultToken) : IDisposable
 {
     private readonly HttpClient _http = new() { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(120) };
 
@@ -28,7 +31,9 @@ internal sealed class ApiCaller(string baseUrl) : IDisposable
         {
             request.Content = new FormUrlEncodedContent(form.Select(f => KeyValuePair.Create(f.Name, f.Value)));
         }
-        if (token is not null)
+        // "" asks for no credentials at all.
+        token ??= defaultToken;
+        if (!string.IsNullOrEmpty(token))
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }

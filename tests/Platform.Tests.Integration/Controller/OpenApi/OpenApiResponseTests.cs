@@ -19,7 +19,7 @@ public sealed class OpenApiResponseTests : ControllerTestBase, IDisposable
     public async Task FetchDocumentAsync()
     {
         _description = await ServedApiDescription.FetchAsync(Controller.RestUrl);
-        _caller = new ApiCaller(Controller.RestUrl);
+        _caller = new ApiCaller(Controller.RestUrl, Controller.Token);
     }
 
     public void Dispose() => _caller?.Dispose();
@@ -41,7 +41,6 @@ public sealed class OpenApiResponseTests : ControllerTestBase, IDisposable
         await Expect(200, "GET", "/api/v1/volume/list", query: [("filter_name", "doc")]);
         await Expect(400, "POST", "/api/v1/volume/create", json: new { volume_name = "", volume_size = 0, image_id = "no good" });
         await Expect(404, "POST", "/api/v1/volume/mount", json: new { volume_id = volumeId, instance_id = "i-00000000" });
-        await Expect(404, "GET", "/api/v1/volume/delete", query: [("volume_id", "vol-00000000")]);
         await Expect(404, "POST", "/api/v1/volume/delete", form: [("volume_id", "vol-00000000")]);
         if (Data(volume).GetProperty("task_id").GetString() is { } volumeTask)
         {
@@ -49,7 +48,7 @@ public sealed class OpenApiResponseTests : ControllerTestBase, IDisposable
             await Eventually.HoldsAsync(async () => (await _caller.SendAsync("GET", "/api/v1/tasks/detail", query: [("task_id", volumeTask)]))
                 .Json.GetProperty("data").GetProperty("state").GetString() is "succeeded" or "failed", TimeSpan.FromSeconds(60), "the volume's task ended");
         }
-        await ExpectAny("GET", "/api/v1/volume/delete", query: [("volume_id", volumeId)]);
+        await ExpectAny("POST", "/api/v1/volume/delete", json: new { volume_id = volumeId });
 
         var nic = await Expect(200, "POST", "/api/v1/network/create", json: new { network_interface_name = Unique("doc") });
         var nicId = Data(nic).GetProperty("network_interface_id").GetString()!;
@@ -57,7 +56,7 @@ public sealed class OpenApiResponseTests : ControllerTestBase, IDisposable
         await Expect(200, "GET", "/api/v1/network/search", query: [("nic_id", nicId), ("status", "idle")]);
         await Expect(400, "GET", "/api/v1/network/search", query: [("mac", "nope"), ("ip", "1.2"), ("page_size", "0")]);
         await Expect(404, "POST", "/api/v1/network/attach", json: new { nic_id = nicId, instance_id = "i-00000000" });
-        await ExpectAny("GET", "/api/v1/network/delete", query: [("network_interface_id", nicId)]);
+        await ExpectAny("POST", "/api/v1/network/delete", form: [("network_interface_id", nicId)]);
         await Expect(404, "POST", "/api/v1/network/delete", json: new { network_interface_id = "nic-00000000" });
 
         await ExpectAny("POST", "/api/v1/images/delete", json: new { image_id = imageId });
@@ -105,7 +104,8 @@ public sealed class OpenApiResponseTests : ControllerTestBase, IDisposable
         var token = Data(registered).GetProperty("token").GetString()!;
         var terminalId = Data(registered).GetProperty("terminal_id").GetInt64();
         await Expect(200, "GET", "/thor/voi/terminal");
-        await Expect(401, "GET", "/thor/voi/terminal/manifest");
+        await Expect(401, "GET", "/thor/voi/terminal/manifest", token: "");
+        await Expect(403, "GET", "/thor/voi/terminal/manifest");
         await ExpectAny("GET", "/thor/voi/terminal/manifest", query: [("wait", "0")], token: token);
         await Expect(200, "POST", "/thor/voi/terminal/state", json: new { tool_disk_version = 0, is_downloading = false }, token: token);
         await Expect(400, "POST", "/thor/voi/terminal/state", json: new { tool_disk_version = -1 }, token: token);
@@ -113,7 +113,7 @@ public sealed class OpenApiResponseTests : ControllerTestBase, IDisposable
         await Expect(404, "POST", "/thor/voi/terminal/notify", json: new { ids = new[] { 999_999 } });
         await Expect(200, "POST", "/thor/voi/terminal/notify", json: new { ids = new[] { terminalId } });
         await Expect(404, "POST", "/thor/voi/printer/terminals", json: new { id = 999_999, terminal_ids = new[] { terminalId } });
-        await Expect(401, "GET", "/thor/voi/terminal/files/{name}", path: "/thor/voi/terminal/files/base.qcow2");
+        await Expect(401, "GET", "/thor/voi/terminal/files/{name}", path: "/thor/voi/terminal/files/base.qcow2", token: "");
         await Expect(200, "POST", "/thor/voi/terminal", form: [("action", "delete"), ("ids", terminalId.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
         Assert.That(Controller.Output, Does.Not.Contain(OpenApiDocumentTests.DriftMarker), "a handler read a field its description does not have");
     }

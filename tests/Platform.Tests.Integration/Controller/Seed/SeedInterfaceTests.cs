@@ -44,7 +44,7 @@ public sealed class SeedInterfaceTests : ControllerTestBase
         Assert.That(await InventorySnapshotAsync(), Is.EqualTo(before));
 
         AssertSeedNames((await Api.PostAsync("/api/v1/network/delete", new { network_interface_id = nicId })).Ok());
-        (await Api.GetAsync("/api/v1/network/delete", ("nic_id", aliasId))).Ok();
+        (await Api.PostFormAsync("/api/v1/network/delete", ("nic_id", aliasId))).Ok();
         Assert.That(await ScalarAsync<long>("SELECT count(*) FROM network_interfaces WHERE nic_id = ANY(@ids)", ("ids", new[] { nicId, aliasId })), Is.Zero);
     }
 
@@ -120,7 +120,7 @@ public sealed class SeedInterfaceTests : ControllerTestBase
             (HttpMethod.Get, "/api/v1/images/create", "POST"),
             (HttpMethod.Post, "/api/v1/images/list", "GET"),
             (HttpMethod.Delete, "/api/v1/instance/destory", "POST"),
-            (HttpMethod.Put, "/api/v1/network/delete", "GET, POST"),
+            (HttpMethod.Put, "/api/v1/network/delete", "POST"),
             (HttpMethod.Post, "/api/v1/unregister_images/list", "GET"),
         })
         {

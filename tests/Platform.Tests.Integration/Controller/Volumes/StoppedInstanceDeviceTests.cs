@@ -38,7 +38,7 @@ public sealed class StoppedInstanceDeviceTests : ControllerTestBase
         Assert.That(inactive, Does.Contain($"volumes/{first}").And.Contain($"volumes/{second}"));
 
         // Attached volumes are not deleted.
-        var refused = await Api.GetAsync("/api/v1/volume/delete", ("volume_id", first));
+        var refused = await Api.PostFormAsync("/api/v1/volume/delete", ("volume_id", first));
         Assert.That((refused.Status, refused.Code), Is.EqualTo((HttpStatusCode.Conflict, 40902)), refused.ToString());
 
         // Unmount frees the device; the next mount reuses it.

@@ -62,7 +62,7 @@ public sealed class VolumeApiTests : ControllerTestBase
             Assert.That((answer.Status, answer.Code), Is.EqualTo((HttpStatusCode.BadRequest, 40001)), $"{path}: {answer}");
         }
         var missing = "vol-" + Guid.NewGuid().ToString("N")[..8];
-        var delete = await Api.GetAsync("/api/v1/volume/delete", ("volume_id", missing));
+        var delete = await Api.PostFormAsync("/api/v1/volume/delete", ("volume_id", missing));
         Assert.That((delete.Status, delete.Code), Is.EqualTo((HttpStatusCode.NotFound, 40402)), delete.ToString());
         var mount = await Api.PostAsync("/api/v1/volume/mount", new { volume_id = missing, instance_id = "i-00000000" });
         Assert.That((mount.Status, mount.Code), Is.EqualTo((HttpStatusCode.NotFound, 40402)), mount.ToString());
@@ -107,7 +107,7 @@ public sealed class VolumeApiTests : ControllerTestBase
         Assert.That((badPage.Status, badPage.Code), Is.EqualTo((HttpStatusCode.BadRequest, 40001)), badPage.ToString());
 
         // Delete by GET (the seed's method) and by POST: the row and the RBD image go.
-        var deleted = (await Api.GetAsync("/api/v1/volume/delete", ("volume_id", ids[0]))).Ok();
+        var deleted = (await Api.PostFormAsync("/api/v1/volume/delete", ("volume_id", ids[0]))).Ok();
         Assert.That(deleted.GetProperty("status").GetString(), Is.EqualTo("deleted"));
         (await Api.PostAsync("/api/v1/volume/delete", new { volume_id = ids[1] })).Ok();
         Assert.That(await ScalarAsync<long>("SELECT count(*) FROM volumes WHERE volume_id = ANY(@ids)", ("ids", ids.ToArray())), Is.EqualTo(1));
