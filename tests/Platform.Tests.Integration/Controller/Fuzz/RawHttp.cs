@@ -73,14 +73,22 @@ internal sealed record RawResponse(int Status, IReadOnlyDictionary<string, strin
     public string? Header(string name) => Headers.TryGetValue(name, out var value) ? value : null;
 }
 
-/// <summary>Sends <see cref="RawRequest"/>s over a fresh loopback connection each and reads the one answer.</summary>
-internal sealed class RawHttpClient(int port)
+/// <summary>
+/// Sends <see cref="RawRequest"/>s over a fresh loopback connection each and reads the one
+/// answer; with <paramref name="token"/> as <c>Authorization: Bearer</c> (raw bytes go as they are).
+/// </summary>
+internal sealed class RawHttpClient(int port, string? token = null)
 {
     private static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(20);
 
     /// <summary>The answer, or null when the server closed the connection without one.</summary>
     public Task<RawResponse?> SendAsync(RawRequest request) =>
-        ExchangeAsync((stream, ct) => WriteAsync(stream, request, ct), request.Method == "HEAD", $"{request.Method} {Shorten(request.Target)}");
+        ExchangeAsync((stream, ct) => WriteAsync(stream, WithToken(request), ct), request.Method == "HEAD", $"{request.Method} {Shorten(request.Target)}");
+
+    private RawRequest WithToken(RawRequest request) =>
+        token is null || request.Headers.Any(h => h.Key.Equals("Authorization", StringComparison.OrdinalIgnoreCase))
+            ? request
+            : request with { Headers = [.. request.Headers, KeyValuePair.Create("Authorization", "Bearer " + token)] };
 
     /// <summary>Bytes as they are, no request line or header added: what a broken client sends.</summary>
     public Task<RawResponse?> SendBytesAsync(byte[] bytes) =>

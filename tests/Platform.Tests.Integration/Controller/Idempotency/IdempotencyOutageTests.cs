@@ -46,7 +46,7 @@ public sealed class IdempotencyOutageTests : ControllerTestBase
     [Test]
     public async Task Keyed_requests_retried_through_an_outage_make_one_volume_each_and_every_503_tells_the_truth()
     {
-        var client = new KeyedClient(Controller.RestUrl);
+        var client = new KeyedClient(Controller.RestUrl, Controller.Token);
         OnCleanUp(RemoveVolumesAsync);
         var doomed = new List<string>();
         for (var i = 0; i < 4; i++)

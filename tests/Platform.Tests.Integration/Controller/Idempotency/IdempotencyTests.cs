@@ -23,7 +23,7 @@ public sealed class IdempotencyTests : ControllerTestBase
         };
 
     [OneTimeSetUp]
-    public void CreateClient() => _keyed = new KeyedClient(Controller.RestUrl);
+    public void CreateClient() => _keyed = new KeyedClient(Controller.RestUrl, Controller.Token);
 
     [Test]
     public async Task A_repeat_answers_what_the_first_request_was_answered_and_makes_nothing()
@@ -128,19 +128,22 @@ public sealed class IdempotencyTests : ControllerTestBase
         AssertRefused(await _keyed.PostFormAsync("/api/v1/volume/create", key, ("volume_name", name), ("volume_size", "2")), HttpStatusCode.UnprocessableEntity, 42200);
     }
 
+    /// <summary>The seed's GET delete (served only with Security:AllowGetDeletes) is a change like any: a key makes its repeat safe.</summary>
     [Test]
     public async Task The_seeds_delete_by_GET_takes_a_key_and_deletes_once()
     {
+        await using var legacy = await ControllerProcess.StartAsync(InventoryConnectionString, new Dictionary<string, string>(ControllerSettings) { ["Security:AllowGetDeletes"] = "true" });
+        var keyed = new KeyedClient(legacy.RestUrl, legacy.Token);
         var volumeId = (await Api.PostAsync("/api/v1/volume/create", new { volume_name = Unique("gone"), volume_size = 1 })).Ok().GetProperty("volume_id").GetString()!;
         OnCleanUp(() => RemoveRbdImageAsync("volumes", volumeId));
         var key = NewKey();
-        var deleted = await _keyed.GetAsync($"/api/v1/volume/delete?volume_id={volumeId}", key);
+        var deleted = await keyed.GetAsync($"/api/v1/volume/delete?volume_id={volumeId}", key);
         Assert.That(deleted.Response.Ok().GetProperty("status").GetString(), Is.EqualTo("deleted"));
         Assert.That(await RbdImageExistsAsync("volumes", volumeId), Is.False);
 
-        var again = await _keyed.GetAsync($"/api/v1/volume/delete?volume_id={volumeId}", key);
+        var again = await keyed.GetAsync($"/api/v1/volume/delete?volume_id={volumeId}", key);
         Assert.That((again.Replayed, again.Response.Body), Is.EqualTo((true, deleted.Response.Body)), "the answer of the delete, not 'not found'");
-        var unkeyed = await _keyed.GetAsync($"/api/v1/volume/delete?volume_id={volumeId}", null);
+        var unkeyed = await keyed.GetAsync($"/api/v1/volume/delete?volume_id={volumeId}", null);
         AssertRefused(unkeyed, HttpStatusCode.NotFound, 40402);
         Assert.That(await ScalarAsync<long>("SELECT count(*) FROM tasks WHERE resource_id = @id AND kind = 'volume.delete'", ("id", volumeId)), Is.EqualTo(1));
     }

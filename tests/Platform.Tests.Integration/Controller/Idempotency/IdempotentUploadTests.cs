@@ -15,7 +15,7 @@ public sealed class IdempotentUploadTests : DriverCenterTestBase
     [Test]
     public async Task A_repeated_upload_answers_the_first_answer_and_another_file_under_the_key_is_refused()
     {
-        var client = new KeyedClient(Controller.RestUrl);
+        var client = new KeyedClient(Controller.RestUrl, Controller.Token);
         var (tq, stem) = ExtractedDriverFile("idem");
         var key = Guid.NewGuid().ToString();
         var first = await client.UploadAsync("/thor/voi/driver/upload", tq, key);
@@ -38,7 +38,7 @@ public sealed class IdempotentUploadTests : DriverCenterTestBase
     [Test]
     public async Task A_raw_body_upload_repeats_by_its_key_too()
     {
-        var client = new KeyedClient(Controller.RestUrl);
+        var client = new KeyedClient(Controller.RestUrl, Controller.Token);
         var (tq, stem) = ExtractedDriverFile("rawidem");
         var key = Guid.NewGuid().ToString();
         async Task<KeyedAnswer> UploadAsync()

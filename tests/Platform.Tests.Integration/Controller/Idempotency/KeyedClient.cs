@@ -9,10 +9,10 @@ internal sealed record KeyedAnswer(ApiResponse Response, bool Replayed, string? 
     public override string ToString() => $"{(Replayed ? "replayed " : "")}{Response}";
 }
 
-/// <summary>Calls the REST facade with an Idempotency-Key header, as a client that retries would.</summary>
-internal sealed class KeyedClient(string baseUrl)
+/// <summary>Calls the REST facade with an Idempotency-Key header and an API token, as a script that retries would.</summary>
+internal sealed class KeyedClient(string baseUrl, string token)
 {
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(120) };
+    private readonly HttpClient _http = ApiSignIn.Client(baseUrl, token);
 
     public Task<KeyedAnswer> PostAsync(string path, object body, string? key) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) }, key);
@@ -42,7 +42,7 @@ internal sealed class KeyedClient(string baseUrl)
             {
                 request.Headers.TryAddWithoutValidation("Idempotency-Key", key);
             }
-            using var response = await Http.SendAsync(request);
+            using var response = await _http.SendAsync(request);
             var body = await response.Content.ReadAsStringAsync();
             JsonElement root;
             try
