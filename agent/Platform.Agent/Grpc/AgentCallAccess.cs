@@ -63,7 +63,6 @@ internal static class AgentCallAccess
 
         ["/grpc.health.v1.Health/Check"] = OperatorAccess.ReadOnly,
         ["/grpc.health.v1.Health/Watch"] = OperatorAccess.ReadOnly,
-        ["/grpc.health.v1.Health/List"] = OperatorAccess.ReadOnly,
         ["/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"] = OperatorAccess.ReadOnly,
         ["/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"] = OperatorAccess.ReadOnly,
     };
