@@ -54,6 +54,13 @@ public sealed class MutualTlsTests : ControllerTestBase
             (options, _) => options, Certificates.ForeignAgentFor, Certificates.ForeignAgentFor, "controller: Unavailable");
 
     [Test]
+    public async Task An_agent_whose_certificate_names_another_host_cannot_register()
+    {
+        var elsewhere = Certificates.AgentFor("host-" + Guid.NewGuid().ToString("N")[..8]);
+        await AssertAgentNeverRegistersAsync((options, _) => options, _ => elsewhere, _ => elsewhere, "controller: PermissionDenied");
+    }
+
+    [Test]
     public async Task An_agent_advertising_an_h2c_endpoint_is_refused_even_with_a_platform_certificate() =>
         await AssertAgentNeverRegistersAsync(
             (options, _) => options with { ServerCertificate = null, ClientCertificateAuthority = null },
@@ -102,7 +109,7 @@ public sealed class MutualTlsTests : ControllerTestBase
     /// starts one but with the given certificates: its registration is refused with
     /// <paramref name="refusal"/> and the host never shows in /api/v1/hosts/list.
     /// </summary>
-    internal async Task AssertAgentNeverRegistersAsync(
+    private async Task AssertAgentNeverRegistersAsync(
         Func<AgentProcessOptions, string, AgentProcessOptions> adjust, Func<string, PemFiles> serverCertificate, Func<string, PemFiles?> clientCertificate, string refusal)
     {
         var hostId = "host-" + Guid.NewGuid().ToString("N")[..8];
