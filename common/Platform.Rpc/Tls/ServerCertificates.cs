@@ -1,8 +1,10 @@
+using System.Security.Cryptography;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Platform.Common.Hosting;
 
 namespace Platform.Rpc.Tls;
 
@@ -18,7 +20,20 @@ public static class ServerCertificates
         var section = configuration.GetSection($"Kestrel:Endpoints:{endpoint}:Certificate");
         var path = section["Path"];
         var keyPath = section["KeyPath"];
-        return string.IsNullOrWhiteSpace(path) || string.IsNullOrWhiteSpace(keyPath) ? null : new ReloadingCertificate(path, keyPath);
+        if (string.IsNullOrWhiteSpace(path) || string.IsNullOrWhiteSpace(keyPath))
+        {
+            return null;
+        }
+        try
+        {
+            return new ReloadingCertificate(path, keyPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
+        {
+            // A setting that is wrong, not a bug: the daemon stops with EX_CONFIG and the reason.
+            throw new StartupFailureException($"Kestrel:Endpoints:{endpoint}:Certificate ({path}, {keyPath}) does not load: {e.Message}",
+                StartupFailure.ConfigurationExitCode, e);
+        }
     }
 
     /// <summary>
