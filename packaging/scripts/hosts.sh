@@ -3,7 +3,8 @@
 # ($PLATFORM_BIN, default $PLATFORM_STATE/bin) and configured through
 # $PLATFORM_STATE/etc/*.json, the same files /etc/platform holds on a real host.
 # Controller and agent speak gRPC to each other over mutual TLS only, with certificates of
-# the platform CA that pki.sh keeps in $PLATFORM_STATE/etc/pki.
+# the platform CA that pki.sh keeps in $PLATFORM_STATE/etc/pki; the agent registers as the host
+# id its certificate names (pl_host_id).
 # usage: hosts.sh start|stop|status
 . "$(dirname "$0")/lib.sh"
 
@@ -55,6 +56,7 @@ write_config() {
                "ProbeCacheFile": $(pl_json_string "$PLATFORM_CACHE/kvm-probe.json") },
   "Storage": { "CephConf": $(pl_json_string "$PLATFORM_CEPH_CONF"), "CephUser": $(pl_json_string "$PLATFORM_CEPH_USER") },
   "Registration": { "ControllerUrl": $(pl_json_string "$CONTROLLER_GRPC"), "HostIp": "127.0.0.1",
+    "HostId": $(pl_json_string "$(pl_host_id)"),
     "Tls": $(tls_client_json agent) }
 }
 JSON

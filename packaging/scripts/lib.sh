@@ -119,3 +119,14 @@ pl_json_string() {
     s=${s//\"/\\\"}
     printf '"%s"' "$s"
 }
+
+# pl_host_id: the host id this host's agent registers as, and its certificate names
+# (spiffe://platform/agent/HOST_ID): PLATFORM_HOST_ID, else /etc/machine-id, else the hostname
+# (the agent's own default). hosts.sh writes it into agent.json so the two cannot differ.
+pl_host_id() {
+    local id=${PLATFORM_HOST_ID:-}
+    [ -n "$id" ] || id=$(cat /etc/machine-id 2>/dev/null || true)
+    [ -n "$id" ] || id=$(hostname)
+    [[ $id =~ ^[A-Za-z0-9._-]{1,64}$ ]] || pl_die "host id '$id' is not 1-64 letters, digits, '.', '_' or '-' (set PLATFORM_HOST_ID)"
+    printf '%s\n' "$id"
+}

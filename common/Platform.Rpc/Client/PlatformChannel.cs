@@ -83,9 +83,10 @@ public static class PlatformChannel
         }
         if (options.Tls is { } tls)
         {
-            if (tls.Certificate is { } certificate)
+            if (tls.Certificate is not null)
             {
-                handler.SslOptions.ClientCertificates = [certificate];
+                // Asked for on every new connection, so a certificate renewed on disk is presented without a restart.
+                handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => tls.Certificate!;
             }
             handler.SslOptions.RemoteCertificateValidationCallback = (_, serverCertificate, _, errors) =>
                 tls.Authority.Validates(serverCertificate as System.Security.Cryptography.X509Certificates.X509Certificate2, errors, PinnedCertificateAuthority.ServerAuthentication);

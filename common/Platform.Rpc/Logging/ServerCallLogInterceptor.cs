@@ -97,7 +97,7 @@ internal sealed class ServerCallLogInterceptor(ILoggerFactory loggers) : Interce
             return;
         }
         var connection = context.GetHttpContext().Connection;
-        var caller = connection.ClientCertificate?.Subject is { Length: > 0 } subject ? subject : context.Peer;
+        var caller = connection.ClientCertificate is { Subject.Length: > 0 } certificate ? $"{certificate.Subject} (serial {certificate.SerialNumber})" : context.Peer;
         var shownDetail = CallLog.DetailOf(status, detail);
         var operationId = CallLog.OperationIdOf(request);
         var traceId = CallLog.TraceId();

@@ -45,7 +45,10 @@ public sealed class GrpcClientTlsOptions
             try
             {
                 using var authority = LoadAuthority();
-                using var certificate = LoadCertificate();
+                if (Set(CertificatePath))
+                {
+                    using var certificate = X509Certificate2.CreateFromPemFile(CertificatePath!, KeyPath);
+                }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
             {
@@ -58,29 +61,52 @@ public sealed class GrpcClientTlsOptions
     /// <summary>
     /// The pinned CA and client certificate these settings name, or null when TLS is off (h2c);
     /// call after <see cref="Problems"/> came back empty. The caller owns (disposes) the result.
+    /// The client certificate is read again whenever its files change (<see cref="ReloadingCertificate"/>).
     /// </summary>
     public ClientTlsCredentials? LoadCredentials() =>
-        Enabled ? new ClientTlsCredentials(new PinnedCertificateAuthority(LoadAuthority()), LoadCertificate()) : null;
+        Enabled ? ClientTlsCredentials.Reloaded(new PinnedCertificateAuthority(LoadAuthority()), LoadCertificate()) : null;
 
     private X509Certificate2 LoadAuthority() =>
         X509CertificateLoader.LoadCertificate(System.Text.Encoding.ASCII.GetBytes(File.ReadAllText(CertificateAuthority!)));
 
-    private X509Certificate2? LoadCertificate() =>
-        Set(CertificatePath) ? X509Certificate2.CreateFromPemFile(CertificatePath!, KeyPath) : null;
+    private ReloadingCertificate? LoadCertificate() =>
+        Set(CertificatePath) ? new ReloadingCertificate(CertificatePath!, KeyPath!) : null;
 
     private static bool Set(string? value) => !string.IsNullOrWhiteSpace(value);
 }
 
 /// <summary>What a client presents and trusts on a TLS channel: the pinned CA and, for mutual TLS, its own certificate.</summary>
-public sealed class ClientTlsCredentials(PinnedCertificateAuthority authority, X509Certificate2? certificate) : IDisposable
+public sealed class ClientTlsCredentials : IDisposable
 {
-    public PinnedCertificateAuthority Authority { get; } = authority;
+    private readonly X509Certificate2? _fixedCertificate;
 
-    public X509Certificate2? Certificate { get; } = certificate;
+    /// <summary>A client certificate that stays as it is for the life of the credentials.</summary>
+    public ClientTlsCredentials(PinnedCertificateAuthority authority, X509Certificate2? certificate)
+    {
+        Authority = authority;
+        _fixedCertificate = certificate;
+    }
+
+    private ClientTlsCredentials(PinnedCertificateAuthority authority, ReloadingCertificate? certificate)
+    {
+        Authority = authority;
+        Reloading = certificate;
+    }
+
+    /// <summary>A client certificate read again from its files when they change.</summary>
+    public static ClientTlsCredentials Reloaded(PinnedCertificateAuthority authority, ReloadingCertificate? certificate) => new(authority, certificate);
+
+    public PinnedCertificateAuthority Authority { get; }
+
+    /// <summary>The certificate files behind <see cref="Certificate"/>, when it is reloaded from them.</summary>
+    public ReloadingCertificate? Reloading { get; }
+
+    /// <summary>The client certificate to present on the next connection; null: none (TLS without a client certificate).</summary>
+    public X509Certificate2? Certificate => Reloading?.Current ?? _fixedCertificate;
 
     public void Dispose()
     {
-        Certificate?.Dispose();
+        _fixedCertificate?.Dispose();
         Authority.Certificate.Dispose();
     }
 }

@@ -23,13 +23,18 @@ public sealed class PinnedCertificateAuthority(X509Certificate2 authority)
     public static readonly Oid ClientAuthentication = new("1.3.6.1.5.5.7.3.2");
 
     /// <summary>
-    /// True when <paramref name="certificate"/> chains to the pinned CA and, when it names its
-    /// uses, is issued for <paramref name="purpose"/>: an operator's client-only certificate
-    /// from the same CA must not pass as a server (revocation is not checked).
+    /// True when <paramref name="certificate"/> chains to the pinned CA, names its uses
+    /// (extendedKeyUsage) and is issued for <paramref name="purpose"/>: an operator's client-only
+    /// certificate from the same CA must not pass as a server (revocation is not checked).
     /// </summary>
     public bool Validates(X509Certificate2? certificate, SslPolicyErrors errors, Oid purpose)
     {
         if (certificate is null || (errors & (SslPolicyErrors.RemoteCertificateNotAvailable | SslPolicyErrors.RemoteCertificateNameMismatch)) != 0)
+        {
+            return false;
+        }
+        // X509Chain takes a leaf that names no uses as fit for every use; the platform issues none such.
+        if (!NamesItsUses(certificate))
         {
             return false;
         }
@@ -40,4 +45,10 @@ public sealed class PinnedCertificateAuthority(X509Certificate2 authority)
         chain.ChainPolicy.ApplicationPolicy.Add(purpose);
         return chain.Build(certificate);
     }
+
+    /// <summary>True when the leaf carries an extendedKeyUsage extension.</summary>
+    public static bool NamesItsUses(X509Certificate2 certificate) =>
+        certificate.Extensions.Any(extension => extension.Oid?.Value == ExtendedKeyUsageOid);
+
+    private const string ExtendedKeyUsageOid = "2.5.29.37";
 }

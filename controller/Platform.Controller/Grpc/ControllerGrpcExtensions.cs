@@ -1,4 +1,5 @@
 using Platform.Controller.Hosts;
+using Platform.Rpc.Identity;
 using Platform.Rpc.Server;
 using Platform.Rpc.Tls;
 
@@ -27,9 +28,20 @@ internal static class ControllerGrpcExtensions
                 throw new InvalidOperationException($"Grpc:ClientCertificateAuthority is set, so Kestrel:Endpoints:Grpc:Url must be https:// (it is '{url}')");
             }
             var authority = PinnedCertificateAuthority.FromPemFile(authorityFile);
+            // The certificate this endpoint serves is re-read when its files change (a renewal needs no restart).
+            var serverCertificate = ServerCertificates.FromEndpointConfiguration(builder.Configuration, GrpcEndpoint);
             builder.WebHost.ConfigureKestrel(kestrel => kestrel
                 .Configure(builder.Configuration.GetSection("Kestrel"), reloadOnChange: false)
-                .Endpoint(GrpcEndpoint, endpoint => endpoint.HttpsOptions.RequireClientCertificateFrom(authority)));
+                .Endpoint(GrpcEndpoint, endpoint =>
+                {
+                    endpoint.HttpsOptions.RequireClientCertificateFrom(authority);
+                    if (serverCertificate is not null)
+                    {
+                        endpoint.HttpsOptions.ServeReloading(serverCertificate, kestrel);
+                    }
+                }));
+            // Mutual TLS says the caller is of the platform; its certificate's role says what it may call.
+            builder.Services.AddCallerAuthorization<ControllerCallerPolicy>();
         }
         return builder;
     }

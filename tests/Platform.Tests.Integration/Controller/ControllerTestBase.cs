@@ -121,10 +121,11 @@ public abstract class ControllerTestBase
 
     /// <summary>
     /// An agent for one simulated host: the given libvirtd and bridge, the test Ceph, its own
-    /// journal and serial logs in <paramref name="workDirectory"/>, registering with the controller.
+    /// journal and serial logs in <paramref name="workDirectory"/>, registering with the controller
+    /// with its own certificate naming <paramref name="hostId"/>.
     /// </summary>
     internal async Task<AgentProcess> StartHostAgentAsync(string hostId, string libvirtUri, string bridge, string workDirectory) =>
-        await AgentProcess.StartAsync(Certificates.AgentOptions(Certificates.Agent, Certificates.Agent, HostAgentEnvironment(hostId, libvirtUri, bridge, workDirectory)));
+        await AgentProcess.StartAsync(Certificates.AgentOptions(Certificates.AgentFor(hostId), Certificates.AgentFor(hostId), HostAgentEnvironment(hostId, libvirtUri, bridge, workDirectory)));
 
     /// <summary>The PLATFORM_* settings of a host's agent, TLS aside.</summary>
     internal Dictionary<string, string> HostAgentEnvironment(string hostId, string libvirtUri, string bridge, string workDirectory) =>

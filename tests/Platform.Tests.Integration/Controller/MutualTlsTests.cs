@@ -46,18 +46,25 @@ public sealed class MutualTlsTests : ControllerTestBase
     [Test]
     public async Task An_agent_without_a_client_certificate_cannot_register() =>
         await AssertAgentNeverRegistersAsync(
-            options => options, Certificates.Agent, clientCertificate: null, "controller: Unavailable");
+            (options, _) => options, hostId => Certificates.AgentFor(hostId), _ => null, "controller: Unavailable");
 
     [Test]
     public async Task An_agent_whose_certificate_is_from_another_ca_cannot_register() =>
         await AssertAgentNeverRegistersAsync(
-            options => options, Certificates.ForeignAgent, Certificates.ForeignAgent, "controller: Unavailable");
+            (options, _) => options, Certificates.ForeignAgentFor, Certificates.ForeignAgentFor, "controller: Unavailable");
+
+    [Test]
+    public async Task An_agent_whose_certificate_names_another_host_cannot_register()
+    {
+        var elsewhere = Certificates.AgentFor("host-" + Guid.NewGuid().ToString("N")[..8]);
+        await AssertAgentNeverRegistersAsync((options, _) => options, _ => elsewhere, _ => elsewhere, "controller: PermissionDenied");
+    }
 
     [Test]
     public async Task An_agent_advertising_an_h2c_endpoint_is_refused_even_with_a_platform_certificate() =>
         await AssertAgentNeverRegistersAsync(
-            options => options with { ServerCertificate = null, ClientCertificateAuthority = null },
-            Certificates.Agent, Certificates.Agent, "controller: FailedPrecondition");
+            (options, _) => options with { ServerCertificate = null, ClientCertificateAuthority = null },
+            hostId => Certificates.AgentFor(hostId), hostId => Certificates.AgentFor(hostId), "controller: FailedPrecondition");
 
     /// <summary>
     /// A second controller on the fixture's inventory, the same in all but the client certificate
@@ -103,11 +110,11 @@ public sealed class MutualTlsTests : ControllerTestBase
     /// <paramref name="refusal"/> and the host never shows in /api/v1/hosts/list.
     /// </summary>
     private async Task AssertAgentNeverRegistersAsync(
-        Func<AgentProcessOptions, AgentProcessOptions> adjust, PemFiles serverCertificate, PemFiles? clientCertificate, string refusal)
+        Func<AgentProcessOptions, string, AgentProcessOptions> adjust, Func<string, PemFiles> serverCertificate, Func<string, PemFiles?> clientCertificate, string refusal)
     {
         var hostId = "host-" + Guid.NewGuid().ToString("N")[..8];
         var workDirectory = Directory.CreateDirectory(Path.Combine(WorkDirectory, hostId)).FullName;
-        var options = adjust(Certificates.AgentOptions(serverCertificate, clientCertificate, HostAgentEnvironment(hostId, LibvirtUri, Bridge, workDirectory)));
+        var options = adjust(Certificates.AgentOptions(serverCertificate(hostId), clientCertificate(hostId), HostAgentEnvironment(hostId, LibvirtUri, Bridge, workDirectory)), hostId);
         await using var agent = await AgentProcess.StartAsync(options);
 
         // The outage line names the call and the cause: the host's own inventory was read, the controller said no.

@@ -1,27 +1,28 @@
+using Platform.Rpc.Identity;
 using Platform.Tests.Integration.Grpc;
 
 namespace Platform.Tests.Integration.Controller;
 
 /// <summary>
 /// What packaging/scripts/pki.sh gives a real installation, made in a temporary directory: the
-/// platform CA, one certificate for the controller and one for the agents (each serves and is
-/// presented as a client). A foreign CA issues look-alikes that the platform must refuse.
+/// platform CA, the controller's certificate, one per agent naming its host, and an operator's,
+/// each with its role as a spiffe://platform/… URI. A foreign CA issues look-alikes that the
+/// platform must refuse.
 /// </summary>
 internal sealed class PlatformCertificates : IDisposable
 {
     private readonly CertificateAuthority _authority;
     private readonly CertificateAuthority _foreignAuthority;
+    private readonly Dictionary<string, PemFiles> _agents = [];
 
     private PlatformCertificates(string directory, CertificateAuthority authority, CertificateAuthority foreignAuthority)
     {
         Directory = directory;
         _authority = authority;
         _foreignAuthority = foreignAuthority;
-        Controller = authority.IssuePeer(directory, "controller", "platform-controller");
-        Agent = authority.IssuePeer(directory, "agent", "platform-agent");
-        Operator = authority.IssuePeer(directory, "admin", "platform-admin");
-        ForeignController = foreignAuthority.IssuePeer(directory, "foreign-controller", "platform-controller");
-        ForeignAgent = foreignAuthority.IssuePeer(directory, "foreign-agent", "platform-agent");
+        Controller = authority.IssuePeer(directory, "controller", "platform-controller", PlatformIdentity.ForController());
+        Operator = authority.IssueClient(directory, "admin", "platform-admin", PlatformIdentity.ForOperator("admin"));
+        ForeignController = foreignAuthority.IssuePeer(directory, "foreign-controller", "platform-controller", PlatformIdentity.ForController());
     }
 
     public string Directory { get; }
@@ -29,9 +30,10 @@ internal sealed class PlatformCertificates : IDisposable
     /// <summary>PEM of the platform CA: the only one controller and agents trust.</summary>
     public string AuthorityPath => _authority.CertificatePath;
 
-    public PemFiles Controller { get; }
+    /// <summary>The platform CA itself, to issue what a test needs beyond the usual.</summary>
+    public CertificateAuthority Authority => _authority;
 
-    public PemFiles Agent { get; }
+    public PemFiles Controller { get; }
 
     /// <summary>An operator's client certificate (pki.sh's admin.crt): for calling agents by hand.</summary>
     public PemFiles Operator { get; }
@@ -39,8 +41,23 @@ internal sealed class PlatformCertificates : IDisposable
     /// <summary>Same names as <see cref="Controller"/>, issued by a CA nobody here trusts.</summary>
     public PemFiles ForeignController { get; }
 
-    /// <summary>Same names as <see cref="Agent"/>, issued by a CA nobody here trusts.</summary>
-    public PemFiles ForeignAgent { get; }
+    /// <summary>The certificate of the agent of <paramref name="hostId"/> (pki.sh agent HOST_ID), issued on first use.</summary>
+    public PemFiles AgentFor(string hostId)
+    {
+        lock (_agents)
+        {
+            if (!_agents.TryGetValue(hostId, out var files))
+            {
+                files = _authority.IssuePeer(Directory, "agent-" + hostId, "platform-agent", PlatformIdentity.ForAgent(hostId));
+                _agents[hostId] = files;
+            }
+            return files;
+        }
+    }
+
+    /// <summary>An agent certificate for <paramref name="hostId"/> from a CA nobody here trusts.</summary>
+    public PemFiles ForeignAgentFor(string hostId) =>
+        _foreignAuthority.IssuePeer(Directory, "foreign-agent-" + hostId, "platform-agent", PlatformIdentity.ForAgent(hostId));
 
     public static PlatformCertificates Create()
     {

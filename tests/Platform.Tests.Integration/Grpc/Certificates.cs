@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Platform.Rpc.Identity;
 
 namespace Platform.Tests.Integration.Grpc;
 
@@ -66,21 +67,42 @@ internal sealed class CertificateAuthority : IDisposable
         return Issue(directory, fileStem, $"CN={dns.FirstOrDefault() ?? fileStem}", names.Build(critical: false), ServerAuthentication);
     }
 
-    /// <summary>A TLS client certificate (mutual TLS) with <paramref name="commonName"/>.</summary>
-    public PemFiles IssueClient(string directory, string fileStem, string commonName) =>
-        Issue(directory, fileStem, $"CN={commonName}", extension: null, ClientAuthentication);
+    /// <summary>A TLS client certificate (mutual TLS) with <paramref name="commonName"/> and, when given, its platform identity URI.</summary>
+    public PemFiles IssueClient(string directory, string fileStem, string commonName, PlatformIdentity? identity = null)
+    {
+        X509Extension? names = null;
+        if (identity is not null)
+        {
+            var builder = new SubjectAlternativeNameBuilder();
+            builder.AddUri(new Uri(identity.ToUri()));
+            names = builder.Build(critical: false);
+        }
+        return Issue(directory, fileStem, $"CN={commonName}", names, ClientAuthentication);
+    }
 
     /// <summary>
     /// A daemon's certificate for both sides of mutual TLS, as the platform's controller and
-    /// agents have: it serves 127.0.0.1, ::1 and localhost, and is presented as a client.
+    /// agents have: it serves 127.0.0.1, ::1 and localhost, is presented as a client, and
+    /// carries <paramref name="identity"/> (none: a certificate of the platform CA without a role).
     /// </summary>
-    public PemFiles IssuePeer(string directory, string fileStem, string commonName)
+    public PemFiles IssuePeer(string directory, string fileStem, string commonName, PlatformIdentity? identity) =>
+        Issue(directory, fileStem, $"CN={commonName}", PeerNames(identity), ServerAuthentication, ClientAuthentication);
+
+    /// <summary>As <see cref="IssuePeer"/>, but without an extendedKeyUsage extension (X509Chain would take it as fit for every use).</summary>
+    public PemFiles IssueWithoutExtendedKeyUsage(string directory, string fileStem, string commonName, PlatformIdentity identity) =>
+        Issue(directory, fileStem, $"CN={commonName}", PeerNames(identity));
+
+    private static X509Extension PeerNames(PlatformIdentity? identity)
     {
         var names = new SubjectAlternativeNameBuilder();
+        if (identity is not null)
+        {
+            names.AddUri(new Uri(identity.ToUri()));
+        }
         names.AddDnsName("localhost");
         names.AddIpAddress(IPAddress.Loopback);
         names.AddIpAddress(IPAddress.IPv6Loopback);
-        return Issue(directory, fileStem, $"CN={commonName}", names.Build(critical: false), ServerAuthentication, ClientAuthentication);
+        return names.Build(critical: false);
     }
 
     public void Dispose()
@@ -95,7 +117,10 @@ internal sealed class CertificateAuthority : IDisposable
         var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: false, hasPathLengthConstraint: false, pathLengthConstraint: 0, critical: true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([.. extendedKeyUsages.Select(usage => new Oid(usage))], critical: false));
+        if (extendedKeyUsages.Length > 0)
+        {
+            request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([.. extendedKeyUsages.Select(usage => new Oid(usage))], critical: false));
+        }
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, critical: false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, includeKeyIdentifier: true, includeIssuerAndSerial: false));
         if (extension is not null)
@@ -152,8 +177,9 @@ internal sealed class TestCertificates : IDisposable
         var authority = CertificateAuthority.Create(directory, "platform-test-ca");
         var foreign = CertificateAuthority.Create(directory, "foreign-ca");
         var server = authority.IssueServer(directory, "server", ["localhost"], [IPAddress.Loopback, IPAddress.IPv6Loopback]);
-        var client = authority.IssueClient(directory, "client", "platform-controller");
-        var foreignClient = foreign.IssueClient(directory, "foreign-client", "platform-controller");
+        // The controller's identity: the agent admits it to every call.
+        var client = authority.IssueClient(directory, "client", "platform-controller", PlatformIdentity.ForController());
+        var foreignClient = foreign.IssueClient(directory, "foreign-client", "platform-controller", PlatformIdentity.ForController());
         return new TestCertificates(directory, authority, foreign, server, client, foreignClient);
     }
 

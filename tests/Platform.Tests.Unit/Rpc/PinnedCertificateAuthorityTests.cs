@@ -63,6 +63,19 @@ public class PinnedCertificateAuthorityTests
         Assert.That(new PinnedCertificateAuthority(_ca).Validates(foreign, SslPolicyErrors.None, PinnedCertificateAuthority.ServerAuthentication), Is.False);
     }
 
+    [Test]
+    public void A_leaf_without_extended_key_usage_is_refused_in_either_role()
+    {
+        using var unnamed = Issue(_ca);
+        var authority = new PinnedCertificateAuthority(_ca);
+        Assert.Multiple(() =>
+        {
+            Assert.That(unnamed.Extensions.Any(extension => extension.Oid?.Value == "2.5.29.37"), Is.False, "the leaf names no uses");
+            Assert.That(authority.Validates(unnamed, SslPolicyErrors.None, PinnedCertificateAuthority.ClientAuthentication), Is.False);
+            Assert.That(authority.Validates(unnamed, SslPolicyErrors.None, PinnedCertificateAuthority.ServerAuthentication), Is.False);
+        });
+    }
+
     private static X509Certificate2 Issue(X509Certificate2 issuer, params Oid[] uses)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -72,7 +85,10 @@ public class PinnedCertificateAuthorityTests
         {
             usages.Add(use);
         }
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(usages, false));
+        if (uses.Length > 0)
+        {
+            request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(usages, false));
+        }
         using var certificate = request.Create(issuer, DateTimeOffset.UtcNow.AddMinutes(-30), DateTimeOffset.UtcNow.AddHours(12), RandomNumberGenerator.GetBytes(8));
         return certificate.CopyWithPrivateKey(key);
     }

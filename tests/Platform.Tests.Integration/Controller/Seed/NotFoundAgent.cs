@@ -42,7 +42,7 @@ internal sealed class NotFoundAgent : IAsyncDisposable
         builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
         builder.Services.AddGrpc();
-        var serverCertificate = certificates.Agent.Load();
+        var serverCertificate = certificates.AgentFor(hostId).Load();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen =>
         {
             listen.Protocols = HttpProtocols.Http2;
@@ -57,8 +57,8 @@ internal sealed class NotFoundAgent : IAsyncDisposable
         var tls = new GrpcClientTlsOptions
         {
             CertificateAuthority = certificates.AuthorityPath,
-            CertificatePath = certificates.Agent.CertificatePath,
-            KeyPath = certificates.Agent.KeyPath,
+            CertificatePath = certificates.AgentFor(hostId).CertificatePath,
+            KeyPath = certificates.AgentFor(hostId).KeyPath,
         }.LoadCredentials()!;
         var registry = new HostRegistry.HostRegistryClient(PlatformChannel.ForAddress(controllerGrpcUrl, new PlatformChannelOptions { Tls = tls }));
         await registry.RegisterHostAsync(new RegisterHostRequest
