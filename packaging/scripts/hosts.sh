@@ -15,7 +15,7 @@ RUN=$PLATFORM_STATE/run
 HOSTS_ENV=$PLATFORM_STATE/hosts.env
 AGENT_URL=http://127.0.0.1:$PL_AGENT_HTTP_PORT
 AGENT_GRPC=https://127.0.0.1:$PL_AGENT_GRPC_PORT
-CONTROLLER_URL=http://127.0.0.1:$PL_CONTROLLER_PORT
+CONTROLLER_URL=https://127.0.0.1:$PL_CONTROLLER_PORT
 CONTROLLER_GRPC=https://127.0.0.1:$PL_CONTROLLER_GRPC_PORT
 # The first admin's password, made once (0600); the controller creates the admin from it while
 # it has no user. ./platform up shows it once.
@@ -63,7 +63,8 @@ JSON
     cat > "$ETC/controller.json" <<JSON
 {
   "Kestrel": { "Endpoints": {
-    "Rest": { "Url": $(pl_json_string "$CONTROLLER_URL"), "Protocols": "Http1AndHttp2" },
+    "Rest": { "Url": $(pl_json_string "$CONTROLLER_URL"), "Protocols": "Http1AndHttp2",
+              "Certificate": { "Path": $(pl_json_string "$PKI/controller.crt"), "KeyPath": $(pl_json_string "$PKI/controller.key") } },
     "Grpc": { "Url": $(pl_json_string "$CONTROLLER_GRPC"), "Protocols": "Http2",
               "Certificate": { "Path": $(pl_json_string "$PKI/controller.crt"), "KeyPath": $(pl_json_string "$PKI/controller.key") } }
   } },
@@ -102,7 +103,7 @@ JSON
         || pl_log "platformctl could not sign in as admin with $ADMIN_PASSWORD (was the password changed?); run platformctl login"
 }
 
-healthy() { curl -fs --max-time 2 -o /dev/null "$1/healthz" 2>/dev/null; }
+healthy() { curl -fs --max-time 2 --cacert "$PKI/ca.crt" -o /dev/null "$1/healthz" 2>/dev/null; }
 
 # start_daemon NAME ASSEMBLY URL
 start_daemon() {

@@ -21,6 +21,7 @@ internal static class SecurityExtensions
     public static WebApplicationBuilder AddSecurity(this WebApplicationBuilder builder)
     {
         builder.Services.AddValidatedOptions<SecurityOptions>(builder.Configuration, SecurityOptions.Section);
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<SecurityOptions>, RestEndpointValidation>();
         builder.Services.AddSingleton<UserStore>();
         builder.Services.AddSingleton<TokenStore>();
         builder.Services.AddSingleton<SessionStore>();

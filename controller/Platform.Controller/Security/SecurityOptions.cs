@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace Platform.Controller.Security;
 
@@ -45,7 +46,28 @@ internal static class LegacyDeletes
 {
     /// <summary>POST; and GET too when <see cref="SecurityOptions.AllowGetDeletes"/> says so (still with credentials).</summary>
     public static string[] Methods(IEndpointRouteBuilder app) =>
-        app.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<SecurityOptions>>().Value.AllowGetDeletes
+        app.ServiceProvider.GetRequiredService<IOptions<SecurityOptions>>().Value.AllowGetDeletes
             ? [HttpMethods.Get, HttpMethods.Post]
             : [HttpMethods.Post];
+}
+
+/// <summary>
+/// The REST endpoint speaks HTTPS, or plain HTTP on a loopback address only (where nothing but
+/// this machine can listen in): credentials never cross a network in clear text.
+/// </summary>
+internal sealed class RestEndpointValidation(IConfiguration configuration) : IValidateOptions<SecurityOptions>
+{
+    public const string UrlKey = "Kestrel:Endpoints:Rest:Url";
+
+    public ValidateOptionsResult Validate(string? name, SecurityOptions options)
+    {
+        var url = configuration[UrlKey];
+        if (url is null || !Uri.TryCreate(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri))
+        {
+            return ValidateOptionsResult.Success;
+        }
+        return uri.Scheme == Uri.UriSchemeHttp && !uri.IsLoopback
+            ? ValidateOptionsResult.Fail($"{UrlKey} is {url}: plain http only on a loopback address (127.0.0.1, [::1], localhost); elsewhere use https:// with a certificate (Kestrel:Endpoints:Rest:Certificate:Path and KeyPath)")
+            : ValidateOptionsResult.Success;
+    }
 }

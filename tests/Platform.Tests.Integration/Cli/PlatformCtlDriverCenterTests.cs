@@ -10,7 +10,7 @@ namespace Platform.Tests.Integration.Cli;
 [NonParallelizable]
 public sealed class PlatformCtlDriverCenterTests : DriverCenterTestBase
 {
-    private PlatformCtl Ctl => PlatformCtl.For(Controller.RestUrl, Controller.Token);
+    private PlatformCtl Ctl => PlatformCtl.For(Controller.RestUrl, Controller.Token, Certificates.AuthorityPath);
 
     [Test]
     public async Task A_driver_upload_and_a_disk_save_show_their_progress_and_end_with_the_outcome()

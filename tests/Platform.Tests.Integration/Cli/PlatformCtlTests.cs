@@ -95,7 +95,7 @@ public sealed class PlatformCtlTests : ControllerTestBase
         var passwordFile = Path.Combine(directory, "password");
         await File.WriteAllTextAsync(passwordFile, Controller.AdminPassword + "\n");
         var settings = Path.Combine(directory, "platformctl.json");
-        var anonymous = PlatformCtl.For(Controller.RestUrl);
+        var anonymous = PlatformCtl.For(Controller.RestUrl, token: null, Certificates.AuthorityPath);
 
         var denied = await anonymous.RunAsync("volume", "list");
         Assert.That(denied.ExitCode, Is.EqualTo(8), denied.StandardError);

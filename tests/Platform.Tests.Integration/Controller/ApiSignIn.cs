@@ -13,7 +13,7 @@ internal static class ApiSignIn
     /// <summary>A client of <paramref name="restUrl"/> sending <paramref name="token"/> as <c>Authorization: Bearer</c> (none: anonymous).</summary>
     public static HttpClient Client(string restUrl, string? token, TimeSpan? timeout = null, HttpMessageHandler? handler = null)
     {
-        var http = handler is null ? new HttpClient() : new HttpClient(handler);
+        var http = new HttpClient(handler ?? Infrastructure.TrustedTestAuthorities.Handler());
         http.BaseAddress = new Uri(restUrl);
         http.Timeout = timeout ?? TimeSpan.FromSeconds(120);
         if (token is not null)
@@ -26,7 +26,7 @@ internal static class ApiSignIn
     /// <summary>A console session: a client holding the session cookie, and the CSRF token its changes must carry.</summary>
     public static async Task<(HttpClient Client, string CsrfToken)> SessionAsync(string restUrl, string user, string password)
     {
-        var http = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = new Uri(restUrl), Timeout = TimeSpan.FromSeconds(60) };
+        var http = new HttpClient(Infrastructure.TrustedTestAuthorities.Handler(new CookieContainer())) { BaseAddress = new Uri(restUrl), Timeout = TimeSpan.FromSeconds(60) };
         using var response = await http.PostAsJsonAsync("/api/v1/auth/login", new { name = user, password });
         var body = await response.Content.ReadAsStringAsync();
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), $"signing in as {user}: {body}");
@@ -50,7 +50,7 @@ internal static class ApiSignIn
             var body = await response.Content.ReadAsStringAsync();
             Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), $"creating a token for {user}: {body}");
             using var document = JsonDocument.Parse(body);
-            return document.RootElement.GetProperty("data").GetProperty("token").GetString()!;
+            return Infrastructure.TestSecrets.Record(document.RootElement.GetProperty("data").GetProperty("token").GetString()!, $"API token of {user}");
         }
     }
 }

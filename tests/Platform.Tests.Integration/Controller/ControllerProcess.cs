@@ -19,7 +19,7 @@ internal sealed class ControllerProcess : IAsyncDisposable
     // The first admin's password of each database: a replica or a restart finds the admin made by the first.
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> AdminPasswords = new();
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(20);
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private static readonly HttpClient Http = new(TrustedTestAuthorities.Handler()) { Timeout = TimeSpan.FromSeconds(5) };
 
     private readonly DaemonProcess _daemon;
 
@@ -52,10 +52,12 @@ internal sealed class ControllerProcess : IAsyncDisposable
     {
         var dll = TestEnvironment.RequireFile(Path.Combine(TestEnvironment.BinDirectory, "controller", "Platform.Controller.dll"), "the published controller");
         var directory = System.IO.Directory.CreateTempSubdirectory("platform-controller-").FullName;
-        restUrl ??= $"http://127.0.0.1:{DaemonProcess.FreeLoopbackPort()}";
+        // HTTPS with the controller's certificate, as up serves it; plain http on loopback without one.
+        var tls = settings.TryGetValue(GrpcCertificate, out var certificate);
+        restUrl ??= $"{(tls ? "https" : "http")}://127.0.0.1:{DaemonProcess.FreeLoopbackPort()}";
         grpcUrl ??= $"{(settings.ContainsKey(GrpcCertificate) ? "https" : "http")}://127.0.0.1:{DaemonProcess.FreeLoopbackPort()}";
         var database = new Npgsql.NpgsqlConnectionStringBuilder(connectionString).Database ?? "";
-        var password = AdminPasswords.GetOrAdd(database, _ => Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(18)));
+        var password = AdminPasswords.GetOrAdd(database, _ => TestSecrets.Record(Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(18)), "first admin password"));
         var passwordFile = Path.Combine(directory, "admin-password");
         File.WriteAllText(passwordFile, password + "\n");
         File.SetUnixFileMode(passwordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
@@ -69,6 +71,11 @@ internal sealed class ControllerProcess : IAsyncDisposable
             [DaemonProcess.Setting("Kestrel:Endpoints:Grpc:Url")] = grpcUrl,
             [DaemonProcess.Setting("Kestrel:Endpoints:Grpc:Protocols")] = "Http2",
         };
+        if (tls && restUrl.StartsWith("https:", StringComparison.Ordinal))
+        {
+            environment[DaemonProcess.Setting("Kestrel:Endpoints:Rest:Certificate:Path")] = certificate!;
+            environment[DaemonProcess.Setting("Kestrel:Endpoints:Rest:Certificate:KeyPath")] = settings["Kestrel:Endpoints:Grpc:Certificate:KeyPath"];
+        }
         foreach (var (key, value) in settings)
         {
             environment[DaemonProcess.Setting(key)] = value;

@@ -62,7 +62,10 @@ internal sealed class PlatformCertificates : IDisposable
     public static PlatformCertificates Create()
     {
         var directory = System.IO.Directory.CreateTempSubdirectory("platform-pki-").FullName;
-        return new PlatformCertificates(directory, CertificateAuthority.Create(directory, "platform-ca"), CertificateAuthority.Create(directory, "foreign-ca"));
+        var certificates = new PlatformCertificates(directory, CertificateAuthority.Create(directory, "platform-ca"), CertificateAuthority.Create(directory, "foreign-ca"));
+        // The controllers' REST endpoints serve the controller certificate: the tests' HTTPS clients trust this CA.
+        Infrastructure.TrustedTestAuthorities.Add(certificates.AuthorityPath);
+        return certificates;
     }
 
     /// <summary>

@@ -103,6 +103,12 @@ internal sealed class RestClient(string baseUrl, string? token) : IDisposable
                 throw;
             }
             Assert.That(root.TryGetProperty("code", out var code) && root.TryGetProperty("message", out _), Is.True, $"not an envelope: {body}");
+            // A token answered once (an API token made, a terminal registered): the run's secret scan looks for it in every log.
+            if (root.TryGetProperty("data", out var answered) && answered.ValueKind == JsonValueKind.Object
+                && answered.TryGetProperty("token", out var token) && token.ValueKind == JsonValueKind.String)
+            {
+                Infrastructure.TestSecrets.Record(token.GetString()!, $"token answered by {request.RequestUri}");
+            }
             return new ApiResponse(response.StatusCode, code.GetInt32(), root.GetProperty("message").GetString() ?? "",
                 root.TryGetProperty("data", out var data) ? data.Clone() : default, body)
             {

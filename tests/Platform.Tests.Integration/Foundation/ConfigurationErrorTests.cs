@@ -50,6 +50,8 @@ public class ConfigurationErrorTests
     [TestCase("Network:Cidr", "10.200.0.0/33", "Network:Cidr must be a subnet")]
     [TestCase("Tasks:MaxAtempts", "3", "Tasks:MaxAtempts is not a setting")]
     [TestCase("Logging:Formatt", "json", "Logging:Formatt is not a setting")]
+    [TestCase("Kestrel:Endpoints:Rest:Url", "http://0.0.0.0:1", "Kestrel:Endpoints:Rest:Url is http://0.0.0.0:1: plain http only on a loopback address")]
+    [TestCase("Security:InitialAdminPasswordFile", "admin-password", "Security:InitialAdminPasswordFile must be an absolute path")]
     public async Task Controller_stops_at_start_naming_the_wrong_key(string key, string value, string message)
     {
         var dll = TestEnvironment.RequireFile(Path.Combine(TestEnvironment.BinDirectory, "controller", "Platform.Controller.dll"), "the published controller");

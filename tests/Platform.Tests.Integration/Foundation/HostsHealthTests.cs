@@ -8,7 +8,11 @@ namespace Platform.Tests.Integration.Foundation;
 /// <summary>The agent and the controller the environment started, and what their health reports mean.</summary>
 public class HostsHealthTests
 {
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private static readonly HttpClient Http = new(TrustedTestAuthorities.Handler()) { Timeout = TimeSpan.FromSeconds(10) };
+
+    // The environment's controller serves HTTPS with its certificate of the environment's CA.
+    [OneTimeSetUp]
+    public void TrustTheEnvironmentsAuthority() => TrustedTestAuthorities.Add(TestEnvironment.Require("hosts")["PLATFORM_TLS_CA"]);
 
     [Test]
     public async Task Controller_is_healthy_and_has_reached_postgres()

@@ -9,18 +9,30 @@ namespace Platform.Tests.Integration.Infrastructure;
 /// One published daemon (<c>dotnet DLL</c>) run as a child process of the tests: configured
 /// only through environment variables, its standard output and error kept, stopped by PID with
 /// SIGTERM the way systemd stops it, or SIGKILLed like a crash. What the daemon is and when it
-/// counts as started is its wrapper's business.
+/// counts as started is its wrapper's business. Its output also goes to
+/// <c>$PLATFORM_TEST_STATE/log/daemons/NAME-PID.log</c> (0600), where the run's secret scan reads it.
 /// </summary>
 internal sealed class DaemonProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly string _name;
     private readonly StringBuilder _output = new();
+    private readonly StreamWriter _log;
+    private bool _logClosed;
 
     private DaemonProcess(Process process, string name)
     {
         _process = process;
         _name = name;
+        var directory = Path.Combine(TestEnvironment.StateDirectory, "log", "daemons");
+        Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        _log = new StreamWriter(new FileStream(Path.Combine(directory, $"{name}-{process.Id}.log"), new FileStreamOptions
+        {
+            Mode = FileMode.Append,
+            Access = FileAccess.Write,
+            Share = FileShare.Read,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        })) { AutoFlush = true };
     }
 
     public int Pid => _process.Id;
@@ -138,6 +150,11 @@ internal sealed class DaemonProcess : IAsyncDisposable
                 _process.Kill(entireProcessTree: true);
             }
             _process.Dispose();
+            lock (_output)
+            {
+                _logClosed = true;
+                _log.Dispose();
+            }
         }
     }
 
@@ -152,6 +169,10 @@ internal sealed class DaemonProcess : IAsyncDisposable
         lock (_output)
         {
             _output.AppendLine(line);
+            if (!_logClosed)
+            {
+                _log.WriteLine(line);
+            }
         }
     }
 }

@@ -103,7 +103,7 @@ public sealed class TerminalSyncTests : DriverCenterTestBase
         Assert.That((anonymous.Status, anonymous.Code), Is.EqualTo((HttpStatusCode.Unauthorized, 40100)), anonymous.Body);
         var user = await Api.GetAsync("/thor/voi/terminal/manifest");
         Assert.That((user.Status, user.Code), Is.EqualTo((HttpStatusCode.Forbidden, 40300)), "a user's token is not a terminal's");
-        using var http = new HttpClient { BaseAddress = new Uri(Controller.RestUrl) };
+        using var http = ApiSignIn.Client(Controller.RestUrl, token: null);
         using (var noToken = await http.GetAsync(url))
         {
             Assert.That(noToken.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
@@ -175,8 +175,7 @@ public sealed class TerminalSyncTests : DriverCenterTestBase
         public SimulatedTerminal(string baseUrl, long id, string name, string mac, string token)
         {
             (Id, Name, Mac) = (id, name, mac);
-            _http = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromMinutes(3) };
-            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            _http = ApiSignIn.Client(baseUrl, token, TimeSpan.FromMinutes(3));
         }
 
         public long Id { get; }

@@ -141,8 +141,7 @@ public sealed class RestFuzzTests : ControllerTestBase
     {
         var registered = (await Api.PostAsync("/thor/voi/terminal/register", new { name = "fuzz-terminal", mac = "52:54:00:f0:22:01" })).Ok();
         var token = registered.GetProperty("token").GetString()!;
-        using var http = new HttpClient { BaseAddress = new Uri(Controller.RestUrl) };
-        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        using var http = ApiSignIn.Client(Controller.RestUrl, token);
         var manifest = JsonDocument.Parse(await http.GetStringAsync("/thor/voi/terminal/manifest")).RootElement.GetProperty("data");
         var download = manifest.TryGetProperty("base", out var file) && file.ValueKind == JsonValueKind.Object
             ? file.GetProperty("name").GetString()!

@@ -15,7 +15,7 @@ public sealed class ObservabilityTests : ControllerTestBase
     private const string CreateImage = "/platform.agent.v1.RbdService/CreateImage";
     private const string RemoveImage = "/platform.agent.v1.RbdService/RemoveImage";
     private static readonly TimeSpan MetricsTimeout = TimeSpan.FromSeconds(30);
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private static readonly HttpClient Http = new(TrustedTestAuthorities.Handler()) { Timeout = TimeSpan.FromSeconds(10) };
 
     protected override IReadOnlyDictionary<string, string> ControllerSettings =>
         new Dictionary<string, string>(base.ControllerSettings) { ["Logging:Format"] = "json" };

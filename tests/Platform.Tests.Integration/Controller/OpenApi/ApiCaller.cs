@@ -16,7 +16,7 @@ internal sealed record RawAnswer(int Status, string Text, JsonElement Json)
 /// </summary>
 internal sealed class ApiCaller(string baseUrl, string? defaultToken) : IDisposable
 {
-    private readonly HttpClient _http = new() { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(120) };
+    private readonly HttpClient _http = ApiSignIn.Client(baseUrl, token: null);
 
     public async Task<RawAnswer> SendAsync(string method, string path, (string Name, string Value)[]? query = null, object? json = null,
         (string Name, string Value)[]? form = null, string? token = null)

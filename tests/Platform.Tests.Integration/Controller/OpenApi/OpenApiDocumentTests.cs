@@ -93,7 +93,7 @@ public sealed partial class OpenApiDocumentTests : ControllerTestBase
     [Test]
     public async Task The_browsable_page_is_served_with_only_its_own_assets()
     {
-        using var http = new HttpClient { BaseAddress = new Uri(Controller.RestUrl), Timeout = TimeSpan.FromSeconds(60) };
+        using var http = ApiSignIn.Client(Controller.RestUrl, token: null, TimeSpan.FromSeconds(60));
         using var page = await http.GetAsync("/openapi/index.html");
         var html = await page.Content.ReadAsStringAsync();
         Assert.That((int)page.StatusCode, Is.EqualTo(200), html);

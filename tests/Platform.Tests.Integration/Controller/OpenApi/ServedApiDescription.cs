@@ -29,7 +29,7 @@ internal sealed class ServedApiDescription
 
     public static async Task<ServedApiDescription> FetchAsync(string baseUrl)
     {
-        using var http = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(60) };
+        using var http = ApiSignIn.Client(baseUrl, token: null, TimeSpan.FromSeconds(60));
         using var response = await http.GetAsync("/openapi/v1.json");
         var text = await response.Content.ReadAsStringAsync();
         Assert.That((int)response.StatusCode, Is.EqualTo(200), text);

@@ -31,7 +31,7 @@ public sealed partial class SecurityTests : ControllerTestBase
         _viewer = await UserAsync("viewer");
         _operator = await UserAsync("operator");
         var terminal = (await Api.PostAsync("/thor/voi/terminal/register", new { name = "matrix-terminal", mac = "52:54:00:5e:c0:01" })).Ok();
-        _terminal = new Credential("terminal", terminal.GetProperty("token").GetString()!);
+        _terminal = new Credential("terminal", Infrastructure.TestSecrets.Record(terminal.GetProperty("token").GetString()!, "terminal token"));
     }
 
     /// <summary>
@@ -139,7 +139,7 @@ public sealed partial class SecurityTests : ControllerTestBase
     private async Task<Credential> UserAsync(string role)
     {
         var name = $"{role}-{Guid.NewGuid().ToString("N")[..6]}";
-        var password = "pw-" + Guid.NewGuid().ToString("N");
+        var password = Infrastructure.TestSecrets.Record("pw-" + Guid.NewGuid().ToString("N"), $"password of {name}");
         (await Api.PostAsync("/api/v1/users/create", new { name, role, password })).Ok();
         return new Credential(role, await ApiSignIn.CreateTokenAsync(Controller.RestUrl, name, password), name, password);
     }

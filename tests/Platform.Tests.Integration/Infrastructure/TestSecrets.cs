@@ -1,0 +1,30 @@
+namespace Platform.Tests.Integration.Infrastructure;
+
+/// <summary>
+/// Every secret the tests make or are given (passwords, API and terminal tokens), kept in
+/// <c>$PLATFORM_TEST_STATE/secrets-used.tsv</c> (0600) for the run's secret scan, which fails the
+/// run when one of them appears in a log line or a test's output.
+/// </summary>
+internal static class TestSecrets
+{
+    private static readonly object Gate = new();
+
+    public static string FilePath => Path.Combine(TestEnvironment.StateDirectory, "secrets-used.tsv");
+
+    /// <summary>Notes <paramref name="secret"/> (what it is, for the scan's report, which never prints the secret) and answers it.</summary>
+    public static string Record(string secret, string what)
+    {
+        lock (Gate)
+        {
+            using var stream = new FileStream(FilePath, new FileStreamOptions
+            {
+                Mode = FileMode.Append,
+                Access = FileAccess.Write,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
+            using var writer = new StreamWriter(stream);
+            writer.WriteLine($"{what.Replace('\t', ' ')}\t{secret}");
+        }
+        return secret;
+    }
+}
