@@ -74,11 +74,14 @@ internal sealed record RawResponse(int Status, IReadOnlyDictionary<string, strin
 }
 
 /// <summary>
-/// Sends <see cref="RawRequest"/>s over a fresh loopback connection each and reads the one
-/// answer; with <paramref name="token"/> as <c>Authorization: Bearer</c> (raw bytes go as they are).
+/// Sends <see cref="RawRequest"/>s over a fresh loopback connection each (TLS for an https
+/// <paramref name="baseUrl"/>, trusting the test CAs) and reads the one answer; with
+/// <paramref name="token"/> as <c>Authorization: Bearer</c> (raw bytes go as they are).
 /// </summary>
-internal sealed class RawHttpClient(int port, string? token = null)
+internal sealed class RawHttpClient(string baseUrl, string? token = null)
 {
+    private readonly Uri _server = new(baseUrl);
+
     private static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(20);
 
     /// <summary>The answer, or null when the server closed the connection without one.</summary>
@@ -104,12 +107,20 @@ internal sealed class RawHttpClient(int port, string? token = null)
             }
         }, head: false, Shorten(Encoding.Latin1.GetString(bytes)));
 
-    private async Task<RawResponse?> ExchangeAsync(Func<NetworkStream, CancellationToken, Task> write, bool head, string what)
+    private async Task<RawResponse?> ExchangeAsync(Func<Stream, CancellationToken, Task> write, bool head, string what)
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         using var deadline = new CancellationTokenSource(AnswerTimeout);
-        await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), deadline.Token);
-        await using var stream = new NetworkStream(socket, ownsSocket: false);
+        await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, _server.Port), deadline.Token);
+        await using var network = new NetworkStream(socket, ownsSocket: false);
+        Stream stream = network;
+        if (_server.Scheme == Uri.UriSchemeHttps)
+        {
+            var tls = new System.Net.Security.SslStream(network, leaveInnerStreamOpen: true, Infrastructure.TrustedTestAuthorities.Validate);
+            await tls.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions { TargetHost = _server.Host }, deadline.Token);
+            stream = tls;
+        }
+        await using var _ = stream;
         // The server may answer (413, 414, 431) before it has read the body: write while reading.
         var writing = write(stream, deadline.Token);
         try
@@ -127,7 +138,7 @@ internal sealed class RawHttpClient(int port, string? token = null)
         }
     }
 
-    private static async Task WriteAsync(NetworkStream stream, RawRequest request, CancellationToken ct)
+    private static async Task WriteAsync(Stream stream, RawRequest request, CancellationToken ct)
     {
         try
         {

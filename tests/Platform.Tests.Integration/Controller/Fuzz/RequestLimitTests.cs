@@ -16,7 +16,7 @@ public sealed class RequestLimitTests : ControllerTestBase
 {
     private const string Path = "/api/v1/images/list";
 
-    private RawHttpClient Http => new(new Uri(Controller.RestUrl).Port, Controller.Token);
+    private RawHttpClient Http => new(Controller.RestUrl, Controller.Token);
 
     [Test]
     public async Task A_request_line_or_headers_over_the_controllers_limits_are_answered_in_the_envelope()

@@ -27,7 +27,7 @@ public sealed class RestFuzzTests : ControllerTestBase
         var routes = await ControllerRoutes.ListAsync();
         var facade = routes.Where(r => r.IsFacade && !r.IsFallback).ToList();
         Assert.That(facade, Has.Count.GreaterThan(40), "the route table lists the facade: " + string.Join("; ", routes));
-        var http = new RawHttpClient(new Uri(Controller.RestUrl).Port, Controller.Token);
+        var http = new RawHttpClient(Controller.RestUrl, Controller.Token);
         var (token, download) = await TerminalAndDownloadAsync();
         var candidates = ControllerRoutes.FieldNameCandidates();
 
