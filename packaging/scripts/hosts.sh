@@ -5,7 +5,12 @@
 # Controller and agent speak gRPC to each other over mutual TLS only, with certificates of
 # the platform CA that pki.sh keeps in $PLATFORM_STATE/etc/pki.
 # usage: hosts.sh start|stop|status
+#
+# The configuration (controller.json holds the inventory's connection string), the daemons' logs
+# and what the daemons write (the agent's operation journal) are for root and its group only:
+# the umask is inherited by the daemons.
 . "$(dirname "$0")/lib.sh"
+umask 027
 
 PLATFORM_BIN=${PLATFORM_BIN:-$PLATFORM_STATE/bin}
 ETC=$PLATFORM_STATE/etc
@@ -39,6 +44,8 @@ write_config() {
     # bridge network, whose DHCP service hands them to guests.
     [ -n "${PLATFORM_NETWORK_CIDR:-}" ] || pl_die "libvirt.env has no guest network: restart libvirt (libvirt.sh stop; libvirt.sh start)"
     install -d -m 0755 "$ETC"
+    # The controller connects as the application role (postgres.sh), never as the superuser.
+    case "$PLATFORM_PG_CONNECTION" in *Username=postgres\;*) pl_die "postgres.env names the superuser: restart PostgreSQL (postgres.sh start)" ;; esac
     cat > "$ETC/agent.json" <<JSON
 {
   "Kestrel": { "Endpoints": {
@@ -74,6 +81,8 @@ JSON
                "RangeStart": $(pl_json_string "$PLATFORM_NETWORK_RANGE_START"), "RangeEnd": $(pl_json_string "$PLATFORM_NETWORK_RANGE_END") }
 }
 JSON
+    # Files of an older run were written world-readable.
+    chmod 0640 "$ETC/agent.json" "$ETC/controller.json"
 }
 
 ensure_admin_password() {
@@ -110,6 +119,7 @@ start_daemon() {
         return
     fi
     [ -f "$dll" ] || pl_die "$dll not found: build first (./platform build)"
+    pl_private_log "$PLATFORM_STATE/log/$name.log"
     PLATFORM_CONFIG_DIR=$ETC DOTNET_NOLOGO=1 setsid dotnet "$dll" \
         >> "$PLATFORM_STATE/log/$name.log" 2>&1 < /dev/null &
     echo $! > "$pidfile"
