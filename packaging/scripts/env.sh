@@ -33,6 +33,8 @@ start() {
     pl_require_root
     install -d -m 0755 "$PLATFORM_STATE" "$PLATFORM_STATE/log"
     rm -f "$PLATFORM_STATE"/*.failed
+    # Logs of a run before they were kept private; components only create theirs 0640 or 0600.
+    find "$PLATFORM_STATE/log" -maxdepth 1 -type f -perm /o=rwx -exec chmod o-rwx {} +
 
     local -A pids=()
     for name in "${wanted[@]}"; do
