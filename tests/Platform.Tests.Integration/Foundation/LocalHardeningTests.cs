@@ -1,5 +1,8 @@
 using System.Text.Json;
+using Grpc.Net.Client;
 using Npgsql;
+using Platform.Contracts.Agent.V1;
+using Platform.Tests.Integration.Grpc;
 using Platform.Tests.Integration.Infrastructure;
 
 namespace Platform.Tests.Integration.Foundation;
@@ -144,6 +147,54 @@ public class LocalHardeningTests
             Assert.That(files.Select(Path.GetFileName), Does.Contain("controller.json").And.Contain("postgres.log").And.Contain("controller.log").And.Contain("postgres.env"));
             Assert.That(open, Is.Empty);
         });
+    }
+
+    [Test]
+    public async Task The_agent_keeps_its_journal_to_itself_whatever_the_umask()
+    {
+        var ceph = TestEnvironment.Require("ceph");
+        var directory = Directory.CreateTempSubdirectory("platform-journal-mode-").FullName;
+        try
+        {
+            // This process's umask (022) would leave a file it creates world-readable; so would an
+            // agent of an older version have left the second journal.
+            var fresh = Path.Combine(directory, "fresh.journal");
+            var older = Path.Combine(directory, "older.journal");
+            File.WriteAllText(older, "");
+            File.SetUnixFileMode(older, (UnixFileMode)0b110_100_100);
+            foreach (var journal in new[] { fresh, older })
+            {
+                await using var agent = await AgentProcess.StartAsync(new AgentProcessOptions
+                {
+                    Environment = new Dictionary<string, string>
+                    {
+                        ["PLATFORM_Storage__CephConf"] = ceph["PLATFORM_CEPH_CONF"],
+                        ["PLATFORM_Storage__CephUser"] = ceph["PLATFORM_CEPH_USER"],
+                        ["PLATFORM_Operations__JournalPath"] = journal,
+                    },
+                    StartTimeout = TimeSpan.FromSeconds(60),
+                });
+                // The journal opens with the first operation: removing an image that does not exist touches nothing.
+                using var channel = GrpcChannel.ForAddress(agent.GrpcUrl);
+                await new RbdService.RbdServiceClient(channel).RemoveImageAsync(new RemoveImageRequest
+                {
+                    OperationId = $"op-{Guid.NewGuid():N}",
+                    Pool = "volumes",
+                    Name = "mode-none-" + Guid.NewGuid().ToString("N")[..8],
+                }, deadline: DateTime.UtcNow.AddMinutes(2));
+            }
+
+            Assert.Multiple(() =>
+            {
+                Assert.That(File.GetUnixFileMode(fresh), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite), "a new journal");
+                Assert.That(File.GetUnixFileMode(older), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite), "an older world-readable one");
+                Assert.That(new FileInfo(fresh).Length, Is.GreaterThan(0), "the operation was recorded");
+            });
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     /// <summary>ConnectionStrings:Inventory of the controller.json hosts.sh wrote.</summary>
