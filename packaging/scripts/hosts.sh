@@ -136,7 +136,19 @@ start() {
     install -d -m 0755 "$PLATFORM_STATE/log" "$RUN"
     "$PL_SCRIPTS/pki.sh" ensure
     ensure_admin_password
+    local name before_controller before_agent
+    before_controller=$(cat "$ETC/controller.json" 2>/dev/null || true)
+    before_agent=$(cat "$ETC/agent.json" 2>/dev/null || true)
     write_config
+    # A daemon still running with an older configuration (the superuser's connection string
+    # that PostgreSQL now refuses, say) is stopped here and started again below with this one.
+    for name in controller agent; do
+        local before_var=before_$name
+        if pl_pid_alive "$RUN/$name.pid" && [ "$(cat "$ETC/$name.json")" != "${!before_var}" ]; then
+            pl_log "$name runs with an older $name.json: restarting it"
+            pl_stop_pidfile "$RUN/$name.pid" 15
+        fi
+    done
     # The controller first: the agent registers with it on start (it retries when the
     # controller is not there yet, but this way its first attempt succeeds).
     start_daemon controller Platform.Controller.dll "$CONTROLLER_URL"
