@@ -45,9 +45,6 @@ public abstract class ControllerTestBase
     /// <summary>The connection string a controller is given for this fixture's inventory database: the application role's, never the superuser's.</summary>
     protected string InventoryConnectionString => _postgres.Application(DatabaseName);
 
-    /// <summary>The PostgreSQL of this fixture's inventory database (its superuser and application role).</summary>
-    internal PostgresAccess Postgres => _postgres;
-
     /// <summary>The working directory of the fixture's agent (its driver disk, backup folder and transfer area are under it).</summary>
     internal string AgentDirectory => _agent?.Directory ?? throw new InvalidOperationException("no agent");
 
