@@ -20,6 +20,7 @@ run_component() {
 
 record_failure() {
     local name=$1 log=$2
+    pl_private_log "$PLATFORM_STATE/$name.failed"
     { echo "$name failed to start:"; tail -n 20 "$log"; } > "$PLATFORM_STATE/$name.failed"
     pl_log "$name FAILED (see $PLATFORM_STATE/$name.failed)"
 }
@@ -32,10 +33,13 @@ start() {
     pl_require_root
     install -d -m 0755 "$PLATFORM_STATE" "$PLATFORM_STATE/log"
     rm -f "$PLATFORM_STATE"/*.failed
+    # Logs of a run before they were kept private; components only create theirs 0640 or 0600.
+    find "$PLATFORM_STATE/log" -maxdepth 1 -type f -perm /o=rwx -exec chmod o-rwx {} +
 
     local -A pids=()
     for name in "${wanted[@]}"; do
         if [[ " ${SERVICES[*]} " == *" $name "* ]]; then
+            pl_private_log "$PLATFORM_STATE/log/start-$name.log"
             run_component "$name" start > "$PLATFORM_STATE/log/start-$name.log" 2>&1 &
             pids[$name]=$!
         fi
@@ -48,6 +52,7 @@ start() {
     done
     # The daemons need the services' env files, so they start last.
     if [[ " ${wanted[*]} " == *" hosts "* ]] && { [ "$failed" -eq 0 ] || [ -n "$keep_going" ]; }; then
+        pl_private_log "$PLATFORM_STATE/log/start-hosts.log"
         if ! run_component hosts start > "$PLATFORM_STATE/log/start-hosts.log" 2>&1; then
             failed=1
             record_failure hosts "$PLATFORM_STATE/log/start-hosts.log"

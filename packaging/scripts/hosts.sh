@@ -6,7 +6,12 @@
 # the platform CA that pki.sh keeps in $PLATFORM_STATE/etc/pki; the agent registers as the host
 # id its certificate names (pl_host_id).
 # usage: hosts.sh start|stop|status
+#
+# The configuration (controller.json holds the inventory's connection string), the daemons' logs
+# and what the daemons write (the agent's operation journal) are for root and its group only:
+# the umask is inherited by the daemons.
 . "$(dirname "$0")/lib.sh"
+umask 027
 
 PLATFORM_BIN=${PLATFORM_BIN:-$PLATFORM_STATE/bin}
 ETC=$PLATFORM_STATE/etc
@@ -40,6 +45,8 @@ write_config() {
     # bridge network, whose DHCP service hands them to guests.
     [ -n "${PLATFORM_NETWORK_CIDR:-}" ] || pl_die "libvirt.env has no guest network: restart libvirt (libvirt.sh stop; libvirt.sh start)"
     install -d -m 0755 "$ETC"
+    # The controller connects as the application role (postgres.sh), never as the superuser.
+    case "$PLATFORM_PG_CONNECTION" in *Username=postgres\;*) pl_die "postgres.env names the superuser: restart PostgreSQL (postgres.sh start)" ;; esac
     cat > "$ETC/agent.json" <<JSON
 {
   "Kestrel": { "Endpoints": {
@@ -77,6 +84,8 @@ JSON
                "RangeStart": $(pl_json_string "$PLATFORM_NETWORK_RANGE_START"), "RangeEnd": $(pl_json_string "$PLATFORM_NETWORK_RANGE_END") }
 }
 JSON
+    # Files of an older run were written world-readable.
+    chmod 0640 "$ETC/agent.json" "$ETC/controller.json"
 }
 
 ensure_admin_password() {
@@ -113,6 +122,7 @@ start_daemon() {
         return
     fi
     [ -f "$dll" ] || pl_die "$dll not found: build first (./platform build)"
+    pl_private_log "$PLATFORM_STATE/log/$name.log"
     PLATFORM_CONFIG_DIR=$ETC DOTNET_NOLOGO=1 setsid dotnet "$dll" \
         >> "$PLATFORM_STATE/log/$name.log" 2>&1 < /dev/null &
     echo $! > "$pidfile"
@@ -129,7 +139,19 @@ start() {
     install -d -m 0755 "$PLATFORM_STATE/log" "$RUN"
     "$PL_SCRIPTS/pki.sh" ensure
     ensure_admin_password
+    local name before_controller before_agent
+    before_controller=$(cat "$ETC/controller.json" 2>/dev/null || true)
+    before_agent=$(cat "$ETC/agent.json" 2>/dev/null || true)
     write_config
+    # A daemon still running with an older configuration (the superuser's connection string
+    # that PostgreSQL now refuses, say) is stopped here and started again below with this one.
+    for name in controller agent; do
+        local before_var=before_$name
+        if pl_pid_alive "$RUN/$name.pid" && [ "$(cat "$ETC/$name.json")" != "${!before_var}" ]; then
+            pl_log "$name runs with an older $name.json: restarting it"
+            pl_stop_pidfile "$RUN/$name.pid" 15
+        fi
+    done
     # The controller first: the agent registers with it on start (it retries when the
     # controller is not there yet, but this way its first attempt succeeds).
     start_daemon controller Platform.Controller.dll "$CONTROLLER_URL"

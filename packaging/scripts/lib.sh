@@ -91,12 +91,22 @@ pl_wait_until() {
     done
 }
 
+# pl_private_log FILE [OWNER]: FILE, created when missing, readable by its owner and group only
+# (logs carry addresses, names and error details that other local users have no business with).
+pl_private_log() {
+    touch "$1"
+    [ -z "${2:-}" ] || chown "$2" "$1"
+    chmod 0640 "$1"
+}
+
 # pl_write_env FILE KEY=VALUE...: the facts a component publishes for its clients,
-# as a file both bash (source) and the .NET side (KEY=VALUE lines) can read.
+# as a file both bash (source) and the .NET side (KEY=VALUE lines) can read. Not world-readable:
+# they name keyrings, password files and sockets.
 pl_write_env() {
     local file=$1 kv
     shift
     : > "$file.tmp"
+    chmod o-rwx "$file.tmp"
     for kv in "$@"; do printf '%s\n' "$kv" >> "$file.tmp"; done
     mv "$file.tmp" "$file"
 }

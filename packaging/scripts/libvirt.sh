@@ -211,6 +211,7 @@ init_alive() {
 
 launch_namespace() {
     local unshare_pid init_pid=""
+    pl_private_log "$LV_LOG_DIR/libvirtd.log"
     # setsid: the namespace must not die with the caller's process group or terminal.
     setsid unshare --mount --pid --fork --mount-proc --propagation private \
         bash -c "$LV_NS_INIT" libvirt-ns-init "$LV_DIR" "$LV_QEMU_CACHE" \

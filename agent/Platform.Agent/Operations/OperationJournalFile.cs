@@ -16,6 +16,7 @@ namespace Platform.Agent.Operations;
 internal sealed class OperationJournalFile : IDisposable
 {
     private const int ReadChunk = 64 * 1024;
+    private const UnixFileMode JournalFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     private readonly string _path;
     private FileStream _stream;
@@ -277,7 +278,35 @@ internal sealed class OperationJournalFile : IDisposable
         }
     }
 
-    private static FileStream Lock(string path, FileMode mode = FileMode.OpenOrCreate) => new(path, mode, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
+    /// <summary>
+    /// Opens <paramref name="path"/> exclusively, readable and writable by the agent's user only:
+    /// the journal holds the requests' parameters and outcomes. A file of an older version, made
+    /// under a lax umask, is narrowed too.
+    /// </summary>
+    private static FileStream Lock(string path, FileMode mode = FileMode.OpenOrCreate)
+    {
+        var stream = new FileStream(path, new FileStreamOptions
+        {
+            Mode = mode,
+            Access = FileAccess.ReadWrite,
+            Share = FileShare.None,
+            BufferSize = 0,
+            UnixCreateMode = JournalFileMode,
+        });
+        try
+        {
+            if (File.GetUnixFileMode(stream.SafeFileHandle) != JournalFileMode)
+            {
+                File.SetUnixFileMode(stream.SafeFileHandle, JournalFileMode);
+            }
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+        return stream;
+    }
 
     /// <summary>Fills <paramref name="destination"/> from <paramref name="offset"/> (pread: the append position is not moved); false at the file's end.</summary>
     private bool ReadAt(Span<byte> destination, long offset)

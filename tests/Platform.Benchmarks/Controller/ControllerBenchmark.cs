@@ -47,6 +47,8 @@ internal sealed partial class ControllerBenchmark(ControllerBenchmarkOptions opt
 
     private string _runDirectory = null!;
     private string _adminConnection = null!;
+    private string _applicationConnection = null!;
+    private string _applicationRole = null!;
     private string _databaseName = null!;
     private NpgsqlDataSource _database = null!;
     private ChildProcess? _controller;
@@ -104,7 +106,11 @@ internal sealed partial class ControllerBenchmark(ControllerBenchmarkOptions opt
     {
         var clock = Stopwatch.StartNew();
         var postgres = ReadEnv("postgres");
-        _adminConnection = postgres["PLATFORM_PG_CONNECTION"];
+        // The superuser creates the database; the controller (and the benchmark's own queries, as
+        // the controller runs them) connect as the application role that owns it.
+        _adminConnection = postgres["PLATFORM_PG_ADMIN_CONNECTION"];
+        _applicationConnection = postgres["PLATFORM_PG_CONNECTION"];
+        _applicationRole = postgres["PLATFORM_PG_ROLE"];
         // Under /var/tmp (not a private /tmp) and world-readable: libvirt's qemu writes the serial logs there.
         _runDirectory = Path.Combine("/var/tmp", "platform-bench-controller-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(_runDirectory);
@@ -183,7 +189,7 @@ internal sealed partial class ControllerBenchmark(ControllerBenchmarkOptions opt
         await using (var admin = new NpgsqlConnection(_adminConnection))
         {
             await admin.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {_databaseName}", admin);
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {_databaseName} OWNER {_applicationRole}", admin);
             await create.ExecuteNonQueryAsync();
         }
         OnCleanUp(async () =>
@@ -200,7 +206,7 @@ internal sealed partial class ControllerBenchmark(ControllerBenchmarkOptions opt
         Progress($"created database {_databaseName}");
     }
 
-    private string DatabaseConnection => new NpgsqlConnectionStringBuilder(_adminConnection) { Database = _databaseName }.ConnectionString;
+    private string DatabaseConnection => new NpgsqlConnectionStringBuilder(_applicationConnection) { Database = _databaseName }.ConnectionString;
 
     private async Task StartControllerAsync(string dll)
     {
@@ -329,7 +335,7 @@ internal sealed partial class ControllerBenchmark(ControllerBenchmarkOptions opt
         Console.WriteLine();
     }
 
-    private string PostgresAddress => new NpgsqlConnectionStringBuilder(_adminConnection) is var b ? $"{b.Host}:{b.Port}" : "";
+    private string PostgresAddress => new NpgsqlConnectionStringBuilder(_applicationConnection) is var b ? $"{b.Host}:{b.Port}" : "";
 
     internal static void Progress(string message) => GrpcBenchmark.Progress(message);
 

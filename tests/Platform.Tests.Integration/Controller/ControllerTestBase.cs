@@ -20,7 +20,7 @@ public abstract class ControllerTestBase
     private ControllerProcess? _controller;
     private AgentProcess? _agent;
     private PlatformCertificates? _certificates;
-    private string _adminConnection = null!;
+    private PostgresAccess _postgres = null!;
 
     internal ComponentSettings Ceph { get; private set; } = null!;
 
@@ -42,8 +42,8 @@ public abstract class ControllerTestBase
 
     internal NpgsqlDataSource Database { get; private set; } = null!;
 
-    /// <summary>The connection string of this fixture's inventory database.</summary>
-    protected string InventoryConnectionString => new NpgsqlConnectionStringBuilder(_adminConnection) { Database = DatabaseName }.ConnectionString;
+    /// <summary>The connection string a controller is given for this fixture's inventory database: the application role's, never the superuser's.</summary>
+    protected string InventoryConnectionString => _postgres.Application(DatabaseName);
 
     /// <summary>The working directory of the fixture's agent (its driver disk, backup folder and transfer area are under it).</summary>
     internal string AgentDirectory => _agent?.Directory ?? throw new InvalidOperationException("no agent");
@@ -74,8 +74,8 @@ public abstract class ControllerTestBase
             ["Network:RangeEnd"] = GuestNetwork["PLATFORM_NETWORK_RANGE_END"],
         };
 
-    /// <summary>The PostgreSQL the fixture's inventory database lives in (its admin connection): the test environment's, unless a fixture brings its own.</summary>
-    private protected virtual Task<string> StartPostgresAsync(ComponentSettings environmentPostgres) => Task.FromResult(environmentPostgres["PLATFORM_PG_CONNECTION"]);
+    /// <summary>The PostgreSQL the fixture's inventory database lives in (its postgres.env settings): the test environment's, unless a fixture brings its own.</summary>
+    private protected virtual Task<ComponentSettings> StartPostgresAsync(ComponentSettings environmentPostgres) => Task.FromResult(environmentPostgres);
 
     /// <summary>Stops what <see cref="StartPostgresAsync"/> started; runs last, after the database is dropped.</summary>
     protected virtual Task StopPostgresAsync() => Task.CompletedTask;
@@ -100,18 +100,14 @@ public abstract class ControllerTestBase
         GuestNetwork = libvirt;
         WorkDirectory = Directory.CreateDirectory(Path.Combine(TestEnvironment.StateDirectory, "tests", "controller-" + Guid.NewGuid().ToString("N")[..12])).FullName;
 
-        _adminConnection = await StartPostgresAsync(postgres);
+        _postgres = new PostgresAccess(await StartPostgresAsync(postgres));
         DatabaseName = "ctl_" + Guid.NewGuid().ToString("N")[..12];
-        await using (var admin = new NpgsqlConnection(_adminConnection))
-        {
-            await admin.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {DatabaseName}", admin);
-            await create.ExecuteNonQueryAsync();
-        }
-        var connection = new NpgsqlConnectionStringBuilder(_adminConnection) { Database = DatabaseName }.ConnectionString;
-        Database = NpgsqlDataSource.Create(connection);
+        // Created by the superuser, owned by the application role the controller connects as.
+        await _postgres.CreateDatabaseAsync(DatabaseName);
+        // The tests' own checks see everything, whatever the controller's role may do.
+        Database = NpgsqlDataSource.Create(_postgres.Admin(DatabaseName));
         _certificates = PlatformCertificates.Create();
-        _controller = await ControllerProcess.StartAsync(connection, ControllerSettings);
+        _controller = await ControllerProcess.StartAsync(InventoryConnectionString, ControllerSettings);
         Api = new RestClient(_controller.RestUrl, _controller.Token);
 
         HostId = "host-" + Guid.NewGuid().ToString("N")[..8];
@@ -159,8 +155,7 @@ public abstract class ControllerTestBase
     {
         var killed = Controller;
         await killed.KillAsync();
-        var connection = new NpgsqlConnectionStringBuilder(_adminConnection) { Database = DatabaseName }.ConnectionString;
-        _controller = await ControllerProcess.StartAsync(connection, ControllerSettings, killed.RestUrl, killed.GrpcUrl);
+        _controller = await ControllerProcess.StartAsync(InventoryConnectionString, ControllerSettings, killed.RestUrl, killed.GrpcUrl);
         await killed.DisposeAsync();
     }
 
@@ -218,15 +213,7 @@ public abstract class ControllerTestBase
         }
         if (DatabaseName is not null)
         {
-            steps.Push(async () =>
-            {
-                await using var admin = new NpgsqlConnection(_adminConnection);
-                // A fixture that restarted its PostgreSQL left dead connections in the pool.
-                NpgsqlConnection.ClearPool(admin);
-                await admin.OpenAsync();
-                await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {DatabaseName} WITH (FORCE)", admin);
-                await drop.ExecuteNonQueryAsync();
-            });
+            steps.Push(() => _postgres.DropDatabaseAsync(DatabaseName));
         }
         if (Database is not null)
         {

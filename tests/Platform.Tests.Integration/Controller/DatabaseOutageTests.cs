@@ -17,7 +17,7 @@ public sealed partial class DatabaseOutageTests : ControllerTestBase
     private const int PortBase = 24000;
     private readonly OwnPostgres _postgres = new("outage", PortBase);
 
-    private protected override Task<string> StartPostgresAsync(ComponentSettings environmentPostgres) => _postgres.StartAsync();
+    private protected override Task<ComponentSettings> StartPostgresAsync(ComponentSettings environmentPostgres) => _postgres.StartAsync();
 
     protected override Task StopPostgresAsync() => _postgres.RemoveAsync();
 

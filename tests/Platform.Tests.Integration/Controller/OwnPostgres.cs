@@ -13,15 +13,15 @@ internal sealed class OwnPostgres(string name, int portBase)
 
     private string State => _state ?? throw new InvalidOperationException("not started");
 
-    /// <summary>Makes and starts it; answers its admin connection string.</summary>
-    public async Task<string> StartAsync()
+    /// <summary>Makes and starts it; answers its postgres.env (the superuser's and the application role's connections).</summary>
+    public async Task<ComponentSettings> StartAsync()
     {
         _state = Path.Combine("/var/tmp", $"platform-{name}-{Guid.NewGuid().ToString("N")[..8]}");
         Directory.CreateDirectory(_state);
         // PostgreSQL runs as its own user and must reach its data directory.
         File.SetUnixFileMode(_state, (UnixFileMode)0b111_101_101);
         (await RunAsync("start")).EnsureSuccess();
-        return ComponentSettings.Load(Path.Combine(_state, "postgres.env"))["PLATFORM_PG_CONNECTION"];
+        return ComponentSettings.Load(Path.Combine(_state, "postgres.env"));
     }
 
     /// <summary>postgres.sh start|stop|status on this instance.</summary>

@@ -55,27 +55,27 @@ public class ConfigurationErrorTests
     public async Task Controller_stops_at_start_naming_the_wrong_key(string key, string value, string message)
     {
         var dll = TestEnvironment.RequireFile(Path.Combine(TestEnvironment.BinDirectory, "controller", "Platform.Controller.dll"), "the published controller");
-        var admin = TestEnvironment.Require("postgres")["PLATFORM_PG_CONNECTION"];
+        var postgres = new PostgresAccess(TestEnvironment.Require("postgres"));
         var database = "cfg_" + Guid.NewGuid().ToString("N")[..12];
         var directory = Directory.CreateTempSubdirectory("platform-controller-config-").FullName;
-        await ExecuteAsync(admin, $"CREATE DATABASE {database}");
+        await postgres.CreateDatabaseAsync(database);
         try
         {
             var result = await RunAsync(dll, new Dictionary<string, string?>
             {
                 ["PLATFORM_CONFIG_DIR"] = directory,
-                [DaemonProcess.Setting("ConnectionStrings:Inventory")] = new NpgsqlConnectionStringBuilder(admin) { Database = database }.ConnectionString,
+                [DaemonProcess.Setting("ConnectionStrings:Inventory")] = postgres.Application(database),
                 [DaemonProcess.Setting("Kestrel:Endpoints:Rest:Url")] = $"http://127.0.0.1:{DaemonProcess.FreeLoopbackPort()}",
                 [DaemonProcess.Setting("Kestrel:Endpoints:Grpc:Url")] = $"http://127.0.0.1:{DaemonProcess.FreeLoopbackPort()}",
                 [DaemonProcess.Setting(key)] = value,
             });
             AssertStoppedNaming(result, message);
-            Assert.That(await ScalarAsync(new NpgsqlConnectionStringBuilder(admin) { Database = database }.ConnectionString,
+            Assert.That(await ScalarAsync(postgres.Admin(database),
                 "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), Is.Zero, "nothing was migrated before the settings were checked");
         }
         finally
         {
-            await ExecuteAsync(admin, $"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
+            await postgres.DropDatabaseAsync(database);
             Directory.Delete(directory, recursive: true);
         }
     }
@@ -84,15 +84,15 @@ public class ConfigurationErrorTests
     public async Task Controller_without_its_database_stops_with_one_line_saying_so()
     {
         var dll = TestEnvironment.RequireFile(Path.Combine(TestEnvironment.BinDirectory, "controller", "Platform.Controller.dll"), "the published controller");
-        var admin = TestEnvironment.Require("postgres")["PLATFORM_PG_CONNECTION"];
+        var application = TestEnvironment.Require("postgres")["PLATFORM_PG_CONNECTION"];
         var directory = Directory.CreateTempSubdirectory("platform-controller-config-").FullName;
         try
         {
             var closedPort = DaemonProcess.FreeLoopbackPort();
             var unreachable = await RunControllerAsync(dll, directory,
-                new NpgsqlConnectionStringBuilder(admin) { Port = closedPort, Database = "platform" }.ConnectionString);
+                new NpgsqlConnectionStringBuilder(application) { Port = closedPort, Database = "platform" }.ConnectionString);
             var missing = await RunControllerAsync(dll, directory,
-                new NpgsqlConnectionStringBuilder(admin) { Database = "missing_" + Guid.NewGuid().ToString("N")[..12] }.ConnectionString);
+                new NpgsqlConnectionStringBuilder(application) { Database = "missing_" + Guid.NewGuid().ToString("N")[..12] }.ConnectionString);
             Assert.Multiple(() =>
             {
                 Assert.That(unreachable.ExitCode, Is.EqualTo(69), "EX_UNAVAILABLE: systemd restarts it");
@@ -135,13 +135,5 @@ public class ConfigurationErrorTests
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    private static async Task ExecuteAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
     }
 }

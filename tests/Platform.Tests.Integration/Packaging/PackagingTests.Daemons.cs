@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Grpc.Net.Client;
-using Npgsql;
 using Platform.Contracts.Agent.V1;
 using Platform.Tests.Integration.Infrastructure;
 
@@ -19,15 +18,16 @@ public partial class PackagingTests
     {
         AssertInstalled();
         var user = _root.User("platform-controller")!;
-        var admin = TestEnvironment.Require("postgres")["PLATFORM_PG_CONNECTION"];
+        var postgres = new PostgresAccess(TestEnvironment.Require("postgres"));
         var database = "pkg_" + Guid.NewGuid().ToString("N")[..12];
-        await ExecuteAsync(admin, $"CREATE DATABASE {database}");
+        await postgres.CreateDatabaseAsync(database);
         try
         {
             var restUrl = $"http://127.0.0.1:{DaemonProcess.FreeLoopbackPort()}";
             await using var controller = InstalledDaemon.Start(_root, "controller", [], new Dictionary<string, string>
             {
-                ["ConnectionStrings:Inventory"] = new NpgsqlConnectionStringBuilder(admin) { Database = database }.ConnectionString,
+                // As the application role; the daemon's user cannot read the root-only pgpass file.
+                ["ConnectionStrings:Inventory"] = postgres.ApplicationWithPassword(database),
                 ["Kestrel:Endpoints:Rest:Url"] = restUrl,
                 ["Kestrel:Endpoints:Grpc:Url"] = $"http://127.0.0.1:{DaemonProcess.FreeLoopbackPort()}",
             }, _work, TimeSpan.FromSeconds(2));
@@ -54,7 +54,7 @@ public partial class PackagingTests
         }
         finally
         {
-            await ExecuteAsync(admin, $"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
+            await postgres.DropDatabaseAsync(database);
         }
     }
 

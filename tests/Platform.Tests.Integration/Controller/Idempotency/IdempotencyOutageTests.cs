@@ -27,7 +27,7 @@ public sealed class IdempotencyOutageTests : ControllerTestBase
 
     private readonly OwnPostgres _postgres = new("idem-outage", PortBase);
 
-    private protected override Task<string> StartPostgresAsync(ComponentSettings environmentPostgres) => _postgres.StartAsync();
+    private protected override Task<ComponentSettings> StartPostgresAsync(ComponentSettings environmentPostgres) => _postgres.StartAsync();
 
     protected override Task StopPostgresAsync() => _postgres.RemoveAsync();
 
