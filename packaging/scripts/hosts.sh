@@ -97,11 +97,12 @@ ensure_admin_password() {
 # platformctl.json: the endpoint and certificates, and a token that works (kept from the last
 # start when it still does, else a new one made by signing in as the first admin).
 ensure_cli_config() {
-    local ctl=$PLATFORM_BIN/platformctl/platformctl token
+    local ctl=$PLATFORM_BIN/platformctl/platformctl token token_json=""
     [ -x "$ctl" ] || pl_die "$ctl not found: build first (./platform build)"
     token=$(sed -n 's/.*"token": *"\([A-Za-z0-9_-]*\)".*/\1/p' "$CLI_CONFIG" 2>/dev/null || true)
+    [ -z "$token" ] || token_json=", \"token\": $(pl_json_string "$token")"
     (umask 077; cat > "$CLI_CONFIG.tmp" <<JSON
-{"endpoint": $(pl_json_string "$CONTROLLER_URL"), "ca": $(pl_json_string "$PKI/ca.crt"), "cert": $(pl_json_string "$PKI/admin.crt"), "key": $(pl_json_string "$PKI/admin.key")${token:+, "token": \"$token\"}}
+{"endpoint": $(pl_json_string "$CONTROLLER_URL"), "ca": $(pl_json_string "$PKI/ca.crt"), "cert": $(pl_json_string "$PKI/admin.crt"), "key": $(pl_json_string "$PKI/admin.key")$token_json}
 JSON
     )
     mv "$CLI_CONFIG.tmp" "$CLI_CONFIG"
