@@ -11,8 +11,8 @@ namespace Platform.Tests.Integration.Controller.Fuzz;
 /// </summary>
 internal static class HostSnapshot
 {
-    /// <summary>Bookkeeping the platform updates by itself (heartbeats, a terminal's last call).</summary>
-    private static readonly string[] VolatileColumns = ["last_heartbeat", "last_seen", "updated_at"];
+    /// <summary>Bookkeeping the platform updates by itself (heartbeats, a terminal's last call, a token's last use).</summary>
+    private static readonly string[] VolatileColumns = ["last_heartbeat", "last_seen", "updated_at", "last_used_at"];
 
     /// <summary>Tables the platform rewrites by itself: only their row counts are compared.</summary>
     private static readonly string[] VolatileTables = ["hosts", "row_count_deltas"];

@@ -33,12 +33,15 @@ internal sealed record RawRequest(string Method, string Target, IReadOnlyList<Ke
     /// <summary>Bytes spliced into the request line as they are (not percent-encoded), e.g. a raw non-ASCII byte.</summary>
     public byte[]? RawTarget { get; init; }
 
+    /// <summary>The Host header (the TLS name stays the server's).</summary>
+    public string Host { get; init; } = "127.0.0.1";
+
     public byte[] HeadBytes()
     {
         var head = new MemoryStream();
         Write(head, Encoding.Latin1.GetBytes(Method + " "));
         Write(head, RawTarget ?? Encoding.Latin1.GetBytes(Target));
-        Write(head, " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"u8.ToArray());
+        Write(head, Encoding.Latin1.GetBytes($" HTTP/1.1\r\nHost: {Host}\r\nConnection: close\r\n"));
         foreach (var (name, value) in Headers)
         {
             Write(head, Encoding.Latin1.GetBytes($"{name}: {value}\r\n"));

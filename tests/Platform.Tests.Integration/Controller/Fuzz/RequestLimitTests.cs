@@ -49,7 +49,7 @@ public sealed class RequestLimitTests : ControllerTestBase
     [Test]
     public async Task A_malformed_body_Kestrel_finds_while_the_endpoint_reads_it_is_answered_in_the_envelope()
     {
-        var head = $"POST /api/v1/images/create HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n";
+        var head = $"POST /api/v1/images/create HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {Controller.Token}\r\nConnection: close\r\nContent-Type: application/json\r\n";
         var badChunk = await Http.SendBytesAsync(Encoding.ASCII.GetBytes(head + "Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"));
         await AssertEnvelopeAsync(badChunk, 400, 40000, "a chunk size that is not hex");
         var both = await Http.SendBytesAsync(Encoding.ASCII.GetBytes(head + "Transfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n2\r\n{}\r\n0\r\n\r\n"));

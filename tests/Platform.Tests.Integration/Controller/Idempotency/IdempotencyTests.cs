@@ -217,12 +217,14 @@ public sealed class IdempotencyTests : ControllerTestBase
         var sampled = (await _keyed.PostAsync("/api/v1/network/create", new { network_interface_name = Unique("sample") }, sample)).Response.Ok().GetProperty("network_interface_id").GetString()!;
         OnCleanUp(() => Api.PostAsync("/api/v1/network/delete", new { network_interface_id = sampled }));
         var head = (await ScalarAsync<string>("SELECT request_hash FROM idempotency_keys WHERE key = @key", ("key", sample)))!;
+        // Keys are the signed-in user's: the rows below are this client's user's.
+        var scope = (await ScalarAsync<string>("SELECT scope FROM idempotency_keys WHERE key = @key", ("key", sample)))!;
         var held = NewKey();
         await ExecuteAsync(
             """
             INSERT INTO idempotency_keys (scope, key, request_hash, state, token, owner, lease_until, expires_at)
-            VALUES ('', @key, @head, 'in_progress', 'gone', 'another-controller', now() + interval '1 hour', now() + interval '1 hour')
-            """, ("key", held), ("head", head));
+            VALUES (@scope, @key, @head, 'in_progress', 'gone', 'another-controller', now() + interval '1 hour', now() + interval '1 hour')
+            """, ("scope", scope), ("key", held), ("head", head));
         var waiting = await _keyed.PostAsync("/api/v1/network/create", new { network_interface_name = name }, held);
         AssertRefused(waiting, HttpStatusCode.Conflict, 40915);
         await ExecuteAsync("UPDATE idempotency_keys SET lease_until = now() - interval '1 second' WHERE key = @key", ("key", held));
@@ -236,8 +238,8 @@ public sealed class IdempotencyTests : ControllerTestBase
         await ExecuteAsync(
             """
             INSERT INTO idempotency_keys (scope, key, request_hash, state, token, owner, lease_until, expires_at, resource_id, committed_at)
-            VALUES ('', @key, @head, 'committed', 'gone', 'another-controller', now() - interval '1 second', now() + interval '1 hour', 'nic-0d0d0d0d', now())
-            """, ("key", committed), ("head", head));
+            VALUES (@scope, @key, @head, 'committed', 'gone', 'another-controller', now() - interval '1 second', now() + interval '1 hour', 'nic-0d0d0d0d', now())
+            """, ("scope", scope), ("key", committed), ("head", head));
         var other = Unique("kept");
         var told = await _keyed.PostAsync("/api/v1/network/create", new { network_interface_name = other }, committed);
         AssertRefused(told, HttpStatusCode.Conflict, 40916);
