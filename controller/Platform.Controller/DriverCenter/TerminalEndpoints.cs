@@ -204,11 +204,7 @@ internal static class TerminalEndpoints
     private static Task<TerminalRecord?> AuthenticateAsync(HttpRequest http, TerminalStore terminals, CancellationToken ct) =>
         BearerToken(http) is { } token ? terminals.AuthenticateAsync(TerminalStore.HashOf(token), ct) : Task.FromResult<TerminalRecord?>(null);
 
-    private static string? BearerToken(HttpRequest http)
-    {
-        var header = http.Headers.Authorization.ToString();
-        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && header.Length > 7 ? header[7..].Trim() : null;
-    }
+    private static string? BearerToken(HttpRequest http) => PlatformAuthenticationHandler.BearerToken(http);
 
     private static bool TryResolve(RangeItemHeaderValue range, long size, out long offset, out long length)
     {

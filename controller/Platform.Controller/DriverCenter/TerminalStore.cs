@@ -31,7 +31,7 @@ internal sealed class TerminalStore(NpgsqlDataSource dataSource)
     /// <summary>The SHA-256 a token is kept as: a token is 32 random bytes, so no salt or slow hash is needed.</summary>
     public static string HashOf(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 
-    public static string NewToken() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    public static string NewToken() => Security.Credentials.NewSecret();
 
     /// <summary>
     /// Registers the terminal (its MAC is its identity) with a new token; a MAC already registered

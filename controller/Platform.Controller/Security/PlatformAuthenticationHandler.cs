@@ -68,7 +68,8 @@ internal sealed class PlatformAuthenticationHandler(
     private AuthenticateResult Success(System.Security.Claims.ClaimsPrincipal principal) =>
         AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme.Name));
 
-    private static string? BearerToken(HttpRequest request)
+    /// <summary>The credential of <c>Authorization: Bearer CREDENTIAL</c>; null without one.</summary>
+    internal static string? BearerToken(HttpRequest request)
     {
         var header = request.Headers.Authorization.ToString();
         return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && header.Length > 7 ? header[7..].Trim() : null;
