@@ -173,7 +173,7 @@ public sealed class IdempotencyOutageTests : ControllerTestBase
     private static async Task<Run> DeleteAsync(KeyedClient client, string volumeId)
     {
         var run = new Run(Guid.NewGuid().ToString(), volumeId);
-        await RetryAsync(run, () => client.GetAsync($"/api/v1/volume/delete?volume_id={volumeId}", run.Key), retry: true);
+        await RetryAsync(run, () => client.PostFormAsync("/api/v1/volume/delete", run.Key, ("volume_id", volumeId)), retry: true);
         return run;
     }
 
