@@ -78,6 +78,11 @@ internal sealed class AgentProcess : IAsyncDisposable
             ["PLATFORM_Kestrel__Endpoints__Http__Url"] = httpUrl,
             ["PLATFORM_Kestrel__Endpoints__Grpc__Url"] = grpcUrl,
             ["PLATFORM_Kestrel__Endpoints__Grpc__Protocols"] = "Http2",
+            // A native crash (librbd/librados have crashed an agent under churn) leaves a dump with
+            // every thread's stack for gdb; outside log/, which the run's secret scan reads.
+            ["DOTNET_DbgEnableMiniDump"] = "1",
+            ["DOTNET_DbgMiniDumpType"] = "1",
+            ["DOTNET_DbgMiniDumpName"] = Path.Combine(System.IO.Directory.CreateDirectory(Path.Combine(TestEnvironment.StateDirectory, "dumps")).FullName, "agent.%p.dmp"),
             ["PLATFORM_Transfer__Directory"] = Path.Combine(directory, "transfer"),
             // Its own operation journal: the journal file is locked by the agent that has it open.
             ["PLATFORM_Operations__JournalPath"] = Path.Combine(directory, "operations.journal"),
