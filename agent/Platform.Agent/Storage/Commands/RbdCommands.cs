@@ -40,24 +40,13 @@ namespace Platform.Agent.Storage.Commands;
 /// valid clone that the retry completes.</item>
 /// </list>
 /// </remarks>
-internal sealed partial class RbdCommands(CephConnection ceph, ILogger<RbdCommands> logger) : IDisposable
+internal sealed partial class RbdCommands(CephConnection ceph, ILogger<RbdCommands> logger)
 {
     /// <summary>Snapshots this agent makes on parents for clones; removing the parent drops them once their clones are gone.</summary>
     public const string CloneSnapshotPrefix = "platform-clone-";
 
     /// <summary>The one protected snapshot of a parent that all its clones come from.</summary>
     public const string SharedCloneSnapshot = CloneSnapshotPrefix + "base";
-
-    // Clones, removals and single-image reads (the reconciler's, of names it does not know, often
-    // images being removed) open images inside librbd, and a removal or clone opens the parent
-    // too. Under soak churn the agent died inside Ceph's libraries: a librados finisher thread ran
-    // a librbd completion that locked a mutex in freed memory (glibc's assertion in
-    // pthread_mutex_lock; a segfault in libceph-common; std::system_error). It happened with
-    // clones and removals serialised alone; with these three serialised it has not happened in
-    // two soak runs, which does not prove the cause. Creates, resizes and lists run side by side.
-    private readonly SemaphoreSlim _cloneTreeChanges = new(1, 1);
-
-    public void Dispose() => _cloneTreeChanges.Dispose();
 
     public async Task<RbdImage> CreateAsync(CreateImageRequest request, CancellationToken cancellationToken)
     {
@@ -95,33 +84,10 @@ internal sealed partial class RbdCommands(CephConnection ceph, ILogger<RbdComman
         return response;
     }
 
-    public async Task<RbdImage> GetAsync(GetImageRequest request, CancellationToken cancellationToken)
-    {
-        await _cloneTreeChanges.WaitAsync(cancellationToken);
-        try
-        {
-            return await DescribeAsync(await ceph.PoolAsync(request.Pool, cancellationToken), request.Name, cancellationToken);
-        }
-        finally
-        {
-            _cloneTreeChanges.Release();
-        }
-    }
+    public async Task<RbdImage> GetAsync(GetImageRequest request, CancellationToken cancellationToken) =>
+        await DescribeAsync(await ceph.PoolAsync(request.Pool, cancellationToken), request.Name, cancellationToken);
 
     public async Task<RemoveImageResponse> RemoveAsync(RemoveImageRequest request, CancellationToken cancellationToken)
-    {
-        await _cloneTreeChanges.WaitAsync(cancellationToken);
-        try
-        {
-            return await RemoveOneAtATimeAsync(request, cancellationToken);
-        }
-        finally
-        {
-            _cloneTreeChanges.Release();
-        }
-    }
-
-    private async Task<RemoveImageResponse> RemoveOneAtATimeAsync(RemoveImageRequest request, CancellationToken cancellationToken)
     {
         var pool = await ceph.PoolAsync(request.Pool, cancellationToken);
         bool existed;
@@ -161,19 +127,6 @@ internal sealed partial class RbdCommands(CephConnection ceph, ILogger<RbdComman
     }
 
     public async Task<RbdImage> CloneAsync(CloneImageRequest request, CancellationToken cancellationToken)
-    {
-        await _cloneTreeChanges.WaitAsync(cancellationToken);
-        try
-        {
-            return await CloneOneAtATimeAsync(request, cancellationToken);
-        }
-        finally
-        {
-            _cloneTreeChanges.Release();
-        }
-    }
-
-    private async Task<RbdImage> CloneOneAtATimeAsync(CloneImageRequest request, CancellationToken cancellationToken)
     {
         var parentPool = await ceph.PoolAsync(request.ParentPool, cancellationToken);
         var pool = await ceph.PoolAsync(request.Pool, cancellationToken);
@@ -222,7 +175,7 @@ internal sealed partial class RbdCommands(CephConnection ceph, ILogger<RbdComman
             if (clone is null && await pool.RemoveIncompleteImageAsync(request.Name, cancellationToken))
             {
                 LogRemainsRemoved(logger, "clone", request.Pool, request.Name, request.OperationId);
-                return await CloneOneAtATimeAsync(request, cancellationToken);
+                return await CloneAsync(request, cancellationToken);
             }
             if (clone?.Parent is not { } cloneParent || cloneParent.Pool != request.ParentPool || cloneParent.Image != request.ParentName
                 || (cloneParent.Snapshot != snapshot && cloneParent.Snapshot != CloneSnapshotName(request.OperationId, request.Pool, request.Name)))
