@@ -17,16 +17,13 @@ internal static partial class InitialAdmin
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(InitialAdmin));
         var users = app.Services.GetRequiredService<UserStore>();
         var ct = app.Lifetime.ApplicationStopping;
-        if (options.InitialAdminPasswordFile is not { Length: > 0 } file)
-        {
-            if ((await users.ListAsync(ct)).Count == 0)
-            {
-                LogNoUser(logger, SecurityOptions.Section);
-            }
-            return;
-        }
         if ((await users.ListAsync(ct)).Count > 0)
         {
+            return;
+        }
+        if (options.InitialAdminPasswordFile is not { Length: > 0 } file)
+        {
+            LogNoUser(logger, SecurityOptions.Section);
             return;
         }
         var password = ReadPassword(file);

@@ -31,7 +31,7 @@ internal static class SecurityExtensions
         {
             foreach (var access in Enum.GetValues<ApiAccess>().Where(a => a != ApiAccess.Public))
             {
-                authorization.AddPolicy(Of(access), policy => policy.RequireAuthenticatedUser().RequireRole(UserRoles.Granting(access)));
+                authorization.AddPolicy(SecurityPolicies.Of(access), policy => policy.RequireAuthenticatedUser().RequireRole(UserRoles.Granting(access)));
             }
         });
         var attempts = builder.Configuration.GetValidated<SecurityOptions>(SecurityOptions.Section).SignInAttemptsPerMinute;
@@ -58,6 +58,4 @@ internal static class SecurityExtensions
         app.UseRateLimiter();
         return app;
     }
-
-    private static string Of(ApiAccess access) => SecurityPolicies.Of(access);
 }
