@@ -22,6 +22,9 @@ PACKAGES=(
     python3-grpcio python3-grpc-tools python3-protobuf grpc-proto protobuf-compiler
     # ./platform package and its tests: dpkg-shlibdeps, lintian (systemd-analyze is systemd's)
     dpkg-dev lintian systemd adduser
+    # the console's browser tests: Debian's Chromium (driven by Playwright), and a font for
+    # the Chinese labels in their screenshots
+    chromium fonts-wqy-microhei
     # what the scripts themselves use (openssl: the platform CA and the daemons' certificates)
     iproute2 util-linux uuid-runtime procps curl ca-certificates openssl
 )

@@ -46,9 +46,12 @@ internal static class ApiSecurityDescription
             ApiAccess.Terminal => [TerminalToken],
             _ => new[] { Token, Session },
         };
-        // Either scheme alone is enough: one requirement each.
-        operation.Security = schemes.Select(scheme => new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(scheme, document)] = [] }).ToList();
         var roles = UserRoles.Granting(access);
+        // Either scheme alone is enough: one requirement each. OpenAPI 3.1 lets a non-OAuth
+        // requirement list the roles it needs; the console reads them to offer only what the
+        // signed-in user's role may do.
+        List<string> scopes = access is ApiAccess.Public or ApiAccess.Terminal ? [] : [.. roles];
+        operation.Security = schemes.Select(scheme => new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(scheme, document)] = scopes }).ToList();
         if (access is not ApiAccess.Public and not ApiAccess.Terminal)
         {
             operation.Description = $"{operation.Description}{(operation.Description is null ? "" : "\n\n")}Roles: {string.Join(", ", roles)}.";
