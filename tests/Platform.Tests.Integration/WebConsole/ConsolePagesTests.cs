@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Playwright;
 using Platform.Tests.Integration.Controller;
+using Platform.Tests.Integration.Infrastructure;
 using static Microsoft.Playwright.Assertions;
 
 namespace Platform.Tests.Integration.WebConsole;
@@ -37,6 +38,27 @@ public sealed class ConsolePagesTests : ConsoleTestBase
         await Expect(console.Page.Locator($".host[data-host='{HostId}'] .badge[data-state='up']")).ToBeVisibleAsync();
         await console.GoAsync("images");
         await Expect(console.Page.Locator("tbody tr")).Not.ToHaveCountAsync(0);
+        Assert.That(console.ScriptErrors, Is.Empty);
+    }
+
+    /// <summary>
+    /// The controller that ./platform up runs, with up's settings, and the first admin's password
+    /// as up made it: the console a new user opens first.
+    /// </summary>
+    [Test]
+    public async Task The_console_of_the_environment_signs_in_the_first_admin()
+    {
+        var url = TestEnvironment.Require("hosts")["PLATFORM_CONTROLLER_URL"];
+        var password = (await File.ReadAllTextAsync(Path.Combine(TestEnvironment.StateDirectory, "etc", "admin-password"))).Trim();
+        await using var console = await Browser.OpenAsync(url);
+        var root = await console.Page.GotoAsync("/");
+        Assert.That(root!.Url, Is.EqualTo(url + "/console/"), "the controller's root leads to the console");
+        Assert.That(await root.HeaderValueAsync("content-security-policy"), Does.Contain("script-src 'self'"));
+        await console.SignInAsync(ControllerProcess.AdminName, password);
+        await Expect(console.Page.Locator(".host .badge[data-state='up']")).Not.ToHaveCountAsync(0);
+        await console.ScreenshotAsync("environment-dashboard");
+        await console.GoAsync("driver-disk");
+        await Expect(console.Page.Locator(".driver-disk[data-mount-status]")).ToBeVisibleAsync();
         Assert.That(console.ScriptErrors, Is.Empty);
     }
 

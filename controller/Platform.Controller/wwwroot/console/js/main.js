@@ -87,6 +87,8 @@ async function boot() {
     setCsrfToken(null);
     showSignIn(t('auth.signedOut'));
   });
+  // The skip link moves the focus without touching the address (the hash is the router's).
+  document.querySelector('.skip').addEventListener('click', event => { event.preventDefault(); main.focus(); });
   const toggle = document.querySelector('.menu-toggle');
   toggle.addEventListener('click', () => {
     const open = nav.classList.toggle('open');

@@ -1,6 +1,7 @@
 // English labels. Keys are grouped by page; {name} placeholders are filled by t().
 export default {
   'lang.label': 'Language',
+  'nav.skip': 'Skip to content',
   'nav.menu': 'Menu',
   'nav.dashboard': 'Dashboard', 'nav.images': 'Images', 'nav.volumes': 'Volumes', 'nav.nics': 'Network interfaces',
   'nav.instances': 'Instances', 'nav.drivers': 'System drivers', 'nav.printers': 'Printer drivers',
@@ -85,7 +86,7 @@ export default {
   'driverDisk.state': 'State', 'driverDisk.version': 'Version', 'driverDisk.autoUpdate': 'Auto-update', 'driverDisk.distribution': 'Distribution',
   'driverDisk.distributing': 'terminals are downloading', 'driverDisk.idle': 'none in progress', 'driverDisk.save': 'Save (merge)',
   'driverDisk.saving': 'Saving the driver disk…', 'driverDisk.restore': 'Restore from backup', 'driverDisk.restoring': 'Restoring the driver disk…',
-  'driverDisk.autoOn': 'Turn auto-update on', 'driverDisk.autoOff': 'Turn auto-update off', 'driverDisk.task': 'Driver disk',
+  'driverDisk.autoOn': 'Turn auto-update on', 'driverDisk.autoOff': 'Turn auto-update off', 'driverDisk.task': 'Driver disk', 'driverDisk.restoreText': 'The disk is rebuilt from the backup folder; changes not yet saved are lost.',
 
   'templates.universal': 'Universal driver', 'templates.extracted': 'Extracted driver', 'templates.heterogeneous': 'Heterogeneous',
   'templates.drivers': 'Drivers', 'templates.driversOf': 'Drivers of {name}', 'templates.noDriver': 'None',

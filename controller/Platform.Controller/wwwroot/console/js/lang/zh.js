@@ -1,6 +1,7 @@
 // 中文标签。键与 en.js 相同；服务器返回的消息按原文显示。
 export default {
   'lang.label': '语言',
+  'nav.skip': '跳到正文',
   'nav.menu': '菜单',
   'nav.dashboard': '概览', 'nav.images': '镜像', 'nav.volumes': '存储卷', 'nav.nics': '网卡',
   'nav.instances': '云主机', 'nav.drivers': '系统驱动', 'nav.printers': '打印机驱动',
@@ -85,7 +86,7 @@ export default {
   'driverDisk.state': '状态', 'driverDisk.version': '版本', 'driverDisk.autoUpdate': '自动更新', 'driverDisk.distribution': '下发',
   'driverDisk.distributing': '终端正在下载', 'driverDisk.idle': '无下发任务', 'driverDisk.save': '保存（合并）',
   'driverDisk.saving': '正在保存驱动盘…', 'driverDisk.restore': '从备份恢复', 'driverDisk.restoring': '正在恢复驱动盘…',
-  'driverDisk.autoOn': '开启自动更新', 'driverDisk.autoOff': '关闭自动更新', 'driverDisk.task': '驱动盘',
+  'driverDisk.autoOn': '开启自动更新', 'driverDisk.autoOff': '关闭自动更新', 'driverDisk.task': '驱动盘', 'driverDisk.restoreText': '将从备份目录重建驱动盘；尚未保存的修改会丢失。',
 
   'templates.universal': '万能驱动', 'templates.extracted': '提取驱动', 'templates.heterogeneous': '异构',
   'templates.drivers': '驱动', 'templates.driversOf': '{name} 的驱动', 'templates.noDriver': '无',

@@ -6,6 +6,7 @@ import { t } from '../i18n.js';
 import { h, badge, pageHeader, button, notify, facts, failureText, replace } from '../ui.js';
 import { stateMachine } from '../states.js';
 import { taskPanel } from '../tasks.js';
+import { confirmAction } from '../forms.js';
 
 const busyPollMilliseconds = 1000;
 const idlePollMilliseconds = 5000;
@@ -41,7 +42,11 @@ export async function render(container) {
       ]),
       mayChange ? h('div', { class: 'actions' },
         button(t('driverDisk.save'), () => change({ is_mounted: false }, t('driverDisk.saving')), { kind: 'primary', disabled: disk.mount_status !== 1 }),
-        button(t('driverDisk.restore'), () => change({ is_init: true }, t('driverDisk.restoring')), { disabled: !settled }),
+        button(t('driverDisk.restore'), () => confirmAction({
+          title: t('driverDisk.restore'), text: t('driverDisk.restoreText'), confirmLabel: t('driverDisk.restore'),
+          submit: () => post('/thor/voi/driver/mount', { is_init: true }),
+          done: answer => { notify(t('driverDisk.restoring')); if (answer.data?.task_id) tasks.prepend(taskPanel(answer.data.task_id, { title: t('driverDisk.task') })); show(); },
+        }), { disabled: !settled }),
         button(disk.is_auto_update ? t('driverDisk.autoOff') : t('driverDisk.autoOn'), () => change({ is_auto_update: !disk.is_auto_update }, t('common.saved')))) : null);
     return disk;
   }
