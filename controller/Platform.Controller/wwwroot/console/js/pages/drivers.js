@@ -43,7 +43,7 @@ export function uploadForm({ title, path, accept, fields, done }) {
     title,
     fields: [{ name: 'file', label: t('drivers.file'), type: 'file', required: true, accept }, ...fields],
     extra: h('div', { class: 'upload-progress' }, bar, status),
-    submitLabel: t('drivers.upload'),
+    submitLabel: title,
     submit: async ({ file, ...values }) => {
       if (!file) return { ok: false, code: -1, message: t('drivers.chooseFile'), errors: [] };
       const answer = await upload(path, file, values, (sent, total) => {
