@@ -36,6 +36,9 @@ public partial class PackagingTests
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
             using var response = await http.GetAsync(new Uri(restUrl + "/healthz"));
             var health = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            // The package carries the web console, served from the installed files.
+            using var console = await http.GetAsync(new Uri(restUrl + "/console/"));
+            var consolePage = await console.Content.ReadAsStringAsync();
             var watchdog = await controller.NextNotificationAsync(TimeSpan.FromSeconds(5));
             var status = controller.Status();
             var exitCode = await controller.StopAsync();
@@ -45,6 +48,8 @@ public partial class PackagingTests
                 Assert.That(ready, Does.Contain($"MAINPID={controller.Daemon.Pid}"));
                 Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), () => health.ToString());
                 Assert.That(health.GetProperty("component").GetString(), Is.EqualTo("controller"));
+                Assert.That(console.StatusCode, Is.EqualTo(HttpStatusCode.OK), "the web console");
+                Assert.That(consolePage, Does.Contain("js/main.js"));
                 Assert.That(health.GetProperty("version").GetString(), Does.StartWith(_version));
                 Assert.That(watchdog, Is.EqualTo("WATCHDOG=1"));
                 Assert.That(status["Uid"].Split('\t').Distinct(), Is.EqualTo(new[] { user.Uid.ToString(CultureInfo.InvariantCulture) }));

@@ -53,6 +53,8 @@ public sealed class ConsoleJourneyTests : ConsoleTestBase
         await Expect(console.Page.Locator(".instance-detail table")).ToHaveCountAsync(2);
         await console.ScreenshotAsync("instance-detail");
         Assert.That(await DomainStateAsync(instanceId), Is.EqualTo("running"), "libvirt runs the domain the console shows running");
+        // Hot-unplugging needs the guest's cooperation: wait for its OS, as a user would.
+        await SerialSaysAsync(SerialLogOf(instanceId), ReadyMarker, BootTimeout);
 
         var volumeName = Unique("vol");
         await console.GoAsync("volumes");

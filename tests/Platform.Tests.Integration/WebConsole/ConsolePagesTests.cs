@@ -126,6 +126,8 @@ public sealed class ConsolePagesTests : ConsoleTestBase
         await console.Page.GetByLabel("Password").FillAsync("not the password");
         await console.Page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Expect(console.Page.Locator(".sign-in .form-message")).Not.ToBeEmptyAsync();
+        await Expect(console.Page.Locator("header.top")).ToBeHiddenAsync();
+        await Expect(console.Page.Locator("#nav")).ToBeHiddenAsync();
         await console.ScreenshotAsync("sign-in-refused");
 
         await console.SignInAsync(ControllerProcess.AdminName, Controller.AdminPassword);

@@ -5,6 +5,7 @@ import { h, failureText, replace } from './ui.js';
 import { t } from './i18n.js';
 
 let counter = 0;
+const workingAfterMilliseconds = 700;
 
 function inputFor(field, id) {
   const common = { id, name: field.name, required: field.required, 'aria-describedby': `${id}-error` };
@@ -74,8 +75,14 @@ export function openForm({ title, fields, submitLabel, submit, done, extra }) {
     event.preventDefault();
     replace(message);
     for (const error of form.querySelectorAll('.field-error')) error.textContent = '';
+    // Some changes wait for the host (a hot-unplug waits for the guest): say that it is working.
     submitButton.disabled = true;
+    form.setAttribute('aria-busy', 'true');
+    const working = setTimeout(() => replace(message, h('span', { class: 'hint' }, t('common.working'))), workingAfterMilliseconds);
     const answer = await submit(valuesOf(form, fields), form);
+    clearTimeout(working);
+    replace(message);
+    form.removeAttribute('aria-busy');
     submitButton.disabled = false;
     if (answer.ok) {
       dialog.close();
@@ -135,4 +142,9 @@ export function rowsField({ name, label, columns, addLabel }) {
       return [column.name, column.type === 'number' && raw !== '' ? Number(raw) : raw];
     }))).filter(item => Object.values(item).some(value => value !== '')),
   };
+}
+
+/** Asks before deleting; `submit()` deletes, `done()` runs once the server has. */
+export function confirmDelete({ title, text, submit, done }) {
+  return confirmAction({ title, text: text ?? t('common.deleteText'), confirmLabel: t('action.delete'), submit, done });
 }

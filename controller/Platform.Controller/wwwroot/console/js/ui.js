@@ -84,3 +84,8 @@ export function button(label, onclick, { kind = '', disabled = false, title, tes
 export function facts(pairs) {
   return h('dl', { class: 'facts' }, pairs.flatMap(([label, value]) => [h('dt', {}, label), h('dd', {}, value ?? '')]));
 }
+
+/** A row's state, with the reason under it when it failed. */
+export function stateWithError(item, state = item.status) {
+  return [badge(state), item.error ? h('small', { class: 'row-error' }, item.error) : null];
+}

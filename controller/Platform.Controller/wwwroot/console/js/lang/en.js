@@ -21,7 +21,7 @@ export default {
   'common.page': 'Page {page} of {pages}', 'common.previous': 'Previous', 'common.progress': 'Progress', 'common.refresh': 'Refresh',
   'common.remove': 'Remove', 'common.save': 'Save', 'common.saved': 'Saved.', 'common.sent': '{sent} of {total} sent',
   'common.showing': '{from}–{to} of {total}', 'common.stateMachine': 'States and transitions', 'common.uploadProgress': 'Upload progress',
-  'common.yes': 'yes',
+  'common.working': 'Waiting for the server…', 'common.yes': 'yes',
 
   'action.attach': 'Attach', 'action.create': 'Create', 'action.delete': 'Delete', 'action.destroy': 'Destroy', 'action.detach': 'Detach',
   'action.edit': 'Edit', 'action.inspect': 'Inspect', 'action.mount': 'Mount', 'action.turnOff': 'Turn off', 'action.turnOn': 'Turn on',

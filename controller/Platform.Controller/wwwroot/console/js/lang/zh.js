@@ -21,7 +21,7 @@ export default {
   'common.page': '第 {page} / {pages} 页', 'common.previous': '上一页', 'common.progress': '进度', 'common.refresh': '刷新',
   'common.remove': '移除', 'common.save': '保存', 'common.saved': '已保存。', 'common.sent': '已发送 {sent} / {total}',
   'common.showing': '第 {from}–{to} 条，共 {total} 条', 'common.stateMachine': '状态与转换', 'common.uploadProgress': '上传进度',
-  'common.yes': '是',
+  'common.working': '正在等待服务器…', 'common.yes': '是',
 
   'action.attach': '挂载', 'action.create': '创建', 'action.delete': '删除', 'action.destroy': '销毁', 'action.detach': '卸载',
   'action.edit': '编辑', 'action.inspect': '详情', 'action.mount': '挂载', 'action.turnOff': '关机', 'action.turnOn': '开机',

@@ -3,7 +3,7 @@ import { get, put, post, upload } from '../api.js';
 import { can } from '../access.js';
 import { t } from '../i18n.js';
 import { h, bytes, time, badge, pageHeader, button, notify, replace, progressBar } from '../ui.js';
-import { openForm, confirmAction } from '../forms.js';
+import { openForm, confirmDelete } from '../forms.js';
 import { listView } from '../listview.js';
 
 export const environments = ['Windows7_32', 'Windows7_64', 'Windows10_32', 'Windows10_64'].map((name, index) => ({ value: String(index + 1), label: name }));
@@ -85,10 +85,9 @@ function edit(driver, refresh) {
 }
 
 function remove(driver, refresh) {
-  confirmAction({
+  confirmDelete({
     title: t('drivers.delete', { name: driver.name }),
-    text: driver.tpl_num > 0 ? t('drivers.deleteUsed', { count: driver.tpl_num }) : t('common.deleteText'),
-    confirmLabel: t('action.delete'),
+    text: driver.tpl_num > 0 ? t('drivers.deleteUsed', { count: driver.tpl_num }) : undefined,
     submit: () => post('/thor/voi/driver', { action: 'delete', ids: [driver.id] }),
     done: () => { notify(t('drivers.deleted', { name: driver.name })); refresh(); },
   });

@@ -2,7 +2,7 @@
 import { get, post } from '../api.js';
 import { can } from '../access.js';
 import { t } from '../i18n.js';
-import { h, badge, bytes, time, pageHeader, button, facts, notify, failureText } from '../ui.js';
+import { h, badge, bytes, time, pageHeader, button, facts, notify, failureText, stateWithError } from '../ui.js';
 import { openForm, openPanel, confirmAction } from '../forms.js';
 import { listView, isMovingStatus } from '../listview.js';
 import { stateMachine } from '../states.js';
@@ -20,7 +20,7 @@ export async function render(container) {
       { label: t('field.name'), value: image => image.image_name },
       { label: t('field.os_type'), value: image => image.os_type },
       { label: t('field.size'), value: image => bytes(image.image_size) },
-      { label: t('field.status'), value: image => [badge(image.status), image.error ? h('small', { class: 'row-error' }, image.error) : null] },
+      { label: t('field.status'), value: image => stateWithError(image) },
       { label: t('field.created'), value: image => time(image.create_time) },
     ],
     load: ({ page, pageSize, filter }) => get('/api/v1/images/list', { filter_name: filter, page_num: page, page_size: pageSize }),

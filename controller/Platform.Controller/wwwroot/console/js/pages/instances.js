@@ -3,7 +3,7 @@
 import { get, post, all } from '../api.js';
 import { can } from '../access.js';
 import { t } from '../i18n.js';
-import { h, badge, time, bytes, pageHeader, button, notify, facts, failureText, replace, progressBar } from '../ui.js';
+import { h, badge, time, bytes, pageHeader, button, notify, facts, failureText, replace, progressBar, stateWithError } from '../ui.js';
 import { openForm, confirmAction, rowsField } from '../forms.js';
 import { listView, isMovingStatus } from '../listview.js';
 import { stateMachine } from '../states.js';
@@ -22,7 +22,7 @@ export async function render(container, [instanceId]) {
     columns: [
       { label: t('field.id'), value: instance => h('a', { href: `#/instances/${instance.instance_id}` }, instance.instance_id) },
       { label: t('field.name'), value: instance => instance.instance_name },
-      { label: t('field.status'), value: instance => [badge(instance.status), instance.error ? h('small', { class: 'row-error' }, instance.error) : null] },
+      { label: t('field.status'), value: instance => stateWithError(instance) },
       { label: 'IP', value: instance => instance.ip },
       { label: t('field.host'), value: instance => instance.host_ip },
       { label: 'CPU', value: instance => instance.cpu },

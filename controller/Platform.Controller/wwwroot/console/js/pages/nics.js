@@ -2,12 +2,12 @@
 import { get, post } from '../api.js';
 import { can } from '../access.js';
 import { t } from '../i18n.js';
-import { h, badge, time, pageHeader, button, notify, failureText } from '../ui.js';
-import { openForm, confirmAction } from '../forms.js';
+import { h, time, pageHeader, button, notify, stateWithError } from '../ui.js';
+import { openForm, confirmAction, confirmDelete } from '../forms.js';
 import { listView, isMovingStatus } from '../listview.js';
 import { stateMachine } from '../states.js';
 import { taskPanel } from '../tasks.js';
-import { instanceChoices } from './choices.js';
+import { chooseInstance } from './choices.js';
 
 const statuses = ['', 'idle', 'attaching', 'attached', 'detaching', 'error'];
 
@@ -24,7 +24,7 @@ export async function render(container) {
       { label: t('field.name'), value: nic => nic.network_interface_name },
       { label: 'IP', value: nic => nic.ip },
       { label: 'MAC', value: nic => nic.mac },
-      { label: t('field.status'), value: nic => [badge(nic.status), nic.error ? h('small', { class: 'row-error' }, nic.error) : null] },
+      { label: t('field.status'), value: nic => stateWithError(nic) },
       { label: t('field.instance'), value: nic => nic.instance_id ? h('a', { href: `#/instances/${nic.instance_id}` }, nic.instance_name ?? nic.instance_id) : '' },
       { label: t('field.created'), value: nic => time(nic.create_time) },
     ],
@@ -60,14 +60,11 @@ function create(refresh) {
   });
 }
 
-async function attach(nic, watch) {
-  const choices = await instanceChoices(instance => ['running', 'stopped'].includes(instance.status));
-  if (!choices.ok) { notify(failureText(choices), 'error'); return; }
-  openForm({
+function attach(nic, watch) {
+  chooseInstance({
     title: t('nics.attach', { id: nic.network_interface_id }),
-    fields: [{ name: 'instance_id', label: t('field.instance'), type: 'select', required: true, options: choices.options }],
     submitLabel: t('action.attach'),
-    submit: values => post('/api/v1/network/attach', { network_interface_id: nic.network_interface_id, instance_id: values.instance_id }),
+    submit: instanceId => post('/api/v1/network/attach', { network_interface_id: nic.network_interface_id, instance_id: instanceId }),
     done: watch,
   });
 }
@@ -83,10 +80,8 @@ function detach(nic, watch) {
 }
 
 function remove(nic, refresh) {
-  confirmAction({
+  confirmDelete({
     title: t('nics.delete', { id: nic.network_interface_id }),
-    text: t('common.deleteText'),
-    confirmLabel: t('action.delete'),
     submit: () => post('/api/v1/network/delete', { network_interface_id: nic.network_interface_id }),
     done: () => { notify(t('nics.deleted', { id: nic.network_interface_id })); refresh(); },
   });

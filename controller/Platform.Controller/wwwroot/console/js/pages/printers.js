@@ -4,8 +4,8 @@
 import { get, put, post } from '../api.js';
 import { can } from '../access.js';
 import { t } from '../i18n.js';
-import { h, bytes, time, badge, pageHeader, button, notify } from '../ui.js';
-import { openForm, confirmAction } from '../forms.js';
+import { bytes, time, badge, pageHeader, button, notify } from '../ui.js';
+import { openForm, confirmDelete } from '../forms.js';
 import { listView } from '../listview.js';
 import { uploadForm, environments } from './drivers.js';
 
@@ -102,10 +102,8 @@ function edit(printer, refresh) {
 }
 
 function remove(printer, refresh) {
-  confirmAction({
+  confirmDelete({
     title: t('printers.delete', { name: printer.name }),
-    text: t('common.deleteText'),
-    confirmLabel: t('action.delete'),
     submit: () => post('/thor/voi/printer', { action: 'delete', ids: [printer.id] }),
     done: () => { notify(t('printers.deleted', { name: printer.name })); refresh(); },
   });

@@ -4,7 +4,7 @@ import { get, post } from '../api.js';
 import { can } from '../access.js';
 import { t } from '../i18n.js';
 import { h, time, pageHeader, button, notify, failureText, facts, replace } from '../ui.js';
-import { confirmAction } from '../forms.js';
+import { confirmDelete } from '../forms.js';
 import { listView } from '../listview.js';
 
 export async function render(container) {
@@ -27,8 +27,8 @@ export async function render(container) {
         notify(answer.ok ? t('terminals.notifiedOf', { version: answer.data.version }) : failureText(answer), answer.ok ? 'info' : 'error');
         refresh();
       }) : null,
-      can('POST', '/thor/voi/terminal') ? button(t('action.delete'), () => confirmAction({
-        title: t('terminals.delete', { name: terminal.name }), text: t('common.deleteText'), confirmLabel: t('action.delete'),
+      can('POST', '/thor/voi/terminal') ? button(t('action.delete'), () => confirmDelete({
+        title: t('terminals.delete', { name: terminal.name }),
         submit: () => post('/thor/voi/terminal', { action: 'delete', ids: [terminal.id] }), done: () => refresh(),
       }), { kind: 'danger' }) : null,
     ],

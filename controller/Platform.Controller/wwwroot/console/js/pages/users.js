@@ -2,7 +2,7 @@
 import { get, post } from '../api.js';
 import { t } from '../i18n.js';
 import { time, pageHeader, button, notify } from '../ui.js';
-import { openForm, confirmAction } from '../forms.js';
+import { openForm, confirmDelete } from '../forms.js';
 import { listView } from '../listview.js';
 
 const roles = () => ['viewer', 'operator', 'admin'].map(role => ({ value: role, label: t(`role.${role}`) }));
@@ -29,8 +29,8 @@ export async function render(container) {
         submit: values => post('/api/v1/users/update', { name: user.name, role: values.role, disabled: values.disabled, password: values.password || undefined }),
         done: () => { notify(t('common.saved')); refresh(); },
       })),
-      button(t('action.delete'), () => confirmAction({
-        title: t('users.delete', { name: user.name }), text: t('common.deleteText'), confirmLabel: t('action.delete'),
+      button(t('action.delete'), () => confirmDelete({
+        title: t('users.delete', { name: user.name }),
         submit: () => post('/api/v1/users/delete', { name: user.name }), done: () => refresh(),
       }), { kind: 'danger' }),
     ],

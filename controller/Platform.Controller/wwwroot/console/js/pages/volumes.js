@@ -2,12 +2,12 @@
 import { get, post, all } from '../api.js';
 import { can } from '../access.js';
 import { t } from '../i18n.js';
-import { h, badge, time, pageHeader, button, notify, failureText } from '../ui.js';
-import { openForm, confirmAction } from '../forms.js';
+import { h, time, pageHeader, button, notify, stateWithError } from '../ui.js';
+import { openForm, confirmAction, confirmDelete } from '../forms.js';
 import { listView, isMovingStatus } from '../listview.js';
 import { stateMachine } from '../states.js';
 import { taskPanel } from '../tasks.js';
-import { instanceChoices } from './choices.js';
+import { chooseInstance } from './choices.js';
 
 export async function render(container) {
   const tasks = h('div', { class: 'task-area' });
@@ -19,7 +19,7 @@ export async function render(container) {
       { label: t('field.id'), value: volume => volume.volume_id },
       { label: t('field.name'), value: volume => volume.volume_name },
       { label: t('field.sizeGiB'), value: volume => volume.volume_size },
-      { label: t('field.status'), value: volume => [badge(volume.status), volume.error ? h('small', { class: 'row-error' }, volume.error) : null] },
+      { label: t('field.status'), value: volume => stateWithError(volume) },
       { label: t('field.instance'), value: volume => volume.instance_id ? [h('a', { href: `#/instances/${volume.instance_id}` }, volume.instance_id), volume.device ? ` (${volume.device})` : ''] : '' },
       { label: t('field.image'), value: volume => volume.image_id ?? '' },
       { label: t('field.created'), value: volume => time(volume.create_time) },
@@ -63,14 +63,11 @@ async function create(refresh) {
   });
 }
 
-async function mount(volume, watch) {
-  const choices = await instanceChoices(instance => ['running', 'stopped'].includes(instance.status));
-  if (!choices.ok) { notify(failureText(choices), 'error'); return; }
-  openForm({
+function mount(volume, watch) {
+  chooseInstance({
     title: t('volumes.mount', { id: volume.volume_id }),
-    fields: [{ name: 'instance_id', label: t('field.instance'), type: 'select', required: true, options: choices.options }],
     submitLabel: t('action.mount'),
-    submit: values => post('/api/v1/volume/mount', { volume_id: volume.volume_id, instance_id: values.instance_id }),
+    submit: instanceId => post('/api/v1/volume/mount', { volume_id: volume.volume_id, instance_id: instanceId }),
     done: watch,
   });
 }
@@ -86,10 +83,8 @@ function unmount(volume, watch) {
 }
 
 function remove(volume, refresh) {
-  confirmAction({
+  confirmDelete({
     title: t('volumes.delete', { id: volume.volume_id }),
-    text: t('common.deleteText'),
-    confirmLabel: t('action.delete'),
     submit: () => post('/api/v1/volume/delete', { volume_id: volume.volume_id }),
     done: () => { notify(t('volumes.deleted', { id: volume.volume_id })); refresh(); },
   });
