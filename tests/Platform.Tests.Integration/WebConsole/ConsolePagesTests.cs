@@ -17,7 +17,7 @@ public sealed class ConsolePagesTests : ConsoleTestBase
 {
     /// <summary>The navigation's pages, as an admin sees them.</summary>
     private static readonly string[] Pages =
-        ["dashboard", "images", "volumes", "nics", "instances", "drivers", "printers", "driver-disk", "templates", "terminals", "tasks", "audit", "users"];
+        ["dashboard", "images", "volumes", "nics", "instances", "drivers", "printers", "driver-disk", "templates", "terminals", "tasks", "audit", "tokens", "users"];
 
     [Test]
     public async Task Every_page_loads_with_its_data_and_no_error()
@@ -115,6 +115,59 @@ public sealed class ConsolePagesTests : ConsoleTestBase
         await Expect(operatorSession.Row(imageId).GetByRole(AriaRole.Button)).ToHaveTextAsync(["Inspect", "Edit", "Delete"]);
         await Expect(operatorSession.Page.Locator("#nav a[href='#/users']")).ToHaveCountAsync(0);
         Assert.That(operatorSession.ScriptErrors, Is.Empty);
+    }
+
+    [Test]
+    public async Task A_token_made_in_the_console_is_shown_once_works_and_is_revoked()
+    {
+        await using var console = await SignedInAsAsync("operator");
+        await console.GoAsync("tokens");
+        await console.HeaderActionAsync("Create token");
+        var name = Unique("ci");
+        await console.FillAsync("Name", name);
+        await console.SelectAsync("Role", "viewer");
+        await console.SubmitAsync("Create");
+        var secret = await console.Dialog.GetByLabel("The token").InputValueAsync();
+        Infrastructure.TestSecrets.Record(secret, "console-made token");
+        Assert.That(secret, Does.StartWith("plt_"));
+        await console.Dialog.GetByRole(AriaRole.Button, new() { Name = "Close" }).ClickAsync();
+        var row = console.Page.Locator("tr", new() { HasText = name });
+        await Expect(row).ToContainTextAsync("viewer");
+        Assert.That(await console.Page.ContentAsync(), Does.Not.Contain(secret), "the token is not shown again");
+
+        using (var client = new RestClient(Controller.RestUrl, secret))
+        {
+            var whoami = (await client.GetAsync("/api/v1/auth/whoami")).Ok();
+            Assert.That(whoami.GetProperty("role").GetString(), Is.EqualTo("viewer"));
+        }
+        var tokenId = await row.GetAttributeAsync("data-key") ?? throw new AssertionException("the token's row has no id");
+        await console.RowActionAsync(tokenId, "Revoke");
+        await console.SubmitAsync("Revoke");
+        await console.DialogClosedAsync();
+        await Expect(row).ToContainTextAsync("revoked");
+        using (var client = new RestClient(Controller.RestUrl, secret))
+        {
+            Assert.That((await client.GetAsync("/api/v1/auth/whoami")).Status, Is.EqualTo(HttpStatusCode.Unauthorized));
+        }
+        Assert.That(console.ScriptErrors, Is.Empty);
+    }
+
+    [Test]
+    public async Task A_user_changes_their_password_and_signs_in_with_the_new_one()
+    {
+        var (name, password) = await UserAsync("viewer");
+        var newPassword = NewPassword("changed");
+        await using var console = await Browser.OpenAsync(Controller.RestUrl);
+        await console.SignInAsync(name, password);
+        await console.Page.GetByRole(AriaRole.Button, new() { Name = "Password", Exact = true }).ClickAsync();
+        await console.FillAsync("Current password", password);
+        await console.FillAsync("New password", newPassword);
+        await console.SubmitAsync("Save");
+        await console.DialogClosedAsync();
+        await Expect(console.Page.Locator(".notice")).ToContainTextAsync("Password changed.");
+        await console.Page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await console.SignInAsync(name, newPassword);
+        Assert.That(console.ScriptErrors, Is.Empty);
     }
 
     [Test]

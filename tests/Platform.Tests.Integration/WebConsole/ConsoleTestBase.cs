@@ -38,11 +38,21 @@ public abstract class ConsoleTestBase : DriverCenterTestBase
     /// <summary>A user of <paramref name="role"/> made through the API, and a profile signed in as them.</summary>
     private protected async Task<ConsoleSession> SignedInAsAsync(string role)
     {
-        var name = Unique(role);
-        var password = TestSecrets.Record(Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(15)), $"console {role} password");
-        (await Api.PostAsync("/api/v1/users/create", new { name, role, password })).Ok();
+        var (name, password) = await UserAsync(role);
         var session = await Browser.OpenAsync(Controller.RestUrl);
         await session.SignInAsync(name, password);
         return session;
     }
+
+    /// <summary>A new user of <paramref name="role"/>, made through the API.</summary>
+    private protected async Task<(string Name, string Password)> UserAsync(string role)
+    {
+        var name = Unique(role);
+        var password = NewPassword(role);
+        (await Api.PostAsync("/api/v1/users/create", new { name, role, password })).Ok();
+        return (name, password);
+    }
+
+    private protected static string NewPassword(string what) =>
+        TestSecrets.Record(Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(15)), $"console {what} password");
 }

@@ -2,7 +2,8 @@
 import { get, post, setCsrfToken, whenSignedOut } from './api.js';
 import { loadAccess, can } from './access.js';
 import { t, setLanguage, initialLanguage, currentLanguage } from './i18n.js';
-import { h, replace, failureText } from './ui.js';
+import { h, replace, failureText, notify } from './ui.js';
+import { openForm } from './forms.js';
 import { pages, defaultPage } from './pages/index.js';
 
 const main = document.getElementById('main');
@@ -82,6 +83,15 @@ async function boot() {
   const select = document.getElementById('lang');
   select.value = currentLanguage();
   select.addEventListener('change', () => { setLanguage(select.value); if (user) { document.getElementById('who').textContent = t('auth.who', { name: user.name, role: t(`role.${user.role}`) }); route(); } });
+  document.getElementById('password').addEventListener('click', () => openForm({
+    title: t('auth.changePassword'),
+    fields: [
+      { name: 'current_password', label: t('auth.currentPassword'), type: 'password', required: true, autocomplete: 'current-password' },
+      { name: 'new_password', label: t('users.newPassword'), type: 'password', required: true, autocomplete: 'new-password', help: t('auth.passwordHelp') },
+    ],
+    submit: values => post('/api/v1/auth/password', values),
+    done: () => notify(t('auth.passwordChanged')),
+  }));
   document.getElementById('logout').addEventListener('click', async () => {
     await post('/api/v1/auth/logout');
     setCsrfToken(null);

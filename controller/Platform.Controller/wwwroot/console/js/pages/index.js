@@ -13,6 +13,7 @@ import * as terminals from './terminals.js';
 import * as tasks from './tasks.js';
 import * as audit from './audit.js';
 import * as users from './users.js';
+import * as tokens from './tokens.js';
 
 export const defaultPage = 'dashboard';
 
@@ -29,5 +30,6 @@ export const pages = {
   terminals,
   tasks,
   audit,
+  tokens,
   users: { ...users, needs: ['GET', '/api/v1/users/list'] },
 };
