@@ -369,6 +369,28 @@ internal sealed class RbdPool : IDisposable
     private bool Remove(string name, bool purgeSnapshots)
     {
         var objectName = At(name);
+        // The usual case first, without opening the image: rbd_remove itself refuses an image that
+        // clients watch (EBUSY) or that has snapshots (ENOTEMPTY), and it opens the image without
+        // its parent. An open here would, for a clone, also open and close the parent, and librbd 16
+        // frees a closing clone's parent while the close still runs on another completion thread
+        // (the agent's native crash under volume churn). The image is opened only to explain a
+        // refusal, or to purge snapshots.
+        if (!purgeSnapshots)
+        {
+            var removed = Interop.Rbd.Remove(_ioContext, name);
+            switch (-removed)
+            {
+                case 0:
+                    return true;
+                case (int)CephErrno.NotFound:
+                    return false;
+                case (int)CephErrno.Busy or (int)CephErrno.HasSnapshots:
+                    break;
+                default:
+                    CephErrors.CheckRbd(removed, "rbd_remove", objectName);
+                    break;
+            }
+        }
         // A read-only open adds no watcher of its own, so every watcher seen is someone else.
         RbdImage image;
         try
