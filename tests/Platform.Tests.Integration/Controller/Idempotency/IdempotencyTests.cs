@@ -103,7 +103,9 @@ public sealed class IdempotencyTests : ControllerTestBase
                 Assert.That(answer.RetryAfter, Is.EqualTo("1"));
             }
         }
-        Assert.That(answers.Count(a => a.Response.Code == 40915), Is.GreaterThan(0), "some repeats came while the first ran");
+        // How many repeats arrive while the first still runs depends on the machine's timing (all
+        // of them may come after it, and are then replays); the in-progress answer itself is
+        // checked deterministically with a held key in A_key_held_by_a_request_that_died_….
         Assert.That(await ScalarAsync<long>("SELECT count(*) FROM volumes WHERE volume_name = @name", ("name", name)), Is.EqualTo(1));
         Assert.That(await ScalarAsync<long>("SELECT count(*) FROM tasks WHERE resource_id = @id", ("id", volumeId)), Is.EqualTo(1));
         var repeat = await _keyed.PostAsync("/api/v1/volume/create", new { volume_name = name, volume_size = 1 }, key);
