@@ -81,8 +81,11 @@ internal sealed partial class ConsoleSession : IAsyncDisposable
     /// <summary>Submits the open dialog with its button named <paramref name="name"/>.</summary>
     public Task SubmitAsync(string name) => Dialog.GetByRole(AriaRole.Button, new() { Name = name, Exact = true }).ClickAsync();
 
-    /// <summary>Waits until the open dialog has closed (the server accepted what it sent).</summary>
-    public Task DialogClosedAsync() => Expect(Dialog).ToHaveCountAsync(0);
+    /// <summary>
+    /// Waits until the dialog has closed and left the page (the server accepted what it sent).
+    /// Closing clears its open attribute at once and removes it a moment later (on its close event).
+    /// </summary>
+    public Task DialogClosedAsync() => Expect(Page.Locator("dialog")).ToHaveCountAsync(0);
 
     /// <summary>The state badge in a row reaches <paramref name="state"/>.</summary>
     public Task RowStateAsync(string key, string state, TimeSpan timeout) =>
