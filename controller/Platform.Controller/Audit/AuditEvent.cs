@@ -45,6 +45,8 @@ internal static class AuditActions
     public const string PrinterConfig = "voi.printer.config";
     public const string PrinterDuplicate = "voi.printer.duplicate";
     public const string PrinterDelete = "voi.printer.delete";
+    public const string TerminalRegister = "voi.terminal.register";
+    public const string TerminalDelete = "voi.terminal.delete";
     public const string UserCreate = "users.create";
     public const string UserUpdate = "users.update";
     public const string UserDelete = "users.delete";
@@ -59,7 +61,7 @@ internal static class AuditActions
         NetworkCreate, NetworkAttach, NetworkDetach, NetworkDelete,
         InstanceCreate, InstanceTurnOn, InstanceTurnOff, InstanceDestroy,
         DriverUpload, DriverUpdate, DriverDelete, DriverCenterSave, DriverCenterRestore, DriverCenterAutoUpdate, TemplateDrivers,
-        PrinterUpload, PrinterUpdate, PrinterConfig, PrinterDuplicate, PrinterDelete,
+        PrinterUpload, PrinterUpdate, PrinterConfig, PrinterDuplicate, PrinterDelete, TerminalRegister, TerminalDelete,
         UserCreate, UserUpdate, UserDelete, UserPassword, TokenCreate, TokenRevoke,
     ];
 }

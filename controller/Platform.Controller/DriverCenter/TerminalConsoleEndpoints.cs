@@ -1,3 +1,4 @@
+using Platform.Controller.Audit;
 using Platform.Controller.Api;
 using Platform.Controller.Api.Description;
 using Platform.Controller.Security;
@@ -61,7 +62,7 @@ internal static class TerminalConsoleEndpoints
             {
                 return ApiError.NotFound(ApiErrorCode.TerminalNotFound, "terminal", string.Join(", ", missing));
             }
-            await terminals.DeleteAsync(ids, RequestOutcome.Of(http.HttpContext), ct);
+            await terminals.DeleteAsync(ids, Caller.Of(http), ct);
             return VoiEnvelope.Data(new IdList(ids));
         }, ct);
 

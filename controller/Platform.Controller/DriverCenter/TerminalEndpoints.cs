@@ -12,7 +12,8 @@ namespace Platform.Controller.DriverCenter;
 /// <summary>
 /// The terminal-facing API (the seed's tool-disk sync): registration, the manifest (long-poll),
 /// ranged resumable downloads streamed from the driver-center host, state reports, printer
-/// uploads. Every call but registration carries the terminal's token (<c>Authorization: Bearer</c>).
+/// uploads. Every call but a first registration carries the terminal's token (<c>Authorization: Bearer</c>);
+/// a first registration carries an operator's credentials or a terminal-enrollment token.
 /// </summary>
 internal static class TerminalEndpoints
 {
@@ -22,8 +23,9 @@ internal static class TerminalEndpoints
     {
         app.MapPost("/thor/voi/terminal/register", Register).Describe(new("terminal_register", Tag, "Register a terminal by MAC; answers its token once", typeof(TerminalRegistration))
         {
-            Access = ApiAccess.Public,
-            Description = "Registering a known MAC again needs its current token (Authorization: Bearer).",
+            Access = ApiAccess.TerminalRegistration,
+            Description = $"A new terminal is registered with an operator's credentials or a {UserRoles.TerminalEnrollment} token (what terminals' install media carry). "
+                + "A registered MAC is registered again only with that terminal's current token, or after the console deleted it.",
             Fields = [ApiField.Text("name", TextRule.Name, required: true), ApiField.Text("mac", MacRule, required: true) with { Description = "52:54:00:12:34:56 or 52-54-00-12-34-56" }],
         });
         app.MapGet("/thor/voi/terminal/manifest", Manifest).Describe(new("terminal_manifest", Tag, "The driver disk manifest (long-poll with wait and known_version)", typeof(TerminalManifest))
@@ -54,8 +56,9 @@ internal static class TerminalEndpoints
     private static readonly TextRule MacRule = new(17, NameCharactersOnly: true, AllowEmpty: false);
 
     /// <summary>
-    /// Registers a terminal by MAC and answers its token, once: keep it. Registering a known MAC
-    /// again needs its current token (or the console deletes the terminal first).
+    /// Registers a terminal by MAC and answers its token, once: keep it. A new MAC needs an
+    /// operator's credentials or an enrollment token; a known MAC needs that terminal's current
+    /// token (or the console deletes the terminal first), so one terminal cannot take over another.
     /// </summary>
     [AnswerHoldsSecret]
     private static Task<IResult> Register(HttpRequest http, TerminalStore terminals, CancellationToken ct) =>
@@ -71,9 +74,21 @@ internal static class TerminalEndpoints
             {
                 return request.ValidationError;
             }
+            var normalizedMac = mac!.Replace('-', ':').ToLowerInvariant();
+            string? current = null;
+            if (Principals.KindOf(http.HttpContext.User) == SignInKind.Terminal)
+            {
+                // A terminal renews only its own registration: its token names it, not the request.
+                var caller = await AuthenticateAsync(http, terminals, ct);
+                if (caller is null || !string.Equals(caller.Mac, normalizedMac, StringComparison.OrdinalIgnoreCase))
+                {
+                    return new ApiError(ApiErrorCode.Forbidden, $"a terminal's token registers only its own MAC ({caller?.Mac}), not {normalizedMac}");
+                }
+                current = TerminalStore.HashOf(BearerToken(http)!);
+            }
             var token = TerminalStore.NewToken();
-            var current = BearerToken(http) is { } presented ? TerminalStore.HashOf(presented) : null;
-            var terminal = await terminals.RegisterAsync(name!, mac!.Replace('-', ':').ToLowerInvariant(), TerminalStore.HashOf(token), current, RequestOutcome.Of(http.HttpContext), ct);
+            var audit = new AuditEvent(AuditActions.TerminalRegister, "", Caller.Of(http), new { name, mac = normalizedMac });
+            var terminal = await terminals.RegisterAsync(name!, normalizedMac, TerminalStore.HashOf(token), current, audit, ct);
             return terminal is null
                 ? new ApiError(ApiErrorCode.AlreadyExists, $"terminal {mac} is registered; registering it again needs its current token (or delete it in the console)")
                 : VoiEnvelope.Data(new TerminalRegistration(terminal.Id, token, terminal.Name, terminal.Mac));

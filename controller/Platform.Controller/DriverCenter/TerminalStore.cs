@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Dapper;
 using Npgsql;
+using Platform.Controller.Audit;
 using Platform.Controller.Idempotency;
 
 namespace Platform.Controller.DriverCenter;
@@ -36,11 +37,12 @@ internal sealed class TerminalStore(NpgsqlDataSource dataSource)
     /// <summary>
     /// Registers the terminal (its MAC is its identity) with a new token; a MAC already registered
     /// is taken over only by the holder of its current token (<paramref name="currentTokenHash"/>).
-    /// Null when the MAC is registered and the token does not match. The changes of the console's
-    /// and the terminals' calls are not audited; <paramref name="request"/> joins their transactions
-    /// all the same (<see cref="RequestOutcome"/>).
+    /// Null when the MAC is registered and the token does not match. Registrations and deletions
+    /// are audited with who made them (an enrollment token, an operator, the terminal itself); the
+    /// other calls of terminals and the console are not, and their request's record
+    /// (<see cref="RequestOutcome"/>) joins their transactions directly.
     /// </summary>
-    public async Task<TerminalRecord?> RegisterAsync(string name, string mac, string tokenHash, string? currentTokenHash, RequestOutcome? request, CancellationToken ct)
+    public async Task<TerminalRecord?> RegisterAsync(string name, string mac, string tokenHash, string? currentTokenHash, AuditEvent audit, CancellationToken ct)
     {
         long? id;
         await using (var connection = await dataSource.OpenConnectionAsync(ct))
@@ -57,7 +59,8 @@ internal sealed class TerminalStore(NpgsqlDataSource dataSource)
             {
                 return null;
             }
-            await JoinAsync(request, connection, transaction, ResourceIdOf(registered), ct);
+            // The audit row also joins the request's own record to this transaction.
+            await AuditStore.WriteAsync(connection, transaction, audit with { ResourceId = ResourceIdOf(registered) }, AuditOutcomes.Succeeded, null, null, ct);
             await transaction.CommitAsync(ct);
         }
         return await GetAsync(id.Value, ct);
@@ -93,12 +96,17 @@ internal sealed class TerminalStore(NpgsqlDataSource dataSource)
         return ids.Where(id => !found.Contains(id)).ToList();
     }
 
-    public async Task DeleteAsync(IReadOnlyList<long> ids, RequestOutcome? request, CancellationToken ct)
+    public async Task DeleteAsync(IReadOnlyList<long> ids, Caller caller, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM terminals WHERE id = ANY(@ids)", new { ids = ids.ToArray() }, transaction, cancellationToken: ct));
-        await JoinAsync(request, connection, transaction, ResourceIdOf(ids[0]), ct);
+        var deleted = await connection.QueryAsync<(long Id, string Name, string Mac)>(new CommandDefinition(
+            "DELETE FROM terminals WHERE id = ANY(@ids) RETURNING id, name, mac::text", new { ids = ids.ToArray() }, transaction, cancellationToken: ct));
+        foreach (var terminal in deleted)
+        {
+            var audit = new AuditEvent(AuditActions.TerminalDelete, ResourceIdOf(terminal.Id), caller, new { terminal.Name, terminal.Mac });
+            await AuditStore.WriteAsync(connection, transaction, audit, AuditOutcomes.Succeeded, null, null, ct);
+        }
         await transaction.CommitAsync(ct);
     }
 

@@ -32,7 +32,7 @@ internal sealed class PlatformAuthenticationHandler(
             {
                 return await tokens.AuthenticateAsync(tokenId, secret, ct) is { } user
                     ? Success(user)
-                    : AuthenticateResult.Fail("the API token is unknown, revoked or expired");
+                    : AuthenticateResult.Fail("the API token is unknown, revoked or expired, or its user may no longer use it");
             }
             return await terminals.AuthenticateAsync(TerminalStore.HashOf(bearer), ct) is { } terminal
                 ? Success(Principals.Terminal(terminal.Id, terminal.Name))
@@ -51,10 +51,12 @@ internal sealed class PlatformAuthenticationHandler(
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         var result = await HandleAuthenticateOnceSafeAsync();
-        var terminalCall = Context.GetEndpoint()?.Metadata.GetMetadata<ApiOperation>()?.Access == ApiAccess.Terminal;
-        var error = terminalCall
-            ? SecurityErrors.TerminalUnauthenticated
-            : new ApiError(ApiErrorCode.Unauthenticated, result.Failure?.Message ?? SecurityErrors.SignInNeeded);
+        var error = Context.GetEndpoint()?.Metadata.GetMetadata<ApiOperation>()?.Access switch
+        {
+            ApiAccess.Terminal => SecurityErrors.TerminalUnauthenticated,
+            ApiAccess.TerminalRegistration when result.Failure is null => new ApiError(ApiErrorCode.Unauthenticated, SecurityErrors.RegistrationNeedsCredentials),
+            _ => new ApiError(ApiErrorCode.Unauthenticated, result.Failure?.Message ?? SecurityErrors.SignInNeeded),
+        };
         Response.Headers.WWWAuthenticate = "Bearer";
         await ApiEnvelope.Fail(error).ExecuteAsync(Context);
     }

@@ -7,6 +7,9 @@ internal static class SecurityErrors
 {
     public const string SignInNeeded = "this call needs credentials: an API token (Authorization: Bearer plt_…) or the console's session";
 
+    public const string RegistrationNeedsCredentials =
+        "registering a terminal needs a terminal-enrollment token or an operator's credentials (Authorization: Bearer plt_…); registering it again, its own token";
+
     public static readonly ApiError TerminalUnauthenticated =
         new(ApiErrorCode.TerminalUnauthenticated, "this call needs the terminal's token (Authorization: Bearer TOKEN from /thor/voi/terminal/register)");
 
@@ -23,6 +26,7 @@ internal static class SecurityErrors
         (role, needed) switch
         {
             (UserRoles.Terminal, _) => "a terminal's token may only call the terminal endpoints of /thor/voi/terminal",
+            (UserRoles.TerminalEnrollment, _) => $"a {UserRoles.TerminalEnrollment} token may only register terminals (/thor/voi/terminal/register)",
             (_, ApiAccess.Terminal) => "only a registered terminal may call this, with its own token",
             (_, { } access) => $"the role {role} may not do this; it needs {Needed(access)}",
             _ => $"the role {role} may not do this",
@@ -32,6 +36,7 @@ internal static class SecurityErrors
     {
         ApiAccess.Operator => "operator or admin",
         ApiAccess.Admin => "admin",
+        ApiAccess.TerminalRegistration => $"operator or admin, a {UserRoles.TerminalEnrollment} token, or the terminal's own token",
         _ => "a signed-in user",
     };
 }

@@ -24,7 +24,7 @@ internal static class TokenEndpoints
             Fields =
             [
                 ApiField.Text("name", TextRule.Name, required: true),
-                ApiField.Choice("role", UserRoles.All) with { Description = "at most the user's own role (the default)" },
+                ApiField.Choice("role", UserRoles.TokenRoles) with { Description = $"at most the user's own role (the default); {UserRoles.TerminalEnrollment}: may only register terminals (operators and admins make these)" },
                 ApiField.Integer("expires_in_days", 1, MaxExpiryDays) with { Description = "none: the token does not expire" },
             ],
         });
@@ -44,9 +44,13 @@ internal static class TokenEndpoints
             var principal = http.HttpContext.User;
             var userRole = Principals.RoleOf(principal)!;
             var name = request.Text("name", TextRule.Name, required: true);
-            var role = request.Choice("role", UserRoles.All) ?? userRole;
+            var role = request.Choice("role", UserRoles.TokenRoles) ?? userRole;
             var days = request.Integer("expires_in_days", 1, MaxExpiryDays);
-            if (UserRoles.Rank(role) > UserRoles.Rank(userRole))
+            if (role == UserRoles.TerminalEnrollment && !UserRoles.MayEnrollTerminals(userRole))
+            {
+                request.AddError("role", $"{UserRoles.TerminalEnrollment} tokens are made by operators and admins");
+            }
+            else if (UserRoles.Rank(role) > UserRoles.Rank(userRole))
             {
                 request.AddError("role", $"must be at most {userRole}, the role of the credentials creating it");
             }

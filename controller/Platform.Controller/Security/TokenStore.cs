@@ -37,7 +37,7 @@ internal sealed class TokenStore(NpgsqlDataSource dataSource, TimeProvider time)
             FROM api_tokens t JOIN users u USING (user_id)
             WHERE t.token_id = @tokenId AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now()) AND NOT u.disabled
             """, new { tokenId }, cancellationToken: ct));
-        if (row is null || !Credentials.Matches(secret, row.SecretHash))
+        if (row is null || !Credentials.Matches(secret, row.SecretHash) || UserRoles.OfToken(row.Role, row.UserRole) is not { } role)
         {
             return null;
         }
@@ -46,7 +46,7 @@ internal sealed class TokenStore(NpgsqlDataSource dataSource, TimeProvider time)
             await connection.ExecuteAsync(new CommandDefinition(
                 "UPDATE api_tokens SET last_used_at = now() WHERE token_id = @tokenId", new { tokenId }, cancellationToken: ct));
         }
-        return Principals.User(row.UserId, row.UserName, UserRoles.Weaker(row.Role, row.UserRole), SignInKind.Token, row.TokenId);
+        return Principals.User(row.UserId, row.UserName, role, SignInKind.Token, row.TokenId);
     }
 
     /// <summary>A new token of <paramref name="userId"/>; null when the user already has one of that name.</summary>

@@ -40,21 +40,30 @@ internal static class ApiSecurityDescription
 
     public static void Describe(OpenApiOperation operation, ApiAccess access, OpenApiDocument? document)
     {
-        var schemes = access switch
+        var roles = UserRoles.Granting(access);
+        // Any one requirement is enough. OpenAPI 3.1 lets a non-OAuth requirement list the roles
+        // it needs; the console reads them to offer only what the signed-in user's role may do.
+        (string Scheme, List<string> Roles)[] requirements = access switch
         {
             ApiAccess.Public => [],
-            ApiAccess.Terminal => [TerminalToken],
-            _ => new[] { Token, Session },
+            ApiAccess.Terminal => [(TerminalToken, [])],
+            ApiAccess.TerminalRegistration =>
+            [
+                (Token, [.. roles.Where(role => role != UserRoles.Terminal)]),
+                (Session, [.. roles.Where(UserRoles.All.Contains)]),
+                (TerminalToken, []),
+            ],
+            _ => [(Token, [.. roles]), (Session, [.. roles])],
         };
-        var roles = UserRoles.Granting(access);
-        // Either scheme alone is enough: one requirement each. OpenAPI 3.1 lets a non-OAuth
-        // requirement list the roles it needs; the console reads them to offer only what the
-        // signed-in user's role may do.
-        List<string> scopes = access is ApiAccess.Public or ApiAccess.Terminal ? [] : [.. roles];
-        operation.Security = schemes.Select(scheme => new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(scheme, document)] = scopes }).ToList();
+        operation.Security = requirements
+            .Select(requirement => new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(requirement.Scheme, document)] = requirement.Roles })
+            .ToList();
         if (access is not ApiAccess.Public and not ApiAccess.Terminal)
         {
-            operation.Description = $"{operation.Description}{(operation.Description is null ? "" : "\n\n")}Roles: {string.Join(", ", roles)}.";
+            var who = access == ApiAccess.TerminalRegistration
+                ? $"{string.Join(", ", roles.Where(role => role != UserRoles.Terminal))}, or the terminal's own token (renewing its registration)"
+                : string.Join(", ", roles);
+            operation.Description = $"{operation.Description}{(operation.Description is null ? "" : "\n\n")}Roles: {who}.";
         }
     }
 }

@@ -8,19 +8,22 @@ namespace Platform.Tests.Integration.Controller.Security;
 /// <summary>
 /// Who may do what on the REST API, tried with real credentials of every kind against every
 /// operation of the document the controller serves (which its own tests hold equal to the route
-/// table): nobody, a viewer, an operator, an admin, and a terminal.
+/// table): nobody, a viewer, an operator, an admin, a terminal, and a terminal-enrollment token.
 /// </summary>
 [TestFixture]
 [NonParallelizable]
 public sealed partial class SecurityTests : ControllerTestBase
 {
     /// <summary>The only calls that take no credentials.</summary>
-    private static readonly string[] PublicOperations = ["POST /api/v1/auth/login", "POST /thor/voi/terminal/register"];
+    private static readonly string[] PublicOperations = ["POST /api/v1/auth/login"];
+
+    private const string Registration = "POST /thor/voi/terminal/register";
 
     private Credential _viewer = null!;
     private Credential _operator = null!;
     private Credential _admin = null!;
     private Credential _terminal = null!;
+    private Credential _enrollment = null!;
 
     private sealed record Credential(string Role, string Token, string? Name = null, string? Password = null);
 
@@ -32,13 +35,17 @@ public sealed partial class SecurityTests : ControllerTestBase
         _operator = await UserAsync("operator");
         var terminal = (await Api.PostAsync("/thor/voi/terminal/register", new { name = "matrix-terminal", mac = "52:54:00:5e:c0:01" })).Ok();
         _terminal = new Credential("terminal", Infrastructure.TestSecrets.Record(terminal.GetProperty("token").GetString()!, "terminal token"));
+        using var operatorApi = new RestClient(Controller.RestUrl, _operator.Token);
+        var enrollment = (await operatorApi.PostAsync("/api/v1/auth/tokens/create", new { name = "matrix-enrollment", role = "terminal-enrollment" })).Ok();
+        _enrollment = new Credential("terminal-enrollment", Infrastructure.TestSecrets.Record(enrollment.GetProperty("token").GetString()!, "enrollment token"));
     }
 
     /// <summary>
     /// Every operation of the document with each credential, expected by a rule this test states
-    /// on its own (not read from the controller): public calls take anyone; the terminal calls
-    /// only a terminal; /api/v1/users only admins; /api/v1/auth any user; other reads any user,
-    /// other changes operators and admins. "Allowed" is any answer but 401 and 403 (an empty
+    /// on its own (not read from the controller): signing in takes anyone; registering a terminal
+    /// an operator, an admin, an enrollment token or a terminal; the other terminal calls only a
+    /// terminal; an enrollment token nothing else; /api/v1/users only admins; /api/v1/auth any
+    /// user; other reads any user, other changes operators and admins. "Allowed" is any answer but 401 and 403 (an empty
     /// request is mostly refused as invalid, which is past the access check). The document's
     /// security of each operation says the same.
     /// </summary>
@@ -52,7 +59,7 @@ public sealed partial class SecurityTests : ControllerTestBase
         foreach (var operation in operations)
         {
             var path = FileParameter().Replace(operation.Path, "no-such-file");
-            foreach (var (who, token) in new (string, string?)[] { ("anonymous", null), ("viewer", _viewer.Token), ("operator", _operator.Token), ("admin", _admin.Token), ("terminal", _terminal.Token) })
+            foreach (var (who, token) in new (string, string?)[] { ("anonymous", null), ("viewer", _viewer.Token), ("operator", _operator.Token), ("admin", _admin.Token), ("terminal", _terminal.Token), ("terminal-enrollment", _enrollment.Token) })
             {
                 var expected = Expected(operation, who);
                 var answer = operation.Method == "GET"
@@ -100,6 +107,14 @@ public sealed partial class SecurityTests : ControllerTestBase
         {
             return Outcome.Unauthenticated;
         }
+        if (key == Registration)
+        {
+            return who == "viewer" ? Outcome.Forbidden : Outcome.Allowed;
+        }
+        if (who == "terminal-enrollment")
+        {
+            return Outcome.Forbidden;
+        }
         if (IsTerminalCall(operation))
         {
             return who == "terminal" ? Outcome.Allowed : Outcome.Forbidden;
@@ -129,7 +144,10 @@ public sealed partial class SecurityTests : ControllerTestBase
         var schemes = (operation.Operation["security"]?.AsArray() ?? [])
             .SelectMany(requirement => requirement!.AsObject().Select(scheme => scheme.Key)).Order().ToList();
         var key = $"{operation.Method} {operation.Path}";
-        string[] expected = PublicOperations.Contains(key) ? [] : IsTerminalCall(operation) ? ["terminal_token"] : ["api_token", "session"];
+        string[] expected = PublicOperations.Contains(key) ? []
+            : key == Registration ? ["api_token", "session", "terminal_token"]
+            : IsTerminalCall(operation) ? ["terminal_token"]
+            : ["api_token", "session"];
         if (!schemes.SequenceEqual(expected))
         {
             yield return $"{operation}: the document's security is [{string.Join(", ", schemes)}], expected [{string.Join(", ", expected)}]";

@@ -11,7 +11,7 @@ export default {
   'auth.title': 'Sign in to Platform', 'auth.name': 'User name', 'auth.password': 'Password', 'auth.signIn': 'Sign in',
   'auth.logout': 'Sign out', 'auth.signedOut': 'You have signed out.', 'auth.expired': 'Your session has ended; please sign in again.',
   'auth.who': '{name} ({role})',
-  'role.viewer': 'viewer', 'role.operator': 'operator', 'role.admin': 'admin', 'role.terminal': 'terminal',
+  'role.viewer': 'viewer', 'role.operator': 'operator', 'role.admin': 'admin', 'role.terminal-enrollment': 'terminal enrollment', 'role.terminal': 'terminal',
 
   'common.actions': 'Actions', 'common.allStates': 'All states', 'common.anyState': 'any state', 'common.cancel': 'Cancel',
   'common.choose': 'Choose…', 'common.close': 'Close', 'common.consoleError': 'The console failed to show this page: {error}',
@@ -118,7 +118,7 @@ export default {
   'tokens.revokeTitle': 'Revoke token {name}',
   'tokens.revokeText': 'Scripts using it are refused from their next call.',
   'tokens.create': 'Create token',
-  'tokens.roleHelp': 'At most your own role.',
+  'tokens.roleHelp': 'At most your own role. Terminal enrollment: registers terminals and nothing else (for their install media).',
   'tokens.days': 'Expires after (days)',
   'tokens.daysHelp': 'Empty: never.',
   'tokens.created': 'Token {name}',

@@ -11,7 +11,7 @@ export default {
   'auth.title': '登录 Platform', 'auth.name': '用户名', 'auth.password': '密码', 'auth.signIn': '登录',
   'auth.logout': '退出', 'auth.signedOut': '您已退出登录。', 'auth.expired': '会话已结束，请重新登录。',
   'auth.who': '{name}（{role}）',
-  'role.viewer': '只读', 'role.operator': '操作员', 'role.admin': '管理员', 'role.terminal': '终端',
+  'role.viewer': '只读', 'role.operator': '操作员', 'role.admin': '管理员', 'role.terminal-enrollment': '终端注册', 'role.terminal': '终端',
 
   'common.actions': '操作', 'common.allStates': '全部状态', 'common.anyState': '任意状态', 'common.cancel': '取消',
   'common.choose': '请选择…', 'common.close': '关闭', 'common.consoleError': '控制台无法显示此页面：{error}',
@@ -118,7 +118,7 @@ export default {
   'tokens.revokeTitle': '吊销令牌 {name}',
   'tokens.revokeText': '使用它的脚本将从下一次调用起被拒绝。',
   'tokens.create': '创建令牌',
-  'tokens.roleHelp': '不超过您自己的角色。',
+  'tokens.roleHelp': '不超过您自己的角色。终端注册：只能注册终端（用于终端的安装介质）。',
   'tokens.days': '有效天数',
   'tokens.daysHelp': '留空：永不过期。',
   'tokens.created': '令牌 {name}',

@@ -37,6 +37,10 @@ export async function render(container) {
 
 function create(refresh) {
   const roles = roleRank.slice(0, roleRank.indexOf(currentRole()) + 1).map(role => ({ value: role, label: t(`role.${role}`) }));
+  // A token that only registers terminals, for their install media: operators and admins make them.
+  if (roleRank.indexOf(currentRole()) >= roleRank.indexOf('operator')) {
+    roles.push({ value: 'terminal-enrollment', label: t('role.terminal-enrollment') });
+  }
   openForm({
     title: t('tokens.create'),
     fields: [
