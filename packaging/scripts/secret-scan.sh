@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # After a test run: no secret the run used may appear in a log of the run or in a test's output.
-# The secrets: those the tests recorded ($PLATFORM_STATE/secrets-used.tsv: what, TAB, secret),
+# The secrets: those the tests recorded ($PLATFORM_STATE/secrets-used.tsv: what, TAB, secret:
+# passwords, API and terminal tokens, session cookies, CSRF tokens, the tests' own TLS keys),
 # the environment's first admin password and platformctl token, the database passwords in
-# $PLATFORM_STATE/etc, and the cephx keys of the test cluster. Where each is looked for: every
-# file under $PLATFORM_STATE/log (the services', the daemons' and the tests' own daemons') and
-# the test results (trx: what the tests printed). Writes RESULTS/secret-scan.trx, one test
+# $PLATFORM_STATE/etc, the private keys in $PLATFORM_STATE/etc/pki, and the cephx keys of the
+# test cluster. Where each is looked for: every file under $PLATFORM_STATE/log (the services',
+# the daemons' and the tests' own daemons') and the test results (trx: what the tests printed). Writes RESULTS/secret-scan.trx, one test
 # that the run's summary counts; its report names what leaked and where, never the secret.
 # usage: secret-scan.sh RESULTS
 . "$(dirname "$0")/lib.sh"
@@ -26,6 +27,15 @@ secrets() {
         [ -f "$file" ] || continue
         case $file in *admin-password*) continue ;; esac
         awk -F: -v f="$(basename "$file")" 'NF >= 5 { print "database password in " f "\t" $NF; next } NF == 1 && length($0) > 0 { print "password in " f "\t" $0 }' "$file"
+    done
+    # A PEM key is many lines and the scan is line by line: the longest line of its body (the
+    # last of equals: for a P-256 PKCS#8 key, the one holding the most of the private scalar) is
+    # what a key, logged whole or as one base64 run, would show. The tests' own CAs' keys are
+    # recorded the same way (TestSecrets.RecordPrivateKey).
+    for file in "$PLATFORM_STATE"/etc/pki/*.key; do
+        [ -f "$file" ] || continue
+        awk -v f="$(basename "$file")" '!/^-----/ && length($0) > 0 && length($0) >= length(best) { best = $0 }
+            END { if (best != "") print "private key " f " of the environment\t" best }' "$file"
     done
     find "$PLATFORM_STATE/ceph" -name '*keyring*' -type f 2>/dev/null | while read -r file; do
         sed -n 's/^[[:space:]]*key[[:space:]]*=[[:space:]]*\([^[:space:]]*\).*/cephx key in '"$(basename "$file")"'\t\1/p' "$file"

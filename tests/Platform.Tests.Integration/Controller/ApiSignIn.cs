@@ -23,15 +23,28 @@ internal static class ApiSignIn
         return http;
     }
 
-    /// <summary>A console session: a client holding the session cookie, and the CSRF token its changes must carry.</summary>
+    /// <summary>The cookie the controller keeps a console session in.</summary>
+    public const string SessionCookie = "platform_session";
+
+    /// <summary>
+    /// A console session: a client holding the session cookie, and the CSRF token its changes
+    /// must carry. Both are secrets of the run: the secret scan looks for them.
+    /// </summary>
     public static async Task<(HttpClient Client, string CsrfToken)> SessionAsync(string restUrl, string user, string password)
     {
-        var http = new HttpClient(Infrastructure.TrustedTestAuthorities.Handler(new CookieContainer())) { BaseAddress = new Uri(restUrl), Timeout = TimeSpan.FromSeconds(60) };
+        var cookies = new CookieContainer();
+        var http = new HttpClient(Infrastructure.TrustedTestAuthorities.Handler(cookies)) { BaseAddress = new Uri(restUrl), Timeout = TimeSpan.FromSeconds(60) };
         using var response = await http.PostAsJsonAsync("/api/v1/auth/login", new { name = user, password });
         var body = await response.Content.ReadAsStringAsync();
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), $"signing in as {user}: {body}");
+        var sessionCookies = cookies.GetAllCookies().Where(c => c.Name == SessionCookie).ToList();
+        Assert.That(sessionCookies, Is.Not.Empty, $"signing in as {user} set no {SessionCookie} cookie");
+        foreach (var cookie in sessionCookies)
+        {
+            Infrastructure.TestSecrets.Record(cookie.Value, $"session cookie of {user}");
+        }
         using var document = JsonDocument.Parse(body);
-        return (http, document.RootElement.GetProperty("data").GetProperty("csrf_token").GetString()!);
+        return (http, Infrastructure.TestSecrets.Record(document.RootElement.GetProperty("data").GetProperty("csrf_token").GetString()!, $"CSRF token of a session of {user}"));
     }
 
     /// <summary>Signs in with the password and creates an API token (of the user's role unless <paramref name="role"/>).</summary>

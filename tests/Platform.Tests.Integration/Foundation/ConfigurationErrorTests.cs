@@ -80,6 +80,42 @@ public class ConfigurationErrorTests
         }
     }
 
+    /// <summary>
+    /// A first-admin password file every local user can read (or write: choose the password) is
+    /// refused before anyone is made: the controller stops, the inventory has no user.
+    /// </summary>
+    [TestCase(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead, TestName = "{m}(world-readable)")]
+    [TestCase(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherWrite, TestName = "{m}(world-writable)")]
+    public async Task Controller_stops_on_a_first_admin_password_file_others_can_open_and_creates_no_user(UnixFileMode mode)
+    {
+        var dll = TestEnvironment.RequireFile(Path.Combine(TestEnvironment.BinDirectory, "controller", "Platform.Controller.dll"), "the published controller");
+        var postgres = new PostgresAccess(TestEnvironment.Require("postgres"));
+        var database = "cfg_" + Guid.NewGuid().ToString("N")[..12];
+        var directory = Directory.CreateTempSubdirectory("platform-controller-config-").FullName;
+        var passwordFile = Path.Combine(directory, "admin-password");
+        File.WriteAllText(passwordFile, TestSecrets.Record(Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(18)), "first admin password of a refused file") + "\n");
+        File.SetUnixFileMode(passwordFile, mode);
+        await postgres.CreateDatabaseAsync(database);
+        try
+        {
+            var result = await RunAsync(dll, new Dictionary<string, string?>
+            {
+                ["PLATFORM_CONFIG_DIR"] = directory,
+                [DaemonProcess.Setting("ConnectionStrings:Inventory")] = postgres.Application(database),
+                [DaemonProcess.Setting("Kestrel:Endpoints:Rest:Url")] = $"http://127.0.0.1:{DaemonProcess.FreeLoopbackPort()}",
+                [DaemonProcess.Setting("Kestrel:Endpoints:Grpc:Url")] = $"http://127.0.0.1:{DaemonProcess.FreeLoopbackPort()}",
+                [DaemonProcess.Setting("Security:InitialAdminPasswordFile")] = passwordFile,
+            });
+            AssertStoppedNaming(result, $"Security:InitialAdminPasswordFile: {passwordFile} is readable or writable by every user");
+            Assert.That(await ScalarAsync(postgres.Admin(database), "SELECT count(*) FROM users"), Is.Zero, "no user was made");
+        }
+        finally
+        {
+            await postgres.DropDatabaseAsync(database);
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     [Test]
     public async Task Controller_without_its_database_stops_with_one_line_saying_so()
     {

@@ -10,12 +10,13 @@ namespace Platform.Tests.Integration.Foundation;
 /// <summary>
 /// The environment packaging/scripts start gives a local user other than root nothing to use:
 /// PostgreSQL trusts no one, the controller's role can neither run programs nor read the
-/// server's files, and logs, configuration, env files and the agent's journal are not
-/// world-readable.
+/// server's files, logs, configuration, env files and the agent's journal are not
+/// world-readable, and the files holding secrets (private keys, passwords, tokens) are root's alone.
 /// </summary>
 public class LocalHardeningTests
 {
     private const UnixFileMode WorldAccess = UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+    private const UnixFileMode GroupAccess = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute;
 
     [Test]
     public async Task The_controller_connects_as_a_role_that_is_no_superuser_and_cannot_run_programs()
@@ -123,15 +124,21 @@ public class LocalHardeningTests
         });
     }
 
+    /// <summary>
+    /// What the scripts and daemons guarantee: logs (every file under log/, the tests' daemons'
+    /// in log/daemons too), configuration, env files and the journal give the world nothing;
+    /// what holds a secret (the first admin password, the private keys, the database and CLI
+    /// credentials) is its owner's alone.
+    /// </summary>
     [Test]
-    public void Logs_configuration_env_files_and_the_journal_have_no_world_access()
+    public void Logs_configuration_env_files_and_the_journal_have_no_world_access_and_secrets_are_the_owners_alone()
     {
         TestEnvironment.Require("postgres");
         TestEnvironment.Require("hosts");
         var state = TestEnvironment.StateDirectory;
-        var files = Directory.GetFiles(Path.Combine(state, "log"))
-            .Concat(Directory.GetFiles(Path.Combine(state, "etc"), "*.json"))
-            .Concat(Directory.GetFiles(Path.Combine(state, "etc"), "*.pgpass"))
+        var etc = Path.Combine(state, "etc");
+        var files = Directory.GetFiles(Path.Combine(state, "log"), "*", SearchOption.AllDirectories)
+            .Concat(Directory.GetFiles(etc, "*.json"))
             .Concat(Directory.GetFiles(state, "*.env"))
             .ToList();
         // The agent opens its journal with its first operation.
@@ -140,14 +147,24 @@ public class LocalHardeningTests
         {
             files.Add(journal);
         }
+        var secrets = Directory.GetFiles(Path.Combine(etc, "pki"), "*.key")
+            .Concat(Directory.GetFiles(etc, "*.pgpass"))
+            .Append(Path.Combine(etc, "admin-password"))
+            .Append(Path.Combine(etc, "platformctl.json"))
+            .ToList();
 
-        var open = files.Where(f => (File.GetUnixFileMode(f) & WorldAccess) != 0).Select(f => $"{f} {File.GetUnixFileMode(f)}");
+        var open = files.Concat(secrets).Where(f => (File.GetUnixFileMode(f) & WorldAccess) != 0).Select(Described);
+        var shared = secrets.Where(f => (File.GetUnixFileMode(f) & (GroupAccess | WorldAccess)) != 0).Select(Described);
         Assert.Multiple(() =>
         {
             Assert.That(files.Select(Path.GetFileName), Does.Contain("controller.json").And.Contain("postgres.log").And.Contain("controller.log").And.Contain("postgres.env"));
-            Assert.That(open, Is.Empty);
+            Assert.That(secrets.Select(Path.GetFileName), Is.SupersetOf(new[] { "ca.key", "controller.key", "agent.key", "admin.key", "admin-password", "platformctl.json" }));
+            Assert.That(open, Is.Empty, "world access");
+            Assert.That(shared, Is.Empty, "a secret readable by others than its owner");
         });
     }
+
+    private static string Described(string file) => $"{file} {Convert.ToString((int)File.GetUnixFileMode(file), 8)}";
 
     [Test]
     public async Task The_agent_keeps_its_journal_to_itself_whatever_the_umask()
@@ -162,6 +179,7 @@ public class LocalHardeningTests
             var older = Path.Combine(directory, "older.journal");
             File.WriteAllText(older, "");
             File.SetUnixFileMode(older, (UnixFileMode)0b110_100_100);
+            var daemonLogs = new List<string>();
             foreach (var journal in new[] { fresh, older })
             {
                 await using var agent = await AgentProcess.StartAsync(new AgentProcessOptions
@@ -182,6 +200,7 @@ public class LocalHardeningTests
                     Pool = "volumes",
                     Name = "mode-none-" + Guid.NewGuid().ToString("N")[..8],
                 }, deadline: DateTime.UtcNow.AddMinutes(2));
+                daemonLogs.Add(Path.Combine(TestEnvironment.StateDirectory, "log", "daemons", $"agent-{agent.Pid}.log"));
             }
 
             Assert.Multiple(() =>
@@ -189,6 +208,8 @@ public class LocalHardeningTests
                 Assert.That(File.GetUnixFileMode(fresh), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite), "a new journal");
                 Assert.That(File.GetUnixFileMode(older), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite), "an older world-readable one");
                 Assert.That(new FileInfo(fresh).Length, Is.GreaterThan(0), "the operation was recorded");
+                // Whatever the umask too: the copy of the daemon's output the tests keep for the secret scan.
+                Assert.That(daemonLogs.Select(File.GetUnixFileMode), Is.All.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite), string.Join(", ", daemonLogs));
             });
         }
         finally

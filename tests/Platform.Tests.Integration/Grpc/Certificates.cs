@@ -48,6 +48,8 @@ internal sealed class CertificateAuthority : IDisposable
         var certificate = request.CreateSelfSigned(now - ClockSkew, now + Lifetime);
         var path = Path.Combine(directory, $"{name}.crt");
         File.WriteAllText(path, certificate.ExportCertificatePem() + "\n");
+        // Never written to a file, but a secret of the run all the same.
+        Infrastructure.TestSecrets.RecordPrivateKey(key.ExportPkcs8PrivateKeyPem(), $"private key of the test CA {name}");
         return new CertificateAuthority(name, path, key, certificate);
     }
 
@@ -134,7 +136,9 @@ internal sealed class CertificateAuthority : IDisposable
 
         var files = new PemFiles(Path.Combine(directory, $"{fileStem}.crt"), Path.Combine(directory, $"{fileStem}.key"));
         File.WriteAllText(files.CertificatePath, certificate.ExportCertificatePem() + "\n");
-        File.WriteAllText(files.KeyPath, key.ExportPkcs8PrivateKeyPem() + "\n");
+        var keyPem = key.ExportPkcs8PrivateKeyPem();
+        Infrastructure.TestSecrets.RecordPrivateKey(keyPem, $"private key {fileStem} of the test CA {Name}");
+        File.WriteAllText(files.KeyPath, keyPem + "\n");
         File.SetUnixFileMode(files.KeyPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         return files;
     }

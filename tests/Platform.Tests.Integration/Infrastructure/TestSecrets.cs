@@ -1,7 +1,7 @@
 namespace Platform.Tests.Integration.Infrastructure;
 
 /// <summary>
-/// Every secret the tests make or are given (passwords, API and terminal tokens), kept in
+/// Every secret the tests make or are given (passwords, API and terminal tokens, session cookies and CSRF tokens, private keys), kept in
 /// <c>$PLATFORM_TEST_STATE/secrets-used.tsv</c> (0600) for the run's secret scan, which fails the
 /// run when one of them appears in a log line or a test's output.
 /// </summary>
@@ -26,5 +26,21 @@ internal static class TestSecrets
             writer.WriteLine($"{what.Replace('\t', ' ')}\t{secret}");
         }
         return secret;
+    }
+
+    /// <summary>
+    /// Notes a PEM private key by one line of its body, the scan being line by line: the longest
+    /// (the last of equals, which for a P-256 PKCS#8 key holds the most of the private scalar),
+    /// the same line packaging/scripts/secret-scan.sh picks from the environment's own keys.
+    /// </summary>
+    public static void RecordPrivateKey(string pem, string what)
+    {
+        var body = pem.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Where(line => !line.StartsWith("-----", StringComparison.Ordinal)).ToList();
+        if (body.Count == 0)
+        {
+            throw new ArgumentException($"{what} is not a PEM key", nameof(pem));
+        }
+        Record(body.Aggregate((longest, line) => line.Length >= longest.Length ? line : longest), what);
     }
 }

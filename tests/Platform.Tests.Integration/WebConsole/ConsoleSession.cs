@@ -45,6 +45,22 @@ internal sealed partial class ConsoleSession : IAsyncDisposable
         await Page.GetByLabel("Password").FillAsync(password);
         await Page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Expect(Page.Locator("#who")).ToContainTextAsync(name);
+        await RecordSessionSecretsAsync(name);
+    }
+
+    /// <summary>The profile's session cookie and the session's CSRF token, for the run's secret scan.</summary>
+    private async Task RecordSessionSecretsAsync(string name)
+    {
+        var cookies = (await _context.CookiesAsync()).Where(c => c.Name == Controller.ApiSignIn.SessionCookie).ToList();
+        Assert.That(cookies, Is.Not.Empty, $"signing in as {name} set no session cookie");
+        foreach (var cookie in cookies)
+        {
+            Infrastructure.TestSecrets.Record(cookie.Value, $"console session cookie of {name}");
+        }
+        // The console keeps the token in a script variable; the whoami it reads it from answers it to the session.
+        var csrf = await Page.EvaluateAsync<string?>("fetch('/api/v1/auth/whoami').then(r => r.json()).then(j => j.data.csrf_token)");
+        Assert.That(csrf, Is.Not.Null.And.Not.Empty, $"the session of {name} has no CSRF token");
+        Infrastructure.TestSecrets.Record(csrf!, $"console CSRF token of {name}");
     }
 
     /// <summary>Opens a page by its navigation link and waits until its content has loaded.</summary>
