@@ -91,6 +91,7 @@ export default {
   'templates.universal': 'Universal driver', 'templates.extracted': 'Extracted driver', 'templates.heterogeneous': 'Heterogeneous',
   'templates.drivers': 'Drivers', 'templates.driversOf': 'Drivers of {name}', 'templates.noDriver': 'None',
 
+  'terminals.enrollment': 'Terminals register with a terminal-enrollment token on their install media (made under API tokens by an operator or admin), or their own token to renew.',
   'terminals.version': 'Tool-disk version', 'terminals.notified': 'Told of version', 'terminals.downloading': 'Downloading',
   'terminals.since': 'since {time}', 'terminals.lastSeen': 'Last seen', 'terminals.notify': 'Tell to update',
   'terminals.notifiedOf': 'Told to update to version {version}.', 'terminals.delete': 'Delete terminal {name}',

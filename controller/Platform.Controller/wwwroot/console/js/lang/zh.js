@@ -91,6 +91,7 @@ export default {
   'templates.universal': '万能驱动', 'templates.extracted': '提取驱动', 'templates.heterogeneous': '异构',
   'templates.drivers': '驱动', 'templates.driversOf': '{name} 的驱动', 'templates.noDriver': '无',
 
+  'terminals.enrollment': '终端使用安装介质上的终端注册令牌注册（由操作员或管理员在 API 令牌页创建），续期时使用其自己的令牌。',
   'terminals.version': '工具盘版本', 'terminals.notified': '已通知版本', 'terminals.downloading': '下载中',
   'terminals.since': '自 {time}', 'terminals.lastSeen': '最近在线', 'terminals.notify': '通知更新',
   'terminals.notifiedOf': '已通知更新到版本 {version}。', 'terminals.delete': '删除终端 {name}',

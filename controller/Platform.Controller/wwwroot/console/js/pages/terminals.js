@@ -33,7 +33,8 @@ export async function render(container) {
       }), { kind: 'danger' }) : null,
     ],
   });
-  container.append(pageHeader(t('nav.terminals')), summary, list.element);
+  const enrollment = h('p', { class: 'hint' }, t('terminals.enrollment'), ' ', h('a', { href: '#/tokens' }, t('nav.tokens')));
+  container.append(pageHeader(t('nav.terminals')), enrollment, summary, list.element);
   await list.refresh();
 }
 
