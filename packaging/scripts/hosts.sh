@@ -21,6 +21,9 @@ HOSTS_ENV=$PLATFORM_STATE/hosts.env
 AGENT_URL=http://127.0.0.1:$PL_AGENT_HTTP_PORT
 AGENT_GRPC=https://127.0.0.1:$PL_AGENT_GRPC_PORT
 CONTROLLER_URL=https://127.0.0.1:$PL_CONTROLLER_PORT
+# Where the REST API and the console listen: this machine only, or every address when
+# PLATFORM_HOST_IP names the one other machines reach it at (its certificate and AllowedHosts name it).
+CONTROLLER_LISTEN=https://${PLATFORM_HOST_IP:+0.0.0.0}${PLATFORM_HOST_IP:-127.0.0.1}:$PL_CONTROLLER_PORT
 CONTROLLER_GRPC=https://127.0.0.1:$PL_CONTROLLER_GRPC_PORT
 # The first admin's password, made once (0600); the controller creates the admin from it while
 # it has no user. ./platform up shows it once.
@@ -70,7 +73,7 @@ JSON
     cat > "$ETC/controller.json" <<JSON
 {
   "Kestrel": { "Endpoints": {
-    "Rest": { "Url": $(pl_json_string "$CONTROLLER_URL"), "Protocols": "Http1AndHttp2",
+    "Rest": { "Url": $(pl_json_string "$CONTROLLER_LISTEN"), "Protocols": "Http1AndHttp2",
               "Certificate": { "Path": $(pl_json_string "$PKI/controller.crt"), "KeyPath": $(pl_json_string "$PKI/controller.key") } },
     "Grpc": { "Url": $(pl_json_string "$CONTROLLER_GRPC"), "Protocols": "Http2",
               "Certificate": { "Path": $(pl_json_string "$PKI/controller.crt"), "KeyPath": $(pl_json_string "$PKI/controller.key") } }
