@@ -40,7 +40,9 @@ VERSION=$(tr -d '[:space:]' < "$REPO/VERSION")
 [[ $VERSION =~ ^[0-9]+(\.[0-9]+)*([~+][A-Za-z0-9.+~]+)?$ ]] || die "VERSION '$VERSION' is not a Debian version"
 ARCH=amd64
 RID=linux-x64
-MAINTAINER="Platform maintainers <platform-maintainers@example.org>"
+# Who builds the packages answers for them: Debian's DEBFULLNAME and DEBEMAIL, as dch uses them.
+MAINTAINER="${DEBFULLNAME:-Platform maintainers} <${DEBEMAIL:-platform-maintainers@example.org}>"
+[[ $MAINTAINER =~ ^[^\<\>]+\ \<[^\<\>[:space:]]+@[^\<\>[:space:]]+\>$ ]] || die "DEBFULLNAME/DEBEMAIL do not make a maintainer (Name <address>): $MAINTAINER"
 # Timestamps (file mtimes, the changelog's date) come from the last commit, so the same tree
 # packs the same way.
 SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$REPO" log -1 --format=%ct 2>/dev/null || date +%s)}
