@@ -231,8 +231,22 @@ public abstract class ControllerTestBase
         await steps.RunAllAsync();
     }
 
+    private bool _descriptionDriftReported;
+
     [TearDown]
-    public Task CleanUpAsync() => _cleanup.RunAllAsync();
+    public async Task CleanUpAsync()
+    {
+        await _cleanup.RunAllAsync();
+        // Every test is also a check of the API description: a handler that read a field its
+        // operation does not describe (or describes with other limits) logged it, and the test
+        // that made it read so fails here, whichever endpoint it called.
+        if (!_descriptionDriftReported && _controller?.Output is { } output && output.Contains(OpenApi.OpenApiDocumentTests.DriftMarker, StringComparison.Ordinal))
+        {
+            _descriptionDriftReported = true;
+            var line = output.Split('\n').First(l => l.Contains(OpenApi.OpenApiDocumentTests.DriftMarker, StringComparison.Ordinal));
+            Assert.Fail($"the controller read a request field its OpenAPI description does not have: {line.Trim()}");
+        }
+    }
 
     protected void OnCleanUp(Func<Task> step) => _cleanup.Push(step);
 
