@@ -27,7 +27,9 @@ public sealed class PlatformCtlToolTests
             var project = Path.Combine(TestEnvironment.RepositoryRoot, "controller", "Platform.Cli", "Platform.Cli.csproj");
             var version = (await File.ReadAllTextAsync(Path.Combine(TestEnvironment.RepositoryRoot, "VERSION"))).Trim();
 
-            (await ChildProcess.RunAsync("dotnet", ["pack", project, "-c", "Release", "--no-build", "-nologo", "-o", feed], Timeout)).EnsureSuccess();
+            // The configuration this suite was built in, whose build the pack reuses.
+            var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+            (await ChildProcess.RunAsync("dotnet", ["pack", project, "-c", configuration, "--no-build", "-nologo", "-o", feed], Timeout)).EnsureSuccess();
             (await ChildProcess.RunAsync("dotnet", ["tool", "install", "platformctl", "--tool-path", tools, "--configfile", config], Timeout)).EnsureSuccess();
             var shown = await ChildProcess.RunAsync(Path.Combine(tools, "platformctl"), ["--version"], Timeout);
             var help = await ChildProcess.RunAsync(Path.Combine(tools, "platformctl"), ["volume", "create", "--help"], Timeout);
