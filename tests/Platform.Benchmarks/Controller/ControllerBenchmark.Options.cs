@@ -58,7 +58,7 @@ internal sealed record ControllerBenchmarkOptions
                 "--creates" => options with { Creates = Int() },
                 "--saves" => options with { DriverCenterSaves = Int() },
                 "--change-mib" => options with { DriverCenterMebibytes = Int() },
-                "--only" => options with { Only = Value() is var only && only is "rest" or "create" or "driver-center" ? only : throw new ArgumentException("--only takes rest, create or driver-center") },
+                "--only" => options with { Only = Value() is var only && only is "rest" or "create" or "driver-center" or "auth" ? only : throw new ArgumentException("--only takes rest, create, driver-center or auth") },
                 "--state" => options with { StateDirectory = Value() },
                 "--controller" => options with { ControllerDll = Path.GetFullPath(Value()) },
                 "--agent" => options with { AgentDll = Path.GetFullPath(Value()) },

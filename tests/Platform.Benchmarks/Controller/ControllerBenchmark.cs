@@ -28,7 +28,7 @@ internal sealed partial class ControllerBenchmark(ControllerBenchmarkOptions opt
           --warmup S          seconds before measuring each case (default 2); --duration S measured (default 5)
           --creates N         instance creates per side (default 5)
           --saves N           driver-disk saves per side (default 3); --change-mib N the change each saves (default 200)
-          --only rest|create|driver-center  one part of the benchmark
+          --only rest|create|driver-center|auth  one part of the benchmark
           --controller PATH   a built Platform.Controller.dll (env PLATFORM_BENCH_CONTROLLER_DLL); --agent PATH
                               a built Platform.Agent.dll (env PLATFORM_BENCH_AGENT_DLL); default: publish
                               both from this repository (Release)
@@ -141,7 +141,7 @@ internal sealed partial class ControllerBenchmark(ControllerBenchmarkOptions opt
     {
         var controllerDll = options.ControllerDll ?? await PublishAsync("controller/Platform.Controller/Platform.Controller.csproj", "Platform.Controller.dll", w => _controllerWarning = w);
         // The agent publishes while the database loads (nothing is measured then).
-        var agentDll = options.Only == "rest" ? Task.FromResult("")
+        var agentDll = options.Only is "rest" or "auth" ? Task.FromResult("")
             : options.AgentDll is { } given ? Task.FromResult(given)
             : PublishAsync("agent/Platform.Agent/Platform.Agent.csproj", "Platform.Agent.dll", w => _agentWarning = w);
 
@@ -167,6 +167,10 @@ internal sealed partial class ControllerBenchmark(ControllerBenchmarkOptions opt
         if (options.Only is null or "driver-center")
         {
             PrintDriverCenter(await MeasureDriverCenterAsync(await agentDll));
+        }
+        if (options.Only is null or "auth")
+        {
+            PrintAuth(await MeasureAuthAsync());
         }
     }
 
@@ -223,6 +227,8 @@ internal sealed partial class ControllerBenchmark(ControllerBenchmarkOptions opt
             ["PLATFORM_Kestrel__Endpoints__Grpc__Protocols"] = "Http2",
             ["PLATFORM_DriverCenter__HostId"] = _driverCenterHostId,
             ["PLATFORM_Security__InitialAdminPasswordFile"] = AdminPasswordFile(config),
+            // The authentication part signs in as fast as it can; the limit is per address and minute.
+            ["PLATFORM_Security__SignInAttemptsPerMinute"] = "10000",
         });
         _controller = controller;
         var pid = controller.Pid;
@@ -259,10 +265,12 @@ internal sealed partial class ControllerBenchmark(ControllerBenchmarkOptions opt
             await Task.Delay(100);
         }
         Progress($"controller pid {controller.Pid} healthy at {_restUrl} (gRPC {_grpcUrl}) in {began.Elapsed.TotalSeconds:F1} s; migrations applied");
-        _token = await CreateTokenAsync(File.ReadAllText(AdminPasswordFile(config)).Trim());
+        _adminPassword = File.ReadAllText(AdminPasswordFile(config)).Trim();
+        _token = await CreateTokenAsync(_adminPassword);
     }
 
     private string _token = "";
+    private string _adminPassword = "";
 
     /// <summary>A client of the controller's REST API with the benchmark admin's token, as a script calls it.</summary>
     private HttpClient RestClient(TimeSpan? timeout = null, HttpMessageHandler? handler = null)
