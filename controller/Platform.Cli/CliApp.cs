@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Platform.Cli.Agents;
@@ -11,6 +12,27 @@ namespace Platform.Cli;
 internal static class CliApp
 {
     public const string RoutesCommand = "routes";
+
+    /// <summary>
+    /// What the program runs: a command line the parser refuses exits 2 with a hint (--help
+    /// stands even beside such errors, e.g. a missing required option); otherwise the command's
+    /// action. <paramref name="invocation"/> redirects the output (tests); the console without.
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args, InvocationConfiguration? invocation = null)
+    {
+        var parse = Build().Parse(args);
+        if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
+        {
+            var error = invocation?.Error ?? Console.Error;
+            foreach (var message in parse.Errors)
+            {
+                await error.WriteLineAsync($"platformctl: {message.Message}");
+            }
+            await error.WriteLineAsync("Try 'platformctl --help' (or --help after any command).");
+            return (int)ExitCode.BadInput;
+        }
+        return await parse.InvokeAsync(invocation);
+    }
 
     public static RootCommand Build()
     {

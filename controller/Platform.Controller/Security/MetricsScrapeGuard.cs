@@ -25,6 +25,8 @@ internal sealed class MetricsScrapeGuard : IMetricsScrapeGuard
             await context.Response.WriteAsync("metrics are for users of the platform, not terminals\n");
             return false;
         }
+        // The scrape branch runs ahead of the authentication middleware: the request log names the scraper from this.
+        context.User = result.Principal;
         return true;
     }
 }

@@ -26,6 +26,7 @@ internal static class SecurityExtensions
         builder.Services.AddSingleton<TokenStore>();
         builder.Services.AddSingleton<SessionStore>();
         builder.Services.AddSingleton<Platform.Common.Observability.IMetricsScrapeGuard, MetricsScrapeGuard>();
+        builder.Services.AddSingleton<Platform.Common.Observability.IRequestPrincipalNamer, RequestLogPrincipalNamer>();
         builder.Services.AddAuthentication(Scheme).AddScheme<AuthenticationSchemeOptions, PlatformAuthenticationHandler>(Scheme, null);
         builder.Services.AddAuthorization(authorization =>
         {

@@ -8,13 +8,19 @@ namespace Platform.Tests.Integration.Cli;
 /// <summary>
 /// platformctl against a real controller and agent: every route has a subcommand, a volume's
 /// life through it, bad input and unknown ids with their exit codes and the server's message,
-/// an instance create followed to its end with progress lines, and the agent's gRPC API over
-/// mutual TLS with the operator's certificate.
+/// an instance create followed to its end with progress lines, one whose task fails (exit 6),
+/// and the agent's gRPC API over mutual TLS with the operator's certificate.
 /// </summary>
 [TestFixture]
 [NonParallelizable]
 public sealed class PlatformCtlTests : ControllerTestBase
 {
+    // A periodic pass would mark the inventory-only image of the failing create in error first,
+    // and the create would then be refused (exit 4) instead of failing in its task (exit 6).
+    // Nothing else here waits for a periodic pass; domain events still start host passes.
+    protected override IReadOnlyDictionary<string, string> ControllerSettings =>
+        new Dictionary<string, string>(base.ControllerSettings) { ["Reconciliation:Interval"] = "01:00:00" };
+
     private PlatformCtl Ctl => PlatformCtl.For(Controller.RestUrl, Controller.Token, Certificates.AuthorityPath, Certificates.Operator.CertificatePath, Certificates.Operator.KeyPath);
 
     [Test]
@@ -139,6 +145,11 @@ public sealed class PlatformCtlTests : ControllerTestBase
         Assert.That(create.StandardError, Does.Contain($"platformctl: task {created.RootElement.GetProperty("task_id").GetString()} succeeded"));
         Assert.That(await DomainStateAsync(instanceId), Is.EqualTo("running"), "the domain once the command returned");
 
+        // The instance's disk is a clone of the image: the image cannot go (40901, a conflict).
+        var inUse = await Ctl.RunAsync("image", "delete", "--image-id", imageId);
+        Assert.That(inUse.ExitCode, Is.EqualTo(4), inUse.StandardError);
+        Assert.That(inUse.StandardError, Does.Contain("(code 40901)"));
+
         // A deadline shorter than the task: exit 7 with the task named; it goes on to its end.
         var hurried = await Ctl.RunAsync("instance", "create", "--instance-name", Unique("ctl-hurried"), "--image-id", imageId,
             "--cpu", "1", "--memory", "128", "--timeout", "0");
@@ -161,8 +172,40 @@ public sealed class PlatformCtlTests : ControllerTestBase
         Assert.That(destroy.StandardError, Does.Contain("progress: instance destroy"));
         Assert.That(await DomainExistsAsync(instanceId), Is.False, "the domain after destroy");
 
+        // The destroy task removed the record before the command returned: unknown, not in a wrong state.
         var again = await Ctl.RunAsync("instance", "turnon", "--instance-id", instanceId);
-        Assert.That(again.ExitCode, Is.AnyOf(3, 4), again.StandardError);
+        Assert.That(again.ExitCode, Is.EqualTo(3), again.StandardError);
+        Assert.That(again.StandardError, Does.Contain(instanceId).And.Contain("(code 40404)"));
+    }
+
+    /// <summary>
+    /// A create whose task fails on the agent: the image is in the inventory but RBD has no such
+    /// image, so the clone step fails. The command follows the task to its end and exits 6 with
+    /// the task's id, its sentence and its error code.
+    /// </summary>
+    [Test]
+    public async Task An_instance_create_whose_task_fails_exits_6_naming_the_task()
+    {
+        var imageId = "ami-" + Guid.NewGuid().ToString("N")[..8];
+        await ExecuteAsync("INSERT INTO images (image_id, image_name, image_size, os_type, status) VALUES (@id, 'ghost', 16777216, 'Linux', 'available')", ("id", imageId));
+
+        var create = await Ctl.RunAsync(BootTimeout, "instance", "create", "--instance-name", Unique("ctl-doomed"), "--image-id", imageId, "--cpu", "1", "--memory", "128");
+        var taskId = System.Text.RegularExpressions.Regex.Match(create.StandardError, @"platformctl: task (task-\S+) failed: ").Groups[1].Value;
+        if (taskId.Length > 0)
+        {
+            var instanceId = (await Ctl.JsonAsync("task", "detail", "--task-id", taskId)).GetProperty("resource_id").GetString()!;
+            OnCleanUp(() => DestroyLeftoverAsync(instanceId));
+        }
+
+        Assert.That(create.ExitCode, Is.EqualTo(6), create.StandardError);
+        Assert.That(taskId, Is.Not.Empty, create.StandardError);
+        var task = await Ctl.JsonAsync("task", "detail", "--task-id", taskId);
+        Assert.Multiple(() =>
+        {
+            Assert.That(task.GetProperty("state").GetString(), Is.EqualTo("failed"), task.ToString());
+            Assert.That(create.StandardError, Does.Contain($"task {taskId} failed: {task.GetProperty("error").GetString()} (code {task.GetProperty("error_code").GetInt32()})"));
+            Assert.That(create.StandardOutput, Is.Empty, "nothing printed as a result");
+        });
     }
 
     [Test]

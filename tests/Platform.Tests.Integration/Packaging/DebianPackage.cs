@@ -38,11 +38,35 @@ internal sealed partial class DebianPackage(string path)
         return entries;
     }
 
+    /// <summary>The text of the regular file <paramref name="entryPath"/> (as <see cref="PackageEntry.Path"/> names it) in the package's data.</summary>
+    public async Task<string> FileTextAsync(string entryPath) =>
+        (await ChildProcess.RunAsync("bash", ["-o", "pipefail", "-c", "dpkg-deb --fsys-tarfile \"$1\" | tar -xOf - \".$2\"", "bash", Path, entryPath], Timeout))
+            .EnsureSuccess().StandardOutput;
+
+    /// <summary>
+    /// The paths of a systemd unit's <c>Documentation=</c> entries that are files of the system:
+    /// <c>file://</c> URIs as they are, <c>man:NAME(N)</c> as its gzipped page in /usr/share/man.
+    /// Web addresses name nothing a package installs and are left out.
+    /// </summary>
+    public static IReadOnlyList<string> DocumentationFiles(string unit) =>
+        unit.Split('\n')
+            .Select(line => line.Trim())
+            .Where(line => line.StartsWith("Documentation=", StringComparison.Ordinal))
+            .SelectMany(line => line["Documentation=".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Select(uri => uri.StartsWith("file://", StringComparison.Ordinal) ? uri["file://".Length..]
+                : ManPage().Match(uri) is { Success: true } man ? $"/usr/share/man/man{man.Groups["section"].Value}/{man.Groups["name"].Value}.{man.Groups["section"].Value}.gz"
+                : null)
+            .OfType<string>()
+            .ToList();
+
     /// <summary>The names in a Depends/Recommends field, without versions or alternatives.</summary>
     public static IReadOnlyList<string> PackageNames(string relationField) =>
         relationField.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(relation => relation.Split([' ', '(', '|'], 2)[0])
             .ToList();
+
+    [GeneratedRegex(@"^man:(?<name>[^()\s]+)\((?<section>[1-9])\)$")]
+    private static partial Regex ManPage();
 
     [GeneratedRegex(@"^(?<mode>[-dlcbps][-rwxsStT]{9})\s+(?<owner>\S+)\s+\d+\s+\S+\s+\S+\s+\.(?<path>/.*)$")]
     private static partial Regex ContentsLine();

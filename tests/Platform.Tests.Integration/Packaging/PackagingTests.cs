@@ -140,6 +140,8 @@ public partial class PackagingTests
         }
         var byPath = entries.ToDictionary(e => e.Path);
         var executable = $"/usr/lib/{package}/Platform.{char.ToUpperInvariant(daemon[0])}{daemon[1..]}";
+        var unit = $"/lib/systemd/system/{package}.service";
+        var documentation = DebianPackage.DocumentationFiles(await _packages[daemon].FileTextAsync(unit));
 
         Assert.Multiple(() =>
         {
@@ -151,6 +153,10 @@ public partial class PackagingTests
                 "world-writable or setuid/setgid entries");
             Assert.That(byPath.TryGetValue(executable, out var main) ? main.Mode : "absent", Is.EqualTo("-rwxr-xr-x"), executable);
             Assert.That(byPath.TryGetValue($"/usr/lib/{package}/libcoreclr.so", out var runtime) ? runtime.Mode : "absent", Is.EqualTo("-rw-r--r--"), "the bundled runtime");
+            // systemctl help opens these: each must be a file the package itself installs.
+            Assert.That(documentation, Is.Not.Empty, $"{unit} names its documentation");
+            Assert.That(documentation.Where(path => !byPath.TryGetValue(path, out var entry) || entry.IsDirectory), Is.Empty,
+                $"Documentation= files of {unit} that the package does not install");
             Assert.That(byPath.ContainsKey($"/usr/share/doc/{package}/copyright"), Is.True, "copyright");
             Assert.That(byPath.ContainsKey($"/usr/share/doc/{package}/changelog.gz"), Is.True, "changelog.gz");
             Assert.That(byPath.TryGetValue($"/usr/lib/{package}/platformctl", out var platformctl) ? platformctl.Mode : "absent",

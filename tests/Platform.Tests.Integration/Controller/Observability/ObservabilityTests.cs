@@ -10,7 +10,7 @@ namespace Platform.Tests.Integration.Controller.Observability;
 /// </summary>
 [TestFixture]
 [NonParallelizable]
-public sealed class ObservabilityTests : ControllerTestBase
+public sealed partial class ObservabilityTests : ControllerTestBase
 {
     private const string CreateImage = "/platform.agent.v1.RbdService/CreateImage";
     private const string RemoveImage = "/platform.agent.v1.RbdService/RemoveImage";
@@ -113,12 +113,9 @@ public sealed class ObservabilityTests : ControllerTestBase
         var volumeId = created.GetProperty("volume_id").GetString()!;
         OnCleanUp(() => RemoveRbdImageAsync("volumes", volumeId));
 
-        JsonElement request = default;
-        await Eventually.HoldsAsync(() =>
-        {
-            request = JsonLines(Controller.Output, "controller", strict: true).FirstOrDefault(l => l.TryGetProperty("CorrelationId", out var id) && id.GetString() == requestId);
-            return Task.FromResult(request.ValueKind == JsonValueKind.Object);
-        }, MetricsTimeout, $"the controller's request line for {requestId} among {string.Join("\n", Controller.Output.Split('\n').Where(l => l.Contains("RequestLog", StringComparison.Ordinal)).TakeLast(5))}");
+        var request = await RequestLineAsync(requestId);
+        // The token's id, as the token list shows it (plt_<id>_<secret>); never the token itself.
+        var tokenId = "tok-" + Controller.Token["plt_".Length..].Split('_')[0];
         Assert.Multiple(() =>
         {
             Assert.That(request.GetProperty("Method").GetString(), Is.EqualTo("POST"));
@@ -126,6 +123,7 @@ public sealed class ObservabilityTests : ControllerTestBase
             Assert.That(request.GetProperty("StatusCode").GetInt32(), Is.EqualTo(200));
             Assert.That(request.GetProperty("ElapsedMs").GetDouble(), Is.GreaterThan(0));
             Assert.That(request.GetProperty("Caller").GetString(), Is.EqualTo("127.0.0.1"));
+            Assert.That(request.GetProperty("Principal").GetString(), Is.EqualTo($"{ControllerProcess.AdminName} (token {tokenId})"));
             Assert.That(request.GetProperty("@tr").GetString(), Does.Match("^[0-9a-f]{32}$"));
             Assert.That(request.GetProperty("TraceId").GetString(), Is.EqualTo(request.GetProperty("@tr").GetString()));
         });
@@ -144,6 +142,56 @@ public sealed class ObservabilityTests : ControllerTestBase
         Assert.That(served.GetProperty("Status").GetString(), Is.EqualTo("OK"));
 
         (await Api.PostAsync("/api/v1/volume/delete", new { volume_id = volumeId })).Ok();
+    }
+
+    /// <summary>
+    /// The request line names who called: a console session's user, and "anonymous" for a
+    /// request without credentials (refused 401). No line carries a credential.
+    /// </summary>
+    [Test]
+    public async Task The_request_line_names_a_sessions_user_an_anonymous_caller_and_no_credential()
+    {
+        var (session, _) = await ApiSignIn.SessionAsync(Controller.RestUrl, ControllerProcess.AdminName, Controller.AdminPassword);
+        using (session)
+        {
+            var sessionRequest = "obs-" + Guid.NewGuid().ToString("N")[..12];
+            using var listed = await SendAsync(session, "/api/v1/volume/list", sessionRequest);
+            Assert.That((int)listed.StatusCode, Is.EqualTo(200));
+            var anonymousRequest = "obs-" + Guid.NewGuid().ToString("N")[..12];
+            using var anonymous = ApiSignIn.Client(Controller.RestUrl, token: null);
+            using var refused = await SendAsync(anonymous, "/api/v1/volume/list", anonymousRequest);
+            Assert.That((int)refused.StatusCode, Is.EqualTo(401));
+
+            var sessionLine = await RequestLineAsync(sessionRequest);
+            var anonymousLine = await RequestLineAsync(anonymousRequest);
+            Assert.Multiple(() =>
+            {
+                Assert.That(sessionLine.GetProperty("Principal").GetString(), Is.EqualTo($"{ControllerProcess.AdminName} (session)"));
+                Assert.That((anonymousLine.GetProperty("Principal").GetString(), anonymousLine.GetProperty("StatusCode").GetInt32()), Is.EqualTo(("anonymous", 401)));
+                // Compared as flags: a failure must not print the secrets it looked for.
+                Assert.That(Controller.Output.Contains(Controller.Token, StringComparison.Ordinal), Is.False, "the API token appears in the controller's output");
+                Assert.That(Controller.Output.Contains(Controller.AdminPassword, StringComparison.Ordinal), Is.False, "the admin's password appears in the controller's output");
+            });
+        }
+    }
+
+    private static async Task<HttpResponseMessage> SendAsync(HttpClient client, string path, string requestId)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Add(Platform.Common.Observability.RequestIds.Header, requestId);
+        return await client.SendAsync(request);
+    }
+
+    /// <summary>The controller's JSON request line for <paramref name="requestId"/>, once it is written.</summary>
+    private async Task<JsonElement> RequestLineAsync(string requestId)
+    {
+        JsonElement request = default;
+        await Eventually.HoldsAsync(() =>
+        {
+            request = JsonLines(Controller.Output, "controller", strict: true).FirstOrDefault(l => l.TryGetProperty("CorrelationId", out var id) && id.GetString() == requestId);
+            return Task.FromResult(request.ValueKind == JsonValueKind.Object);
+        }, MetricsTimeout, $"the controller's request line for {requestId} among {string.Join("\n", Controller.Output.Split('\n').Where(l => l.Contains("RequestLog", StringComparison.Ordinal)).TakeLast(5))}");
+        return request;
     }
 
     private async Task<string> CreateAndDeleteVolumeAsync(string name)
