@@ -22,7 +22,8 @@ internal sealed partial class ControllerBenchmark
     private async Task<AuthReport> MeasureAuthAsync()
     {
         using var tokenClient = RestClient();
-        using var anonymous = new HttpClient { BaseAddress = new Uri(_restUrl), Timeout = TimeSpan.FromSeconds(100) };
+        // No cookies kept: every sign-in comes without a session, as a new one does.
+        using var anonymous = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = new Uri(_restUrl), Timeout = TimeSpan.FromSeconds(100) };
         using var session = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = new Uri(_restUrl) };
         using (var login = await session.PostAsJsonAsync("/api/v1/auth/login", new { name = "admin", password = _adminPassword }))
         {
@@ -53,11 +54,20 @@ internal sealed partial class ControllerBenchmark
         var signIns = new List<(LoadResult, LoadResult)>();
         foreach (var concurrency in new[] { 1, Environment.ProcessorCount })
         {
+            string? refused = null;
             var measured = await ClosedLoop.RunAsync("sign-in", "REST", concurrency, options.Warmup, options.Duration, async _ =>
             {
                 using var login = await anonymous.PostAsJsonAsync("/api/v1/auth/login", new { name = "admin", password = _adminPassword });
+                if (!login.IsSuccessStatusCode)
+                {
+                    refused ??= $"{(int)login.StatusCode} {await login.Content.ReadAsStringAsync()}";
+                }
                 return login.IsSuccessStatusCode;
             }, new CpuWindow(CpuProcesses()));
+            if (refused is not null)
+            {
+                Progress($"sign-in refused ({measured.Errors} times), first: {refused}");
+            }
             var baseline = await ClosedLoop.RunAsync("Argon2id verify", "in-process", concurrency, options.Warmup, options.Duration,
                 _ => Task.Run(() => PasswordHashing.Verify(_adminPassword, stored)), new CpuWindow(CpuProcesses()));
             Progress($"sign-in c={concurrency}: {Number(measured.PerSecond)}/s p50 {Ms(measured.P50Ms)}; Argon2id verify {Number(baseline.PerSecond)}/s p50 {Ms(baseline.P50Ms)}");
