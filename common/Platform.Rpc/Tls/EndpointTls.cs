@@ -68,6 +68,11 @@ public sealed class EndpointTls
 
     private void Apply(KestrelServerOptions kestrel)
     {
+        if (_certificates.Count == 0 && _requirements.Count == 0)
+        {
+            // Nothing to add (h2c, or certificates Kestrel loads itself): Kestrel's own loading stands as it is.
+            return;
+        }
         var loader = kestrel.Configure(_configuration.GetSection("Kestrel"), reloadOnChange: false);
         foreach (var endpoint in _configuration.GetSection(EndpointsSection).GetChildren())
         {

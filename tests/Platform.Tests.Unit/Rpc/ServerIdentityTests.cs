@@ -47,13 +47,19 @@ public class ServerIdentityTests
     }
 
     [Test]
-    public void Another_hosts_agent_is_not_the_agent_of_this_host() =>
-        Assert.That(PlatformIdentity.ServerMismatch(Issue("spiffe://platform/agent/host-b"), PlatformIdentity.ForAgent("host-a")),
+    public void Another_hosts_agent_is_not_the_agent_of_this_host()
+    {
+        using var other = Issue("spiffe://platform/agent/host-b");
+        Assert.That(PlatformIdentity.ServerMismatch(other, PlatformIdentity.ForAgent("host-a")),
             Is.EqualTo("the server's certificate is spiffe://platform/agent/host-b, not spiffe://platform/agent/host-a"));
+    }
 
     [Test]
-    public void Host_ids_are_compared_exactly() =>
-        Assert.That(PlatformIdentity.ServerMismatch(Issue("spiffe://platform/agent/Host-A"), PlatformIdentity.ForAgent("host-a")), Is.Not.Null);
+    public void Host_ids_are_compared_exactly()
+    {
+        using var otherCase = Issue("spiffe://platform/agent/Host-A");
+        Assert.That(PlatformIdentity.ServerMismatch(otherCase, PlatformIdentity.ForAgent("host-a")), Is.Not.Null);
+    }
 
     [Test]
     public void An_agent_or_operator_is_not_the_controller()
@@ -69,9 +75,12 @@ public class ServerIdentityTests
     }
 
     [Test]
-    public void A_certificate_without_an_identity_is_nobody_expected() =>
-        Assert.That(PlatformIdentity.ServerMismatch(Issue(), PlatformIdentity.ForController()),
+    public void A_certificate_without_an_identity_is_nobody_expected()
+    {
+        using var roleless = Issue();
+        Assert.That(PlatformIdentity.ServerMismatch(roleless, PlatformIdentity.ForController()),
             Does.StartWith("the server's certificate is not spiffe://platform/controller: the certificate carries no spiffe://platform/"));
+    }
 
     [Test]
     public void The_channels_check_refuses_the_wrong_peer_saying_whose_certificate_it_is()
