@@ -11,8 +11,8 @@ namespace Platform.Common.Hosting;
 /// them only when the server starts listening (after the controller's migrations), and some
 /// mistakes it ignores altogether (an unknown key, a Protocols value it cannot parse).
 /// Every endpoint needs a Url that Kestrel can bind (http:// or https://, a host, an optional
-/// port, no path), Protocols and ClientCertificateMode among Kestrel's names, and only the keys
-/// Kestrel's endpoint configuration reads.
+/// port, no path), Protocols and ClientCertificateMode among Kestrel's names, no https-only
+/// setting on an http:// endpoint, and only the keys Kestrel's endpoint configuration reads.
 /// </summary>
 public static class KestrelEndpointSettings
 {
@@ -51,9 +51,14 @@ public static class KestrelEndpointSettings
             {
                 problems.Add($"{endpoint.Path}:Url is missing: every endpoint needs one (is the endpoint's name misspelt?)");
             }
-            else if (ParseUrl(url) is null)
+            else if (ParseUrl(url) is not { } address)
             {
                 problems.Add($"{endpoint.Path}:Url is '{url}', not an address Kestrel can listen on: http:// or https://, a host (an IP address, localhost, * or +), an optional port, no path");
+            }
+            else if (address.Scheme == Uri.UriSchemeHttp && HttpsOnlySettings(endpoint).FirstOrDefault() is { } httpsOnly)
+            {
+                // Kestrel refuses these on a plain http endpoint, but only when it starts listening.
+                problems.Add($"{httpsOnly} is set, but {endpoint.Path}:Url is '{url}': Certificate, ClientCertificateMode, SslProtocols and Sni need an https:// endpoint");
             }
             CheckTls(endpoint, EndpointKeys, problems);
             foreach (var host in endpoint.GetSection("Sni").GetChildren())
@@ -95,6 +100,23 @@ public static class KestrelEndpointSettings
             && uri.HostNameType != UriHostNameType.Unknown
                 ? uri
                 : null;
+    }
+
+    /// <summary>The settings of <paramref name="endpoint"/> that Kestrel takes for https only (ConfigurationReader.ThrowIfContainsHttpsOnlyConfiguration), by key.</summary>
+    private static IEnumerable<string> HttpsOnlySettings(IConfigurationSection endpoint)
+    {
+        var certificate = endpoint.GetSection("Certificate");
+        if (!string.IsNullOrEmpty(certificate["Path"]) || !string.IsNullOrEmpty(certificate["Subject"]))
+        {
+            yield return certificate.Path;
+        }
+        foreach (var key in new[] { "ClientCertificateMode", "SslProtocols", "Sni" })
+        {
+            if (endpoint.GetSection(key).Exists())
+            {
+                yield return endpoint.GetSection(key).Path;
+            }
+        }
     }
 
     /// <summary>True when <paramref name="url"/> listens on this machine only (127.0.0.0/8, ::1, localhost, a UNIX socket).</summary>

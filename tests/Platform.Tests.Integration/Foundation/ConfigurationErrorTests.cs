@@ -68,6 +68,7 @@ public class ConfigurationErrorTests
     [TestCase("Serilog:MinimumLevel:Default", "Verbos", "Serilog:MinimumLevel:Default is 'Verbos', not a level")]
     [TestCase("Kestrel:Endpoints:Rest:Url", "http://127.0.0.1:99999", "Kestrel:Endpoints:Rest:Url is 'http://127.0.0.1:99999', not an address Kestrel can listen on")]
     [TestCase("Kestrel:Endpoints:Rest:Protocols", "Http7", "Kestrel:Endpoints:Rest:Protocols is 'Http7', not one of Http1, Http2")]
+    [TestCase("Kestrel:Endpoints:Grpc:Certificate:Path", "/etc/platform/pki/controller.crt", "Kestrel:Endpoints:Grpc:Certificate is set, but Kestrel:Endpoints:Grpc:Url is 'http://127.0.0.1:")]
     [TestCase("Kestrel:Endpoints:Rest:Certificate:Pth", "/etc/platform/pki/controller.crt", "Kestrel:Endpoints:Rest:Certificate:Pth is not a setting of a Kestrel certificate")]
     public async Task Controller_stops_at_start_naming_the_wrong_key(string key, string value, string message, string? alsoKey = null, string? alsoValue = null)
     {

@@ -105,6 +105,23 @@ public class KestrelEndpointSettingsTests
         }));
     }
 
+    [TestCase("Kestrel:Endpoints:Grpc:Certificate:Path", "/etc/platform/pki/agent.crt", "Kestrel:Endpoints:Grpc:Certificate")]
+    [TestCase("Kestrel:Endpoints:Grpc:Certificate:Subject", "agent", "Kestrel:Endpoints:Grpc:Certificate")]
+    [TestCase("Kestrel:Endpoints:Grpc:ClientCertificateMode", "RequireCertificate", "Kestrel:Endpoints:Grpc:ClientCertificateMode")]
+    [TestCase("Kestrel:Endpoints:Grpc:SslProtocols:0", "Tls13", "Kestrel:Endpoints:Grpc:SslProtocols")]
+    [TestCase("Kestrel:Endpoints:Grpc:Sni:a.example.com:Protocols", "Http2", "Kestrel:Endpoints:Grpc:Sni")]
+    public void An_https_only_setting_on_a_plain_http_endpoint_is_refused(string key, string value, string named)
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(Problems(("Kestrel:Endpoints:Grpc:Url", "http://127.0.0.1:17050"), (key, value)), Is.EqualTo(new[]
+            {
+                $"{named} is set, but Kestrel:Endpoints:Grpc:Url is 'http://127.0.0.1:17050': Certificate, ClientCertificateMode, SslProtocols and Sni need an https:// endpoint",
+            }));
+            Assert.That(Problems(("Kestrel:Endpoints:Grpc:Url", "https://127.0.0.1:17050"), (key, value)), Is.Empty, "on https:// it is what it is for");
+        });
+    }
+
     [Test]
     public void Validate_throws_an_options_failure_with_every_problem()
     {
