@@ -5,6 +5,7 @@ using Platform.Agent.Registration;
 using Platform.Agent.Storage;
 using Platform.Common.Health;
 using Platform.Common.Hosting;
+using Platform.Rpc.Tls;
 
 const string Component = "agent";
 
@@ -18,6 +19,7 @@ builder.AddCompute();
 builder.AddStorage();
 builder.AddDriverDisk();
 builder.AddAgentGrpc();
+builder.AddEndpointTls();
 builder.AddHostRegistration();
 
 var app = builder.Build();

@@ -1,5 +1,6 @@
 using Platform.Common.Health;
 using Platform.Common.Hosting;
+using Platform.Rpc.Tls;
 using Platform.Controller.Api;
 using Platform.Controller.Api.Description;
 using Platform.Controller.Audit;
@@ -39,6 +40,7 @@ builder.AddNetworks();
 builder.AddReconciliation();
 builder.AddDriverCenter();
 builder.AddControllerGrpc();
+builder.AddEndpointTls();
 
 var app = builder.Build();
 app.ValidateSettings();

@@ -6,6 +6,7 @@ using Platform.Agent.Storage;
 using Platform.Agent.Storage.Commands;
 using Platform.Agent.Transfer;
 using Platform.Agent.Operations;
+using Microsoft.Extensions.Options;
 using Platform.Contracts.Agent.V1;
 using Platform.Rpc.Identity;
 using Platform.Rpc.Server;
@@ -15,8 +16,6 @@ namespace Platform.Agent.Grpc;
 
 internal static class AgentGrpcExtensions
 {
-    private const string GrpcEndpoint = "Grpc";
-
     /// <summary>
     /// The agent's gRPC server: its services, health and reflection, and mutual TLS when a
     /// client CA is configured. Endpoints (h2c or https, Protocols=Http2) come from Kestrel's
@@ -46,20 +45,18 @@ internal static class AgentGrpcExtensions
         builder.AddFileTransfer();
         builder.AddOperations();
 
-        // The certificate this endpoint serves is re-read when its files change (a renewal needs no restart).
-        var serverCertificate = ServerCertificates.FromEndpointConfiguration(builder.Configuration, GrpcEndpoint);
+        var exposure = AgentEndpointExposure.Problems(builder.Configuration, clientAuthority: !string.IsNullOrWhiteSpace(options.ClientCertificateAuthority));
+        if (exposure.Count > 0)
+        {
+            throw new OptionsValidationException(KestrelEndpointSettings.Section, typeof(AgentGrpcOptions), exposure);
+        }
         if (!string.IsNullOrWhiteSpace(options.ClientCertificateAuthority))
         {
-            var authority = PinnedCertificateAuthority.FromPemFile(options.ClientCertificateAuthority);
-            builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https => https.RequireClientCertificateFrom(authority)));
+            var authority = PinnedCertificateAuthority.FromSetting(AgentGrpcOptions.AuthorityKey, options.ClientCertificateAuthority);
+            // Every https endpoint: gRPC is served on each endpoint that speaks HTTP/2.
+            EndpointTls.Of(builder).RequireClientCertificate(endpoint: null, authority);
             // Mutual TLS says the caller is of the platform; its certificate's role says what it may call.
             builder.Services.AddCallerAuthorization<AgentCallerPolicy>();
-        }
-        if (serverCertificate is not null)
-        {
-            builder.WebHost.ConfigureKestrel(kestrel => kestrel
-                .Configure(builder.Configuration.GetSection("Kestrel"), reloadOnChange: false)
-                .Endpoint(GrpcEndpoint, endpoint => endpoint.HttpsOptions.ServeReloading(serverCertificate, kestrel)));
         }
         return builder;
     }

@@ -6,6 +6,8 @@ internal sealed class AgentGrpcOptions
 {
     public const string Section = "Grpc";
 
+    public const string AuthorityKey = $"{Section}:{nameof(ClientCertificateAuthority)}";
+
     /// <summary>
     /// PEM file of the CA that controllers' client certificates must chain to. When set, the
     /// HTTPS endpoints require a client certificate (mutual TLS) and trust only this CA.

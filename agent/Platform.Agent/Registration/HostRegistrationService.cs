@@ -7,6 +7,7 @@ using Platform.Agent.Host;
 using Platform.Contracts.Controller.V1;
 using Grpc.Core;
 using Platform.Rpc.Client;
+using Platform.Rpc.Identity;
 
 namespace Platform.Agent.Registration;
 
@@ -58,7 +59,8 @@ internal sealed partial class HostRegistrationService(
         LogStarting(logger, controllerUrl, settings.HostId!, settings.AdvertisedEndpoint!);
 
         using var tls = settings.Tls.LoadCredentials();
-        using var channel = PlatformChannel.ForAddress(controllerUrl, new PlatformChannelOptions { Tls = tls });
+        // Over TLS only the controller's certificate will do: another daemon of the platform CA must not receive this host's registration.
+        using var channel = PlatformChannel.ForAddress(controllerUrl, new PlatformChannelOptions { Tls = tls, ServerIdentity = PlatformIdentity.ForController() });
         var client = new HostRegistry.HostRegistryClient(channel.CreateLoggedInvoker(loggers));
         var backoff = new RetryBackoff();
         var registered = false;

@@ -12,6 +12,8 @@ public static class PlatformHostBuilder
     {
         StartupFailure.ExitCleanlyOnStartupFailure(component);
         builder.Configuration.AddPlatformSources(component, args);
+        // Kestrel reads its endpoints only when it starts listening, after the daemon's own start-up work.
+        KestrelEndpointSettings.Validate(builder.Configuration);
         builder.Logging.AddPlatformLogging(builder.Configuration, component);
         builder.AddPlatformTelemetry();
         builder.Services.AddHealthChecks();

@@ -26,6 +26,7 @@ public static class PlatformLogging
     public static ILoggingBuilder AddPlatformLogging(this ILoggingBuilder logging, IConfiguration configuration, string component)
     {
         var options = configuration.GetValidated<LoggingOptions>(LoggingOptions.Section);
+        SerilogLevels.Validate(configuration);
         var underJournald = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("JOURNAL_STREAM"));
         var logger = Enrich(new LoggerConfiguration(), configuration, component, options.Format);
         logger = options.Format == LogFormat.Json

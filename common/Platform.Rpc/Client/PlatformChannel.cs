@@ -3,6 +3,10 @@ using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using Platform.Rpc.Identity;
 using Platform.Rpc.Logging;
 using Platform.Rpc.Tls;
 
@@ -13,6 +17,13 @@ public sealed class PlatformChannelOptions
 {
     /// <summary>For https:// addresses: the pinned CA and (mutual TLS) the client certificate. The channel does not dispose them.</summary>
     public ClientTlsCredentials? Tls { get; init; }
+
+    /// <summary>
+    /// For https:// addresses: the identity (spiffe://platform/…) the server's certificate must
+    /// carry besides chaining to the pinned CA; null: any server certificate of that CA.
+    /// A server of another identity fails the handshake, so the call never reaches it (UNAVAILABLE, saying why).
+    /// </summary>
+    public PlatformIdentity? ServerIdentity { get; init; }
 
     /// <summary>Largest response message accepted; larger ones fail the call with RESOURCE_EXHAUSTED.</summary>
     public int? MaxReceiveMessageSize { get; init; } = GrpcLimits.DefaultMaxMessageSize;
@@ -88,11 +99,32 @@ public static class PlatformChannel
                 // Asked for on every new connection, so a certificate renewed on disk is presented without a restart.
                 handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => tls.Certificate!;
             }
-            handler.SslOptions.RemoteCertificateValidationCallback = (_, serverCertificate, _, errors) =>
-                tls.Authority.Validates(serverCertificate as System.Security.Cryptography.X509Certificates.X509Certificate2, errors, PinnedCertificateAuthority.ServerAuthentication);
+            var validate = ServerValidation(tls.Authority, options.ServerIdentity);
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, serverCertificate, _, errors) => validate(serverCertificate as X509Certificate2, errors);
         }
         return handler;
     }
+
+    /// <summary>
+    /// The check of a server's certificate: it chains to <paramref name="authority"/>, is issued
+    /// for TLS servers, and (when <paramref name="expected"/> is set) carries that identity. A
+    /// certificate of the wrong identity throws <see cref="AuthenticationException"/> saying
+    /// whose it is, which the failed call carries in its status detail (a plain false would
+    /// only say that the callback rejected it).
+    /// </summary>
+    internal static Func<X509Certificate2?, SslPolicyErrors, bool> ServerValidation(PinnedCertificateAuthority authority, PlatformIdentity? expected) =>
+        (certificate, errors) =>
+        {
+            if (!authority.Validates(certificate, errors, PinnedCertificateAuthority.ServerAuthentication))
+            {
+                return false;
+            }
+            if (expected is not null && PlatformIdentity.ServerMismatch(certificate!, expected) is { } mismatch)
+            {
+                throw new AuthenticationException(mismatch);
+            }
+            return true;
+        };
 
     /// <summary>
     /// A request HttpClient could not get through — a refused TLS handshake (an untrusted

@@ -96,6 +96,20 @@ public sealed partial record PlatformIdentity(PlatformRole Role, string? Name)
         return identity;
     }
 
+    /// <summary>
+    /// Why <paramref name="certificate"/>, presented by a server a client meant to reach as
+    /// <paramref name="expected"/>, is not that peer; null when it is. A certificate of the
+    /// platform CA says only that its holder is of the platform: an agent's certificate on the
+    /// endpoint another host registered must not receive that host's commands.
+    /// </summary>
+    public static string? ServerMismatch(X509Certificate2 certificate, PlatformIdentity expected)
+    {
+        var identity = FromCertificate(certificate, out var problem);
+        return identity is null ? $"the server's certificate is not {expected}: {problem}"
+            : identity == expected ? null
+            : $"the server's certificate is {identity}, not {expected}";
+    }
+
     /// <summary>True when <paramref name="name"/> can be a host id or an operator name.</summary>
     public static bool IsName(string name) => NameSyntax().IsMatch(name);
 

@@ -1,6 +1,7 @@
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Platform.Common.Hosting;
 
 namespace Platform.Rpc.Tls;
 
@@ -15,6 +16,23 @@ public sealed class PinnedCertificateAuthority(X509Certificate2 authority)
 
     public static PinnedCertificateAuthority FromPemFile(string path) =>
         new(X509CertificateLoader.LoadCertificate(System.Text.Encoding.ASCII.GetBytes(File.ReadAllText(path))));
+
+    /// <summary>
+    /// The CA in the PEM file that setting <paramref name="key"/> names; a file that is missing,
+    /// unreadable or no certificate is a setting to fix: <see cref="StartupFailureException"/>
+    /// (EX_CONFIG) naming the key and the file, not a stack trace.
+    /// </summary>
+    public static PinnedCertificateAuthority FromSetting(string key, string path)
+    {
+        try
+        {
+            return FromPemFile(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
+        {
+            throw new StartupFailureException($"{key} ({path}) does not load as a PEM certificate: {e.Message}", StartupFailure.ConfigurationExitCode, e);
+        }
+    }
 
     /// <summary>TLS web server authentication: what a server's certificate must be issued for.</summary>
     public static readonly Oid ServerAuthentication = new("1.3.6.1.5.5.7.3.1");

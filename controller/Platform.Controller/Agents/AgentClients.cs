@@ -4,26 +4,36 @@ using Platform.Contracts.Agent.V1;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Platform.Rpc.Client;
+using Platform.Rpc.Identity;
 using Platform.Rpc.Tls;
 
 namespace Platform.Controller.Agents;
 
 /// <summary>
-/// One channel per agent endpoint for the life of the process (HTTP/2 connections are reused),
-/// all with the TLS settings of Agents:Tls (checked at start-up).
+/// One channel per agent (host id and endpoint) for the life of the process (HTTP/2
+/// connections are reused), all with the TLS settings of Agents:Tls (checked at start-up). Over
+/// TLS the agent must present the certificate of the host it is reached for
+/// (spiffe://platform/agent/HOST_ID): a host that registered another host's endpoint gets none of
+/// that host's commands, and that host none of its.
 /// </summary>
 internal sealed class AgentClients(IOptions<AgentOptions> options, TimeProvider clock, ILoggerFactory loggers) : IDisposable
 {
     private readonly ILogger<AgentClient> _clientLogger = loggers.CreateLogger<AgentClient>();
-    private readonly ConcurrentDictionary<string, (GrpcChannel Channel, CallInvoker Calls)> _channels = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string HostId, string Endpoint), (GrpcChannel Channel, CallInvoker Calls)> _channels = new();
     private readonly ClientTlsCredentials? _tls = options.Value.Tls.LoadCredentials();
 
-    public AgentClient For(string endpoint) =>
-        new(endpoint, _channels.GetOrAdd(endpoint, Open).Calls, options.Value, clock, _clientLogger);
+    /// <summary>The agent of host <paramref name="hostId"/>, at the endpoint it registered.</summary>
+    public AgentClient For(string hostId, string endpoint) =>
+        new(endpoint, _channels.GetOrAdd((hostId, endpoint), Open).Calls, options.Value, clock, _clientLogger);
 
-    private (GrpcChannel, CallInvoker) Open(string endpoint)
+    private (GrpcChannel, CallInvoker) Open((string HostId, string Endpoint) agent)
     {
-        var channel = PlatformChannel.ForAddress(endpoint, new PlatformChannelOptions { Tls = _tls, LoggerFactory = loggers });
+        var channel = PlatformChannel.ForAddress(agent.Endpoint, new PlatformChannelOptions
+        {
+            Tls = _tls,
+            ServerIdentity = PlatformIdentity.ForAgent(agent.HostId),
+            LoggerFactory = loggers,
+        });
         return (channel, channel.CreateLoggedInvoker(loggers));
     }
 

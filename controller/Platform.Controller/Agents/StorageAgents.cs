@@ -14,7 +14,7 @@ internal sealed class StorageAgents(HostStore hosts, AgentClients agents)
 
     public async Task<ApiResult<AgentClient>> AnyAsync(CancellationToken ct) =>
         await hosts.AnyUpHostAsync(ct) is { } host
-            ? agents.For(host.GrpcEndpoint)
+            ? agents.For(host.HostId, host.GrpcEndpoint)
             : NoHostError;
 
     public static ApiError NoHostError { get; } =

@@ -89,7 +89,7 @@ internal sealed partial class DriverCenterHost(HostStore hosts, AgentClients age
         {
             return new ApiError(ApiErrorCode.AgentUnavailable, $"the driver-center host {host.HostId} is down: its agent has not heartbeated recently");
         }
-        return agents.For(host.GrpcEndpoint);
+        return agents.For(host.HostId, host.GrpcEndpoint);
     }
 
     [LoggerMessage(EventId = 1901, Level = LogLevel.Information, Message = "voi_drive_img_manage: building the driver disk on {Endpoint} (first use)")]

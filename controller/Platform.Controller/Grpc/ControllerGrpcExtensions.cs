@@ -1,3 +1,4 @@
+using Platform.Common.Hosting;
 using Platform.Controller.Hosts;
 using Platform.Rpc.Identity;
 using Platform.Rpc.Server;
@@ -8,6 +9,8 @@ namespace Platform.Controller.Grpc;
 internal static class ControllerGrpcExtensions
 {
     private const string GrpcEndpoint = "Grpc";
+    private const string UrlKey = $"Kestrel:Endpoints:{GrpcEndpoint}:Url";
+    private const string AuthorityKey = $"{ControllerGrpcOptions.Section}:{nameof(ControllerGrpcOptions.ClientCertificateAuthority)}";
 
     /// <summary>
     /// The gRPC server agents call (registration, heartbeats), with health and reflection. With
@@ -16,30 +19,20 @@ internal static class ControllerGrpcExtensions
     /// </summary>
     public static WebApplicationBuilder AddControllerGrpc(this WebApplicationBuilder builder)
     {
+        // Read while the host is built (it decides how Kestrel is set up), so validated now: a misspelt key must not leave registration without mutual TLS.
+        var options = builder.Configuration.GetValidated<ControllerGrpcOptions>(ControllerGrpcOptions.Section);
         builder.Services.AddPlatformGrpcServer(grpc => grpc.Interceptors.Add<DatabaseOutageInterceptor>());
 
-        var authorityFile = builder.Configuration[$"{GrpcEndpoint}:ClientCertificateAuthority"];
-        if (!string.IsNullOrWhiteSpace(authorityFile))
+        if (!string.IsNullOrWhiteSpace(options.ClientCertificateAuthority))
         {
-            var url = builder.Configuration[$"Kestrel:Endpoints:{GrpcEndpoint}:Url"];
-            if (url is null || !url.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+            var url = builder.Configuration[UrlKey];
+            if (url is null || KestrelEndpointSettings.ParseUrl(url) is not { Scheme: "https" })
             {
-                // A configuration mistake, not a runtime condition: starting would serve registration in the clear.
-                throw new InvalidOperationException($"Grpc:ClientCertificateAuthority is set, so Kestrel:Endpoints:Grpc:Url must be https:// (it is '{url}')");
+                // Starting would serve registration in the clear.
+                throw new StartupFailureException($"{UrlKey} must be https:// when {AuthorityKey} is set (it is '{url}')", StartupFailure.ConfigurationExitCode);
             }
-            var authority = PinnedCertificateAuthority.FromPemFile(authorityFile);
-            // The certificate this endpoint serves is re-read when its files change (a renewal needs no restart).
-            var serverCertificate = ServerCertificates.FromEndpointConfiguration(builder.Configuration, GrpcEndpoint);
-            builder.WebHost.ConfigureKestrel(kestrel => kestrel
-                .Configure(builder.Configuration.GetSection("Kestrel"), reloadOnChange: false)
-                .Endpoint(GrpcEndpoint, endpoint =>
-                {
-                    endpoint.HttpsOptions.RequireClientCertificateFrom(authority);
-                    if (serverCertificate is not null)
-                    {
-                        endpoint.HttpsOptions.ServeReloading(serverCertificate, kestrel);
-                    }
-                }));
+            var authority = PinnedCertificateAuthority.FromSetting(AuthorityKey, options.ClientCertificateAuthority);
+            EndpointTls.Of(builder).RequireClientCertificate(GrpcEndpoint, authority);
             // Mutual TLS says the caller is of the platform; its certificate's role says what it may call.
             builder.Services.AddCallerAuthorization<ControllerCallerPolicy>();
         }

@@ -24,11 +24,11 @@ internal sealed partial class CreateInstanceHandler(
     {
         var payload = context.Payload<CreateInstancePayload>();
         var instance = await instances.GetAsync(context.ResourceId, ct) ?? throw new TaskFailedException(TaskFailureKind.Refused, $"instance {context.ResourceId} vanished");
-        if (instance.GrpcEndpoint is null)
+        if (instance.HostId is null || instance.GrpcEndpoint is null)
         {
             throw new TaskFailedException(TaskFailureKind.NoHostAvailable, $"instance {instance.InstanceId} has no host");
         }
-        var agent = agents.For(instance.GrpcEndpoint);
+        var agent = agents.For(instance.HostId, instance.GrpcEndpoint);
         var (volumeLookup, nicLookup) = await instances.DevicesOfAsync([instance.InstanceId], ct);
         var volumes = volumeLookup[instance.InstanceId].ToList();
         var nics = nicLookup[instance.InstanceId].ToList();
@@ -93,9 +93,9 @@ internal sealed partial class CreateInstanceHandler(
         }
         var leftovers = new List<string>();
         var problems = new List<string>();
-        if (instance.GrpcEndpoint is { } endpoint)
+        if (instance is { HostId: { } hostId, GrpcEndpoint: { } endpoint })
         {
-            var agent = agents.For(endpoint);
+            var agent = agents.For(hostId, endpoint);
             await context.ReportAsync("undoing: removing the domain", 90, ct);
             await TryAsync(problems, "power off", () => agent.PowerOffDomainAsync(new PowerOffDomainRequest { OperationId = context.OperationId("undo-poweroff"), Name = instance.InstanceId }, ct));
             await TryAsync(problems, "undefine", () => agent.UndefineDomainAsync(new UndefineDomainRequest { OperationId = context.OperationId("undo-undefine"), Name = instance.InstanceId }, ct));

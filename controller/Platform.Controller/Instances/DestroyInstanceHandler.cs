@@ -23,9 +23,9 @@ internal sealed partial class DestroyInstanceHandler(
     {
         var instanceId = context.ResourceId;
         var instance = await instances.GetAsync(instanceId, ct) ?? throw new TaskFailedException(TaskFailureKind.Refused, $"instance {instanceId} vanished");
-        if (instance.GrpcEndpoint is { } endpoint)
+        if (instance is { HostId: { } hostId, GrpcEndpoint: { } endpoint })
         {
-            var agent = agents.For(endpoint);
+            var agent = agents.For(hostId, endpoint);
             await context.ReportAsync("powering off the domain", 10, ct);
             await IgnoringMissing(() => agent.PowerOffDomainAsync(new PowerOffDomainRequest { OperationId = context.OperationId("poweroff"), Name = instanceId }, ct));
             await context.ReportAsync("undefining the domain", 30, ct);
@@ -37,7 +37,7 @@ internal sealed partial class DestroyInstanceHandler(
         if (held.Count > 0)
         {
             // A failed create leaves no host; the volumes are still removed through any host.
-            var rbd = instance.GrpcEndpoint is { } e ? agents.For(e) : (await storage.AnyAsync(ct)).Value
+            var rbd = instance is { HostId: { } h, GrpcEndpoint: { } e } ? agents.For(h, e) : (await storage.AnyAsync(ct)).Value
                 ?? throw new TaskFailedException(TaskFailureKind.NoHostAvailable, StorageAgents.NoHostError.Message);
             for (var i = 0; i < held.Count; i++)
             {

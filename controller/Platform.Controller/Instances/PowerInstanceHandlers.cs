@@ -63,8 +63,8 @@ internal static class PowerSteps
     public static async Task<AgentClient> AgentOfAsync(InstanceStore instances, AgentClients agents, TaskContext context, CancellationToken ct)
     {
         var instance = await instances.GetAsync(context.ResourceId, ct) ?? throw new TaskFailedException(TaskFailureKind.Refused, $"instance {context.ResourceId} vanished");
-        return instance.GrpcEndpoint is { } endpoint
-            ? agents.For(endpoint)
+        return instance is { HostId: { } hostId, GrpcEndpoint: { } endpoint }
+            ? agents.For(hostId, endpoint)
             : throw new TaskFailedException(TaskFailureKind.Refused, $"instance {context.ResourceId} is not placed on any host");
     }
 }

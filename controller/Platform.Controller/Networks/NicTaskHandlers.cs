@@ -126,8 +126,8 @@ internal sealed partial class NicDetachHandler(NicStore nics, AgentClients agent
 internal static class NicAgents
 {
     public static async Task<AgentClient> ForInstanceAsync(NicStore nics, AgentClients agents, string instanceId, CancellationToken ct) =>
-        await nics.HostEndpointAsync(instanceId, ct) is { } endpoint
-            ? agents.For(endpoint)
+        await nics.HostEndpointAsync(instanceId, ct) is { } host
+            ? agents.For(host.HostId, host.GrpcEndpoint)
             : throw new TaskFailedException(TaskFailureKind.Refused, $"instance {instanceId} is not placed on a host");
 
     /// <summary>Whether the domain has a NIC with this MAC; null when the agent cannot say.</summary>

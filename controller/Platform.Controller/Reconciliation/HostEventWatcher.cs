@@ -54,7 +54,7 @@ internal sealed partial class HostEventWatcher(
     {
         try
         {
-            await foreach (var domainEvent in agents.For(host.GrpcEndpoint).WatchDomainEventsAsync(WatchLifetime, ct))
+            await foreach (var domainEvent in agents.For(host.HostId, host.GrpcEndpoint).WatchDomainEventsAsync(WatchLifetime, ct))
             {
                 if (domainEvent.EventCase == Contracts.Agent.V1.DomainEvent.EventOneofCase.StateChanged)
                 {

@@ -76,7 +76,7 @@ internal sealed partial class Reconciler(
             ListDomainsResponse domains;
             try
             {
-                domains = await agents.For(host.GrpcEndpoint).ListDomainsAsync(ct);
+                domains = await agents.For(host.HostId, host.GrpcEndpoint).ListDomainsAsync(ct);
             }
             catch (AgentException e)
             {

@@ -138,8 +138,8 @@ internal static class VolumeAgents
     public static string RbdName(string volumeId) => $"{StorageAgents.VolumesPool}/{volumeId}";
 
     public static async Task<AgentClient> ForInstanceAsync(VolumeStore volumes, AgentClients agents, string instanceId, CancellationToken ct) =>
-        await volumes.HostEndpointAsync(instanceId, ct) is { } endpoint
-            ? agents.For(endpoint)
+        await volumes.HostEndpointAsync(instanceId, ct) is { } host
+            ? agents.For(host.HostId, host.GrpcEndpoint)
             : throw new TaskFailedException(TaskFailureKind.Refused, $"instance {instanceId} is not placed on a host");
 
     /// <summary>Whether the domain has the disk; null when the agent cannot say.</summary>

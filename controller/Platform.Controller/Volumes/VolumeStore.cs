@@ -2,6 +2,7 @@ using Dapper;
 using Npgsql;
 using Platform.Controller.Inventory;
 using Platform.Controller.Tasks;
+using Platform.Controller.Reconciliation;
 
 namespace Platform.Controller.Volumes;
 
@@ -88,11 +89,12 @@ internal sealed class VolumeStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>The agent endpoint of the host the instance is placed on; null when it is not placed.</summary>
-    public async Task<string?> HostEndpointAsync(string instanceId, CancellationToken ct)
+    /// <summary>The host the instance is placed on and its agent's endpoint; null when it is on none.</summary>
+    public async Task<ReconciliationStore.HostEndpoint?> HostEndpointAsync(string instanceId, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        return await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
-            "SELECT h.grpc_endpoint FROM instances i JOIN hosts h ON h.host_id = i.host_id WHERE i.instance_id = @instanceId",
+        return await connection.QuerySingleOrDefaultAsync<ReconciliationStore.HostEndpoint>(new CommandDefinition(
+            "SELECT h.host_id AS HostId, h.grpc_endpoint AS GrpcEndpoint FROM instances i JOIN hosts h ON h.host_id = i.host_id WHERE i.instance_id = @instanceId",
             new { instanceId }, cancellationToken: ct));
     }
 

@@ -1,3 +1,4 @@
+using System.Net.Security;
 using Platform.Rpc.Identity;
 using Platform.Tests.Integration.Grpc;
 using Platform.Tests.Integration.Infrastructure;
@@ -6,7 +7,8 @@ namespace Platform.Tests.Integration.Controller;
 
 /// <summary>
 /// A certificate re-issued on disk (pki.sh renew) is used by the running daemons, on both sides
-/// of mutual TLS, without a restart: the next TLS connection shows the new serial number.
+/// of mutual TLS and on the controller's REST endpoint, without a restart: the next TLS
+/// connection shows the new serial number.
 /// </summary>
 [TestFixture]
 [NonParallelizable]
@@ -43,10 +45,14 @@ public sealed class GrpcCertificateReloadTests : ControllerTestBase
         using var channels = new IdentityChannels(Certificates);
         var controllerPid = Controller.Pid;
         var before = await channels.ServedSerialAsync(Controller.GrpcUrl, Certificates.AgentFor(HostId));
+        var restBefore = await channels.ServedSerialAsync(Controller.RestUrl, Certificates.Operator, SslApplicationProtocol.Http11);
         var reissued = Reissue(Certificates.Controller, "controller", "platform-controller", PlatformIdentity.ForController());
 
         await Eventually.HoldsAsync(async () => await channels.ServedSerialAsync(Controller.GrpcUrl, Certificates.AgentFor(HostId)) == reissued,
-            Pickup, $"the controller serves certificate {reissued}");
+            Pickup, $"the controller serves certificate {reissued} on its gRPC endpoint");
+        // The REST endpoint (the web console, platformctl) uses the same files: it must not keep the old certificate until a restart.
+        await Eventually.HoldsAsync(async () => await channels.ServedSerialAsync(Controller.RestUrl, Certificates.Operator, SslApplicationProtocol.Http11) == reissued,
+            Pickup, $"the controller serves certificate {reissued} on its REST endpoint");
         // Its agent client: a new connection (to the restarted agent) presents the new certificate.
         await HostAgent.KillAsync();
         await HostAgent.StartAgainAsync();
@@ -56,6 +62,7 @@ public sealed class GrpcCertificateReloadTests : ControllerTestBase
         Assert.Multiple(() =>
         {
             Assert.That(reissued, Is.Not.EqualTo(before));
+            Assert.That(restBefore, Is.EqualTo(before), "REST served the controller certificate before");
             Assert.That(Controller.Pid, Is.EqualTo(controllerPid), "the controller was not restarted");
             Assert.That(Agent.Output, Does.Contain($"(serial {reissued})"), "the controller's command came with the new certificate");
         });

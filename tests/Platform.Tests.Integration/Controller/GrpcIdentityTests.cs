@@ -5,6 +5,7 @@ using Platform.Contracts.Agent.V1;
 using Platform.Contracts.Controller.V1;
 using Platform.Rpc.Identity;
 using Platform.Tests.Integration.Grpc;
+using Platform.Tests.Integration.Infrastructure;
 
 namespace Platform.Tests.Integration.Controller;
 
@@ -148,6 +149,55 @@ public sealed class GrpcIdentityTests : ControllerTestBase
             Assert.That(atAgent!.StatusCode, Is.EqualTo(StatusCode.Unavailable), atAgent.Status.Detail);
             Assert.That(atController!.StatusCode, Is.EqualTo(StatusCode.Unavailable), atController.Status.Detail);
         });
+    }
+
+    [Test]
+    public async Task A_client_that_means_another_peer_is_refused_at_the_handshake_saying_whose_certificate_it_got()
+    {
+        using var channels = new IdentityChannels(Certificates);
+        var otherHost = "host-" + Guid.NewGuid().ToString("N")[..8];
+        var meant = new HostService.HostServiceClient(channels.To(Agent.GrpcUrl, Certificates.Controller, PlatformIdentity.ForAgent(HostId)));
+        var otherAgent = new HostService.HostServiceClient(channels.To(Agent.GrpcUrl, Certificates.Controller, PlatformIdentity.ForAgent(otherHost)));
+        // What an agent registering with a controller URL that leads to an agent gets.
+        var notController = new HostRegistry.HostRegistryClient(channels.To(Agent.GrpcUrl, Certificates.AgentFor(HostId), PlatformIdentity.ForController()));
+
+        var answered = await meant.GetHostInfoAsync(new GetHostInfoRequest());
+        var toOtherAgent = await Assert.ThrowsAsync<RpcException>(() => otherAgent.GetHostInfoAsync(new GetHostInfoRequest()).ResponseAsync);
+        var toNotController = await Assert.ThrowsAsync<RpcException>(() => notController.HeartbeatAsync(new HeartbeatRequest { HostId = HostId }).ResponseAsync);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(answered.Hostname, Is.Not.Empty, "the agent of the host meant answers");
+            Assert.That(toOtherAgent!.StatusCode, Is.EqualTo(StatusCode.Unavailable), toOtherAgent.Status.Detail);
+            Assert.That(toOtherAgent.Status.Detail, Does.Contain($"the server's certificate is spiffe://platform/agent/{HostId}, not spiffe://platform/agent/{otherHost}"));
+            Assert.That(toNotController!.StatusCode, Is.EqualTo(StatusCode.Unavailable), toNotController.Status.Detail);
+            Assert.That(toNotController.Status.Detail, Does.Contain($"the server's certificate is spiffe://platform/agent/{HostId}, not spiffe://platform/controller"));
+        });
+    }
+
+    [Test]
+    public async Task The_controller_does_not_call_the_agent_on_an_endpoint_another_host_registered()
+    {
+        using var channels = new IdentityChannels(Certificates);
+        var impostor = "host-" + Guid.NewGuid().ToString("N")[..8];
+        var registry = new HostRegistry.HostRegistryClient(channels.To(Controller.GrpcUrl, Certificates.AgentFor(impostor)));
+        var registration = Registration(impostor, "impostor");
+        // Its own host id (its certificate allows that) with the endpoint of the fixture's host.
+        registration.GrpcEndpoint = Agent.GrpcUrl;
+        try
+        {
+            await registry.RegisterHostAsync(registration);
+
+            // The controller watches and reconciles every host that is up: each call to the impostor's host fails at the handshake.
+            var refusal = $"the server's certificate is spiffe://platform/agent/{HostId}, not spiffe://platform/agent/{impostor}";
+            await Eventually.HoldsAsync(() => Task.FromResult(Controller.Output.Contains(refusal, StringComparison.Ordinal)),
+                TimeSpan.FromSeconds(15), "the controller refused the agent behind the impostor's endpoint");
+            Assert.That(await HostStatusAsync(HostId), Is.EqualTo("up"), "the real host is still served");
+        }
+        finally
+        {
+            await ExecuteAsync("DELETE FROM hosts WHERE host_id = @id", ("id", impostor));
+        }
     }
 
     private static RegisterHostRequest Registration(string hostId, string hostname) => new()

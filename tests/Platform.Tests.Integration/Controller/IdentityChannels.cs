@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Net.Client;
 using Platform.Rpc.Client;
+using Platform.Rpc.Identity;
 using Platform.Rpc.Tls;
 using Platform.Tests.Integration.Grpc;
 
@@ -18,11 +19,14 @@ internal sealed class IdentityChannels(PlatformCertificates certificates) : IDis
     private readonly List<GrpcChannel> _channels = [];
     private readonly List<ClientTlsCredentials> _credentials = [];
 
-    /// <summary>A channel to <paramref name="url"/> presenting <paramref name="client"/>.</summary>
-    public GrpcChannel To(string url, PemFiles client)
+    /// <summary>
+    /// A channel to <paramref name="url"/> presenting <paramref name="client"/>; with
+    /// <paramref name="expectedServer"/>, it checks the server's identity as the daemons' clients do.
+    /// </summary>
+    public GrpcChannel To(string url, PemFiles client, PlatformIdentity? expectedServer = null)
     {
         var credentials = new ClientTlsCredentials(PinnedCertificateAuthority.FromPemFile(certificates.AuthorityPath), client.Load());
-        var channel = PlatformChannel.ForAddress(url, new PlatformChannelOptions { Tls = credentials });
+        var channel = PlatformChannel.ForAddress(url, new PlatformChannelOptions { Tls = credentials, ServerIdentity = expectedServer });
         _credentials.Add(credentials);
         _channels.Add(channel);
         return channel;
@@ -30,9 +34,9 @@ internal sealed class IdentityChannels(PlatformCertificates certificates) : IDis
 
     /// <summary>
     /// The serial number of the certificate the daemon at <paramref name="url"/> presents on a new
-    /// connection (mutual TLS with <paramref name="client"/>).
+    /// connection (mutual TLS with <paramref name="client"/>), negotiating <paramref name="protocol"/> (HTTP/2 unless said).
     /// </summary>
-    public async Task<string> ServedSerialAsync(string url, PemFiles client)
+    public async Task<string> ServedSerialAsync(string url, PemFiles client, SslApplicationProtocol? protocol = null)
     {
         var uri = new Uri(url);
         using var tcp = new TcpClient();
@@ -44,7 +48,7 @@ internal sealed class IdentityChannels(PlatformCertificates certificates) : IDis
         {
             TargetHost = uri.Host,
             ClientCertificates = [certificate],
-            ApplicationProtocols = [SslApplicationProtocol.Http2],
+            ApplicationProtocols = [protocol ?? SslApplicationProtocol.Http2],
             RemoteCertificateValidationCallback = (_, served, _, errors) =>
                 authority.Validates(served as X509Certificate2, errors, PinnedCertificateAuthority.ServerAuthentication),
         });

@@ -18,6 +18,15 @@ public class ConfigurationErrorTests
     [TestCase("Transfer:ChunkSize", "1", "Transfer:ChunkSize must be between")]
     [TestCase("Registration:HeartbeatTimeout", "forever", "Failed to convert configuration value 'forever' at 'Registration:HeartbeatTimeout'")]
     [TestCase("Logging:Format", "xml", "Failed to convert configuration value 'xml' at 'Logging:Format'")]
+    [TestCase("Grpc:ClientCertificateAuthority", "/nonexistent/ca.crt", "Grpc:ClientCertificateAuthority (/nonexistent/ca.crt) does not load as a PEM certificate: ")]
+    [TestCase("Grpc:ClientCertificateAuthority", "/etc/os-release", "Grpc:ClientCertificateAuthority (/etc/os-release) does not load as a PEM certificate: ")]
+    [TestCase("Serilog:MinimumLevel", "Verbos", "Serilog:MinimumLevel is 'Verbos', not a level: Verbose, Debug, Information, Warning, Error, Fatal")]
+    [TestCase("Serilog:MinimumLevel:Override:Microsoft.AspNetCore", "Loud", "Serilog:MinimumLevel:Override:Microsoft.AspNetCore is 'Loud', not a level")]
+    [TestCase("Kestrel:Endpoints:Grpc:Url", "http://127.0.0.1:notaport", "Kestrel:Endpoints:Grpc:Url is 'http://127.0.0.1:notaport', not an address Kestrel can listen on")]
+    [TestCase("Kestrel:Endpoints:Grpc:Protocols", "Http7", "Kestrel:Endpoints:Grpc:Protocols is 'Http7', not one of Http1, Http2")]
+    [TestCase("Kestrel:Endpoints:Grpc:Certificat:Path", "/etc/platform/pki/agent.crt", "Kestrel:Endpoints:Grpc:Certificat is not a setting of a Kestrel endpoint")]
+    [TestCase("Kestrel:Endpoints:Grpc:Url", "http://0.0.0.0:1", "Kestrel:Endpoints:Grpc:Url is http://0.0.0.0:1: the agent's gRPC over plain http (h2c, no authentication) only on a loopback address")]
+    [TestCase("Kestrel:Endpoints:Grpc:Url", "https://0.0.0.0:1", "Kestrel:Endpoints:Grpc:Url is https://0.0.0.0:1, off this machine, so Grpc:ClientCertificateAuthority must be set")]
     public async Task Agent_stops_at_start_naming_the_wrong_key(string key, string value, string message)
     {
         var dll = TestEnvironment.RequireFile(Path.Combine(TestEnvironment.BinDirectory, "agent", "Platform.Agent.dll"), "the published agent");
@@ -52,7 +61,16 @@ public class ConfigurationErrorTests
     [TestCase("Logging:Formatt", "json", "Logging:Formatt is not a setting")]
     [TestCase("Kestrel:Endpoints:Rest:Url", "http://0.0.0.0:1", "Kestrel:Endpoints:Rest:Url is http://0.0.0.0:1: plain http only on a loopback address")]
     [TestCase("Security:InitialAdminPasswordFile", "admin-password", "Security:InitialAdminPasswordFile must be an absolute path")]
-    public async Task Controller_stops_at_start_naming_the_wrong_key(string key, string value, string message)
+    [TestCase("Grpc:ClientCertificateAuthorty", "/etc/os-release", "Grpc:ClientCertificateAuthorty is not a setting")]
+    [TestCase("Grpc:ClientCertificateAuthority", "/etc/os-release", "Kestrel:Endpoints:Grpc:Url must be https:// when Grpc:ClientCertificateAuthority is set")]
+    [TestCase("Grpc:ClientCertificateAuthority", "/nonexistent/ca.crt", "Grpc:ClientCertificateAuthority (/nonexistent/ca.crt) does not load as a PEM certificate: ", "Kestrel:Endpoints:Grpc:Url", "https://127.0.0.1:1")]
+    [TestCase("Grpc:ClientCertificateAuthority", "/etc/os-release", "Grpc:ClientCertificateAuthority (/etc/os-release) does not load as a PEM certificate: ", "Kestrel:Endpoints:Grpc:Url", "https://127.0.0.1:1")]
+    [TestCase("Serilog:MinimumLevel:Default", "Verbos", "Serilog:MinimumLevel:Default is 'Verbos', not a level")]
+    [TestCase("Kestrel:Endpoints:Rest:Url", "http://127.0.0.1:99999", "Kestrel:Endpoints:Rest:Url is 'http://127.0.0.1:99999', not an address Kestrel can listen on")]
+    [TestCase("Kestrel:Endpoints:Rest:Protocols", "Http7", "Kestrel:Endpoints:Rest:Protocols is 'Http7', not one of Http1, Http2")]
+    [TestCase("Kestrel:Endpoints:Grpc:Certificate:Path", "/etc/platform/pki/controller.crt", "Kestrel:Endpoints:Grpc:Certificate is set, but Kestrel:Endpoints:Grpc:Url is 'http://127.0.0.1:")]
+    [TestCase("Kestrel:Endpoints:Rest:Certificate:Pth", "/etc/platform/pki/controller.crt", "Kestrel:Endpoints:Rest:Certificate:Pth is not a setting of a Kestrel certificate")]
+    public async Task Controller_stops_at_start_naming_the_wrong_key(string key, string value, string message, string? alsoKey = null, string? alsoValue = null)
     {
         var dll = TestEnvironment.RequireFile(Path.Combine(TestEnvironment.BinDirectory, "controller", "Platform.Controller.dll"), "the published controller");
         var postgres = new PostgresAccess(TestEnvironment.Require("postgres"));
@@ -67,6 +85,7 @@ public class ConfigurationErrorTests
                 [DaemonProcess.Setting("ConnectionStrings:Inventory")] = postgres.Application(database),
                 [DaemonProcess.Setting("Kestrel:Endpoints:Rest:Url")] = $"http://127.0.0.1:{DaemonProcess.FreeLoopbackPort()}",
                 [DaemonProcess.Setting("Kestrel:Endpoints:Grpc:Url")] = $"http://127.0.0.1:{DaemonProcess.FreeLoopbackPort()}",
+                [DaemonProcess.Setting(alsoKey ?? key)] = alsoValue ?? value,
                 [DaemonProcess.Setting(key)] = value,
             });
             AssertStoppedNaming(result, message);

@@ -1,6 +1,7 @@
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Platform.Common.Hosting;
 using Platform.Rpc.Tls;
 
 namespace Platform.Tests.Unit.Rpc;
@@ -74,6 +75,35 @@ public class PinnedCertificateAuthorityTests
             Assert.That(authority.Validates(unnamed, SslPolicyErrors.None, PinnedCertificateAuthority.ClientAuthentication), Is.False);
             Assert.That(authority.Validates(unnamed, SslPolicyErrors.None, PinnedCertificateAuthority.ServerAuthentication), Is.False);
         });
+    }
+
+    [Test]
+    public void A_setting_naming_a_missing_file_or_no_certificate_is_a_configuration_failure_naming_key_and_file()
+    {
+        var directory = Directory.CreateTempSubdirectory("pinned-ca-").FullName;
+        try
+        {
+            var missing = Path.Combine(directory, "missing.crt");
+            var notCertificate = Path.Combine(directory, "not.crt");
+            File.WriteAllText(notCertificate, "not a certificate\n");
+            var pem = Path.Combine(directory, "ca.crt");
+            File.WriteAllText(pem, _ca.ExportCertificatePem());
+
+            var whenMissing = Assert.Throws<StartupFailureException>(() => PinnedCertificateAuthority.FromSetting("Grpc:ClientCertificateAuthority", missing));
+            var whenNoCertificate = Assert.Throws<StartupFailureException>(() => PinnedCertificateAuthority.FromSetting("Grpc:ClientCertificateAuthority", notCertificate));
+
+            Assert.Multiple(() =>
+            {
+                Assert.That(whenMissing!.Message, Does.StartWith($"Grpc:ClientCertificateAuthority ({missing}) does not load as a PEM certificate: "));
+                Assert.That(whenMissing.ExitCode, Is.EqualTo(StartupFailure.ConfigurationExitCode));
+                Assert.That(whenNoCertificate!.Message, Does.StartWith($"Grpc:ClientCertificateAuthority ({notCertificate}) does not load as a PEM certificate: "));
+                Assert.That(PinnedCertificateAuthority.FromSetting("Grpc:ClientCertificateAuthority", pem).Certificate.Thumbprint, Is.EqualTo(_ca.Thumbprint));
+            });
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     private static X509Certificate2 Issue(X509Certificate2 issuer, params Oid[] uses)
