@@ -7,33 +7,32 @@ using Platform.Rpc.Tls;
 namespace Platform.Tests.Unit.Rpc;
 
 /// <summary>Chaining to the pinned CA is not enough: a certificate that names its uses must be issued for the role it plays.</summary>
-public class PinnedCertificateAuthorityTests
+public sealed class PinnedCertificateAuthorityTests : IDisposable
 {
-    private ECDsa _caKey = null!;
-    private X509Certificate2 _ca = null!;
+    private TestAuthority _authority = null!;
+    private TestAuthority _other = null!;
+
+    private X509Certificate2 Ca => _authority.Certificate;
 
     [OneTimeSetUp]
-    public void MakeAuthority()
+    public void MakeAuthorities()
     {
-        _caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=pinned-ca-test", _caKey, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
-        _ca = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(1));
+        _authority = new TestAuthority("pinned-ca-test");
+        _other = new TestAuthority("other-ca");
     }
 
-    [OneTimeTearDown]
+    // NUnit disposes a fixture after its last test.
     public void Dispose()
     {
-        _ca.Dispose();
-        _caKey.Dispose();
+        _authority.Dispose();
+        _other.Dispose();
     }
 
     [Test]
     public void A_client_only_certificate_passes_as_a_client_and_not_as_a_server()
     {
-        using var client = Issue(_ca, PinnedCertificateAuthority.ClientAuthentication);
-        var authority = new PinnedCertificateAuthority(_ca);
+        using var client = _authority.Issue(null, PinnedCertificateAuthority.ClientAuthentication);
+        var authority = new PinnedCertificateAuthority(Ca);
         Assert.Multiple(() =>
         {
             Assert.That(authority.Validates(client, SslPolicyErrors.None, PinnedCertificateAuthority.ClientAuthentication), Is.True);
@@ -44,8 +43,8 @@ public class PinnedCertificateAuthorityTests
     [Test]
     public void A_daemon_certificate_for_both_uses_passes_in_either_role()
     {
-        using var daemon = Issue(_ca, PinnedCertificateAuthority.ServerAuthentication, PinnedCertificateAuthority.ClientAuthentication);
-        var authority = new PinnedCertificateAuthority(_ca);
+        using var daemon = _authority.Issue(null, PinnedCertificateAuthority.ServerAuthentication, PinnedCertificateAuthority.ClientAuthentication);
+        var authority = new PinnedCertificateAuthority(Ca);
         Assert.Multiple(() =>
         {
             Assert.That(authority.Validates(daemon, SslPolicyErrors.None, PinnedCertificateAuthority.ClientAuthentication), Is.True);
@@ -56,19 +55,15 @@ public class PinnedCertificateAuthorityTests
     [Test]
     public void A_certificate_of_another_authority_is_refused_whatever_its_uses()
     {
-        using var otherKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var otherRequest = new CertificateRequest("CN=other-ca", otherKey, HashAlgorithmName.SHA256);
-        otherRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        using var other = otherRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(1));
-        using var foreign = Issue(other, PinnedCertificateAuthority.ServerAuthentication, PinnedCertificateAuthority.ClientAuthentication);
-        Assert.That(new PinnedCertificateAuthority(_ca).Validates(foreign, SslPolicyErrors.None, PinnedCertificateAuthority.ServerAuthentication), Is.False);
+        using var foreign = _other.Issue(null, PinnedCertificateAuthority.ServerAuthentication, PinnedCertificateAuthority.ClientAuthentication);
+        Assert.That(new PinnedCertificateAuthority(Ca).Validates(foreign, SslPolicyErrors.None, PinnedCertificateAuthority.ServerAuthentication), Is.False);
     }
 
     [Test]
     public void A_leaf_without_extended_key_usage_is_refused_in_either_role()
     {
-        using var unnamed = Issue(_ca);
-        var authority = new PinnedCertificateAuthority(_ca);
+        using var unnamed = _authority.Issue();
+        var authority = new PinnedCertificateAuthority(Ca);
         Assert.Multiple(() =>
         {
             Assert.That(unnamed.Extensions.Any(extension => extension.Oid?.Value == "2.5.29.37"), Is.False, "the leaf names no uses");
@@ -87,7 +82,7 @@ public class PinnedCertificateAuthorityTests
             var notCertificate = Path.Combine(directory, "not.crt");
             File.WriteAllText(notCertificate, "not a certificate\n");
             var pem = Path.Combine(directory, "ca.crt");
-            File.WriteAllText(pem, _ca.ExportCertificatePem());
+            File.WriteAllText(pem, Ca.ExportCertificatePem());
 
             var whenMissing = Assert.Throws<StartupFailureException>(() => PinnedCertificateAuthority.FromSetting("Grpc:ClientCertificateAuthority", missing));
             var whenNoCertificate = Assert.Throws<StartupFailureException>(() => PinnedCertificateAuthority.FromSetting("Grpc:ClientCertificateAuthority", notCertificate));
@@ -97,29 +92,12 @@ public class PinnedCertificateAuthorityTests
                 Assert.That(whenMissing!.Message, Does.StartWith($"Grpc:ClientCertificateAuthority ({missing}) does not load as a PEM certificate: "));
                 Assert.That(whenMissing.ExitCode, Is.EqualTo(StartupFailure.ConfigurationExitCode));
                 Assert.That(whenNoCertificate!.Message, Does.StartWith($"Grpc:ClientCertificateAuthority ({notCertificate}) does not load as a PEM certificate: "));
-                Assert.That(PinnedCertificateAuthority.FromSetting("Grpc:ClientCertificateAuthority", pem).Certificate.Thumbprint, Is.EqualTo(_ca.Thumbprint));
+                Assert.That(PinnedCertificateAuthority.FromSetting("Grpc:ClientCertificateAuthority", pem).Certificate.Thumbprint, Is.EqualTo(Ca.Thumbprint));
             });
         }
         finally
         {
             Directory.Delete(directory, recursive: true);
         }
-    }
-
-    private static X509Certificate2 Issue(X509Certificate2 issuer, params Oid[] uses)
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=leaf", key, HashAlgorithmName.SHA256);
-        var usages = new OidCollection();
-        foreach (var use in uses)
-        {
-            usages.Add(use);
-        }
-        if (uses.Length > 0)
-        {
-            request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(usages, false));
-        }
-        using var certificate = request.Create(issuer, DateTimeOffset.UtcNow.AddMinutes(-30), DateTimeOffset.UtcNow.AddHours(12), RandomNumberGenerator.GetBytes(8));
-        return certificate.CopyWithPrivateKey(key);
     }
 }

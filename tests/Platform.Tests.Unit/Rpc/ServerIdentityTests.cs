@@ -12,27 +12,17 @@ namespace Platform.Tests.Unit.Rpc;
 /// A client reaches the peer it means: the server's certificate must carry the identity the
 /// client expects (the controller; the agent of the host it calls), not only chain to the CA.
 /// </summary>
-public class ServerIdentityTests
+public sealed class ServerIdentityTests : IDisposable
 {
-    private ECDsa _caKey = null!;
-    private X509Certificate2 _ca = null!;
+    private TestAuthority _authority = null!;
+
+    private X509Certificate2 Ca => _authority.Certificate;
 
     [OneTimeSetUp]
-    public void MakeAuthority()
-    {
-        _caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=identity-ca-test", _caKey, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
-        _ca = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(1));
-    }
+    public void MakeAuthority() => _authority = new TestAuthority("identity-ca-test");
 
-    [OneTimeTearDown]
-    public void Dispose()
-    {
-        _ca.Dispose();
-        _caKey.Dispose();
-    }
+    // NUnit disposes a fixture after its last test.
+    public void Dispose() => _authority.Dispose();
 
     [Test]
     public void The_expected_identity_matches()
@@ -86,7 +76,7 @@ public class ServerIdentityTests
     public void The_channels_check_refuses_the_wrong_peer_saying_whose_certificate_it_is()
     {
         using var other = Issue("spiffe://platform/agent/host-b");
-        var validate = PlatformChannel.ServerValidation(new PinnedCertificateAuthority(_ca), PlatformIdentity.ForAgent("host-a"));
+        var validate = PlatformChannel.ServerValidation(new PinnedCertificateAuthority(Ca), PlatformIdentity.ForAgent("host-a"));
 
         var refusal = Assert.Throws<AuthenticationException>(() => validate(other, SslPolicyErrors.None));
 
@@ -97,11 +87,10 @@ public class ServerIdentityTests
     public void The_channels_check_admits_the_right_peer_and_still_requires_the_authority()
     {
         using var right = Issue("spiffe://platform/agent/host-a");
-        var expecting = PlatformChannel.ServerValidation(new PinnedCertificateAuthority(_ca), PlatformIdentity.ForAgent("host-a"));
-        var anyIdentity = PlatformChannel.ServerValidation(new PinnedCertificateAuthority(_ca), expected: null);
-        using var otherCaKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        using var otherCa = new CertificateRequest("CN=other", otherCaKey, HashAlgorithmName.SHA256).CreateSelfSigned(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(1));
-        var otherAuthority = PlatformChannel.ServerValidation(new PinnedCertificateAuthority(otherCa), PlatformIdentity.ForAgent("host-a"));
+        var expecting = PlatformChannel.ServerValidation(new PinnedCertificateAuthority(Ca), PlatformIdentity.ForAgent("host-a"));
+        var anyIdentity = PlatformChannel.ServerValidation(new PinnedCertificateAuthority(Ca), expected: null);
+        using var otherCa = new TestAuthority("other");
+        var otherAuthority = PlatformChannel.ServerValidation(new PinnedCertificateAuthority(otherCa.Certificate), PlatformIdentity.ForAgent("host-a"));
         using var wrongHost = Issue("spiffe://platform/agent/host-b");
 
         Assert.Multiple(() =>
@@ -113,20 +102,7 @@ public class ServerIdentityTests
         });
     }
 
-    /// <summary>A TLS server certificate of the test CA carrying <paramref name="uri"/> (none: no identity).</summary>
-    private X509Certificate2 Issue(string? uri = null)
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=server", key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([PinnedCertificateAuthority.ServerAuthentication, PinnedCertificateAuthority.ClientAuthentication], false));
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddDnsName("localhost");
-        if (uri is not null)
-        {
-            names.AddUri(new Uri(uri));
-        }
-        request.CertificateExtensions.Add(names.Build());
-        using var certificate = request.Create(_ca, DateTimeOffset.UtcNow.AddMinutes(-30), DateTimeOffset.UtcNow.AddHours(12), RandomNumberGenerator.GetBytes(8));
-        return certificate.CopyWithPrivateKey(key);
-    }
+    /// <summary>A TLS certificate of the test CA for both uses, carrying <paramref name="uri"/> (none: no identity).</summary>
+    private X509Certificate2 Issue(string? uri = null) =>
+        _authority.Issue(uri, PinnedCertificateAuthority.ServerAuthentication, PinnedCertificateAuthority.ClientAuthentication);
 }
