@@ -79,15 +79,10 @@ public class ConfigurationErrorTests
         await postgres.CreateDatabaseAsync(database);
         try
         {
-            var result = await RunAsync(dll, new Dictionary<string, string?>
-            {
-                ["PLATFORM_CONFIG_DIR"] = directory,
-                [DaemonProcess.Setting("ConnectionStrings:Inventory")] = postgres.Application(database),
-                [DaemonProcess.Setting("Kestrel:Endpoints:Rest:Url")] = $"http://127.0.0.1:{DaemonProcess.FreeLoopbackPort()}",
-                [DaemonProcess.Setting("Kestrel:Endpoints:Grpc:Url")] = $"http://127.0.0.1:{DaemonProcess.FreeLoopbackPort()}",
-                [DaemonProcess.Setting(alsoKey ?? key)] = alsoValue ?? value,
-                [DaemonProcess.Setting(key)] = value,
-            });
+            var settings = ControllerSettings(directory, postgres, database);
+            settings[DaemonProcess.Setting(alsoKey ?? key)] = alsoValue ?? value;
+            settings[DaemonProcess.Setting(key)] = value;
+            var result = await RunAsync(dll, settings);
             AssertStoppedNaming(result, message);
             Assert.That(await ScalarAsync(postgres.Admin(database),
                 "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), Is.Zero, "nothing was migrated before the settings were checked");
@@ -98,6 +93,15 @@ public class ConfigurationErrorTests
             Directory.Delete(directory, recursive: true);
         }
     }
+
+    /// <summary>What every controller these tests start is given: its own configuration directory and database, and free loopback ports.</summary>
+    private static Dictionary<string, string?> ControllerSettings(string directory, PostgresAccess postgres, string database) => new()
+    {
+        ["PLATFORM_CONFIG_DIR"] = directory,
+        [DaemonProcess.Setting("ConnectionStrings:Inventory")] = postgres.Application(database),
+        [DaemonProcess.Setting("Kestrel:Endpoints:Rest:Url")] = $"http://127.0.0.1:{DaemonProcess.FreeLoopbackPort()}",
+        [DaemonProcess.Setting("Kestrel:Endpoints:Grpc:Url")] = $"http://127.0.0.1:{DaemonProcess.FreeLoopbackPort()}",
+    };
 
     /// <summary>
     /// A first-admin password file every local user can read (or write: choose the password) is
@@ -117,14 +121,9 @@ public class ConfigurationErrorTests
         await postgres.CreateDatabaseAsync(database);
         try
         {
-            var result = await RunAsync(dll, new Dictionary<string, string?>
-            {
-                ["PLATFORM_CONFIG_DIR"] = directory,
-                [DaemonProcess.Setting("ConnectionStrings:Inventory")] = postgres.Application(database),
-                [DaemonProcess.Setting("Kestrel:Endpoints:Rest:Url")] = $"http://127.0.0.1:{DaemonProcess.FreeLoopbackPort()}",
-                [DaemonProcess.Setting("Kestrel:Endpoints:Grpc:Url")] = $"http://127.0.0.1:{DaemonProcess.FreeLoopbackPort()}",
-                [DaemonProcess.Setting("Security:InitialAdminPasswordFile")] = passwordFile,
-            });
+            var settings = ControllerSettings(directory, postgres, database);
+            settings[DaemonProcess.Setting("Security:InitialAdminPasswordFile")] = passwordFile;
+            var result = await RunAsync(dll, settings);
             AssertStoppedNaming(result, $"Security:InitialAdminPasswordFile: {passwordFile} is readable or writable by every user");
             Assert.That(await ScalarAsync(postgres.Admin(database), "SELECT count(*) FROM users"), Is.Zero, "no user was made");
         }
