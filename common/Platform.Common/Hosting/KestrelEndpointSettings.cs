@@ -119,9 +119,6 @@ public static class KestrelEndpointSettings
         }
     }
 
-    /// <summary>True when <paramref name="url"/> listens on this machine only (127.0.0.0/8, ::1, localhost, a UNIX socket).</summary>
-    public static bool IsLoopback(string url) => ParseUrl(url) is { IsLoopback: true };
-
     private static void CheckTls(IConfigurationSection section, HashSet<string> known, List<string> problems)
     {
         foreach (var child in section.GetChildren())

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
+using Platform.Common.Hosting;
 
 namespace Platform.Controller.Security;
 
@@ -62,11 +63,8 @@ internal sealed class RestEndpointValidation(IConfiguration configuration) : IVa
     public ValidateOptionsResult Validate(string? name, SecurityOptions options)
     {
         var url = configuration[UrlKey];
-        if (url is null || !Uri.TryCreate(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri))
-        {
-            return ValidateOptionsResult.Success;
-        }
-        return uri.Scheme == Uri.UriSchemeHttp && !uri.IsLoopback
+        // A Url Kestrel could not listen on at all is KestrelEndpointSettings' to report.
+        return url is not null && KestrelEndpointSettings.ParseUrl(url) is { Scheme: "http", IsLoopback: false }
             ? ValidateOptionsResult.Fail($"{UrlKey} is {url}: plain http only on a loopback address (127.0.0.1, [::1], localhost); elsewhere use https:// with a certificate (Kestrel:Endpoints:Rest:Certificate:Path and KeyPath)")
             : ValidateOptionsResult.Success;
     }

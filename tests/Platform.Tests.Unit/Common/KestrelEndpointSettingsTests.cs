@@ -143,7 +143,7 @@ public class KestrelEndpointSettingsTests
     [TestCase("http://agent.example.com:1", false)]
     [TestCase("not a url", false)]
     public void Loopback_is_this_machine_only(string url, bool loopback) =>
-        Assert.That(KestrelEndpointSettings.IsLoopback(url), Is.EqualTo(loopback));
+        Assert.That(KestrelEndpointSettings.ParseUrl(url) is { IsLoopback: true }, Is.EqualTo(loopback));
 
     [TestCase("agent/Platform.Agent/appsettings.json", "packaging/deb/platform-agent/agent.json")]
     [TestCase("controller/Platform.Controller/appsettings.json", "packaging/deb/platform-controller/controller.json")]
