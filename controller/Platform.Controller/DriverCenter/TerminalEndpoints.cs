@@ -216,8 +216,12 @@ internal static class TerminalEndpoints
         }), ct);
     }
 
+    /// <summary>
+    /// The terminal the request signed in as: the authentication handler checked its token (and
+    /// noted it as seen); null for any other caller, or a terminal deleted since.
+    /// </summary>
     private static Task<TerminalRecord?> AuthenticateAsync(HttpRequest http, TerminalStore terminals, CancellationToken ct) =>
-        BearerToken(http) is { } token ? terminals.AuthenticateAsync(TerminalStore.HashOf(token), ct) : Task.FromResult<TerminalRecord?>(null);
+        Principals.TerminalIdOf(http.HttpContext.User) is { } id ? terminals.GetAsync(id, ct) : Task.FromResult<TerminalRecord?>(null);
 
     private static string? BearerToken(HttpRequest http) => PlatformAuthenticationHandler.BearerToken(http);
 

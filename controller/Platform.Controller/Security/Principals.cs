@@ -56,6 +56,12 @@ internal static class Principals
 
     public static string? RoleOf(ClaimsPrincipal principal) => principal.FindFirstValue(ClaimTypes.Role);
 
+    /// <summary>The id of the terminal whose token the request carried; null for any other principal.</summary>
+    public static long? TerminalIdOf(ClaimsPrincipal principal) =>
+        KindOf(principal) == SignInKind.Terminal && long.TryParse(CredentialOf(principal), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)
+            ? id
+            : null;
+
     /// <summary>Whose Idempotency-Keys a request uses: one space per user (all their tokens and sessions), one per terminal; null when anonymous.</summary>
     public static string? ScopeOf(ClaimsPrincipal principal) => KindOf(principal) switch
     {
