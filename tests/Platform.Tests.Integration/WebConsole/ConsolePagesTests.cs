@@ -157,7 +157,7 @@ public sealed class ConsolePagesTests : ConsoleTestBase
     [Test]
     public async Task A_user_changes_their_password_and_signs_in_with_the_new_one()
     {
-        var (name, password) = await UserAsync("viewer");
+        var (name, password) = await CreateUserAsync("viewer");
         var newPassword = NewPassword("changed");
         await using var console = await Browser.OpenAsync(Controller.RestUrl);
         await console.SignInAsync(name, password);

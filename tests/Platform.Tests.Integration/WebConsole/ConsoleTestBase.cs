@@ -38,19 +38,10 @@ public abstract class ConsoleTestBase : DriverCenterTestBase
     /// <summary>A user of <paramref name="role"/> made through the API, and a profile signed in as them.</summary>
     private protected async Task<ConsoleSession> SignedInAsAsync(string role)
     {
-        var (name, password) = await UserAsync(role);
+        var (name, password) = await CreateUserAsync(role);
         var session = await Browser.OpenAsync(Controller.RestUrl);
         await session.SignInAsync(name, password);
         return session;
-    }
-
-    /// <summary>A new user of <paramref name="role"/>, made through the API.</summary>
-    private protected async Task<(string Name, string Password)> UserAsync(string role)
-    {
-        var name = Unique(role);
-        var password = NewPassword(role);
-        (await Api.PostAsync("/api/v1/users/create", new { name, role, password })).Ok();
-        return (name, password);
     }
 
     private protected static string NewPassword(string what) =>

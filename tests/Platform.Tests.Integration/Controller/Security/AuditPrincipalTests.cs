@@ -19,9 +19,7 @@ public sealed class AuditPrincipalTests : DriverCenterTestBase
     [Test]
     public async Task A_change_made_in_a_console_session_is_audited_as_the_sessions_user()
     {
-        var name = Unique("console-operator");
-        var password = Infrastructure.TestSecrets.Record("pw-" + Guid.NewGuid().ToString("N"), $"password of {name}");
-        (await Api.PostAsync("/api/v1/users/create", new { name, role = "operator", password })).Ok();
+        var (name, password) = await CreateUserAsync("operator", "console-operator");
         var (session, csrf) = await ApiSignIn.SessionAsync(Controller.RestUrl, name, password);
         using (session)
         {

@@ -156,10 +156,8 @@ public sealed partial class SecurityTests : ControllerTestBase
 
     private async Task<Credential> UserAsync(string role)
     {
-        var name = $"{role}-{Guid.NewGuid().ToString("N")[..6]}";
-        var password = Infrastructure.TestSecrets.Record("pw-" + Guid.NewGuid().ToString("N"), $"password of {name}");
-        (await Api.PostAsync("/api/v1/users/create", new { name, role, password })).Ok();
-        return new Credential(role, await ApiSignIn.CreateTokenAsync(Controller.RestUrl, name, password), name, password);
+        var (name, password, token) = await CreateUserWithTokenAsync(role);
+        return new Credential(role, token, name, password);
     }
 
     [GeneratedRegex(@"\{[^}]+\}")]

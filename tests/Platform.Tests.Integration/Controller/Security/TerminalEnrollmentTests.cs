@@ -35,7 +35,7 @@ public sealed class TerminalEnrollmentTests : ControllerTestBase
     [Test]
     public async Task An_enrollment_token_registers_terminals_is_audited_and_opens_nothing_else()
     {
-        var (operatorName, operatorToken) = await UserAsync("operator");
+        var (operatorName, _, operatorToken) = await CreateUserWithTokenAsync("operator");
         using var operatorApi = new RestClient(Controller.RestUrl, operatorToken);
         var made = (await operatorApi.PostAsync("/api/v1/auth/tokens/create", new { name = Unique("media"), role = "terminal-enrollment", expires_in_days = 30 })).Ok();
         Assert.That(made.GetProperty("role").GetString(), Is.EqualTo("terminal-enrollment"));
@@ -74,7 +74,7 @@ public sealed class TerminalEnrollmentTests : ControllerTestBase
     [Test]
     public async Task An_enrollment_token_stops_when_revoked_and_when_its_user_is_no_longer_an_operator()
     {
-        var (name, operatorToken) = await UserAsync("operator");
+        var (name, _, operatorToken) = await CreateUserWithTokenAsync("operator");
         using var operatorApi = new RestClient(Controller.RestUrl, operatorToken);
         using var kept = await EnrollmentClientAsync(operatorApi);
         var revokedMade = (await operatorApi.PostAsync("/api/v1/auth/tokens/create", new { name = Unique("revoked"), role = "terminal-enrollment" })).Ok();
@@ -98,7 +98,7 @@ public sealed class TerminalEnrollmentTests : ControllerTestBase
     [Test]
     public async Task A_viewer_cannot_make_an_enrollment_token()
     {
-        var (_, viewerToken) = await UserAsync("viewer");
+        var (_, _, viewerToken) = await CreateUserWithTokenAsync("viewer");
         using var viewerApi = new RestClient(Controller.RestUrl, viewerToken);
         var name = Unique("media");
 
@@ -148,7 +148,7 @@ public sealed class TerminalEnrollmentTests : ControllerTestBase
     [Test]
     public async Task Deleting_a_terminal_is_audited_with_who_deleted_it()
     {
-        var (operatorName, operatorToken) = await UserAsync("operator");
+        var (operatorName, _, operatorToken) = await CreateUserWithTokenAsync("operator");
         using var operatorApi = new RestClient(Controller.RestUrl, operatorToken);
         var tokenId = (await operatorApi.GetAsync("/api/v1/auth/whoami")).Ok().GetProperty("credential_id").GetString()!;
         var (terminal, _) = await RegisterAsync(operatorApi, "deleted");
@@ -163,14 +163,6 @@ public sealed class TerminalEnrollmentTests : ControllerTestBase
             ("voi.terminal.register", $"{operatorName} (token {tokenId})"),
             ("voi.terminal.delete", $"{operatorName} (token {tokenId})"),
         }));
-    }
-
-    private async Task<(string Name, string Token)> UserAsync(string role)
-    {
-        var name = Unique(role);
-        var password = TestSecrets.Record("pw-" + Guid.NewGuid().ToString("N"), $"password of {name}");
-        (await Api.PostAsync("/api/v1/users/create", new { name, role, password })).Ok();
-        return (name, await ApiSignIn.CreateTokenAsync(Controller.RestUrl, name, password));
     }
 
     private async Task<RestClient> EnrollmentClientAsync(RestClient maker)

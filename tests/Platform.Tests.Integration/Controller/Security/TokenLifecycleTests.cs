@@ -76,8 +76,8 @@ public sealed class TokenLifecycleTests : ControllerTestBase
     [Test]
     public async Task An_operator_sees_and_revokes_only_their_own_tokens_and_an_admin_everyones()
     {
-        var (nameA, tokenA) = await OperatorWithTokenAsync("operator-a");
-        var (nameB, tokenB) = await OperatorWithTokenAsync("operator-b");
+        var (nameA, _, tokenA) = await CreateUserWithTokenAsync("operator", "operator-a");
+        var (nameB, _, tokenB) = await CreateUserWithTokenAsync("operator", "operator-b");
         using var a = new RestClient(Controller.RestUrl, tokenA);
         using var b = new RestClient(Controller.RestUrl, tokenB);
         var idA = await TokenIdAsync(a);
@@ -104,14 +104,6 @@ public sealed class TokenLifecycleTests : ControllerTestBase
         var refused = await b.GetAsync("/api/v1/volume/list");
         Assert.That((refused.Status, refused.Code), Is.EqualTo((HttpStatusCode.Unauthorized, 40101)), refused.Body);
         (await a.GetAsync("/api/v1/volume/list")).Ok();
-    }
-
-    private async Task<(string Name, string Token)> OperatorWithTokenAsync(string prefix)
-    {
-        var name = Unique(prefix);
-        var password = Infrastructure.TestSecrets.Record("pw-" + Guid.NewGuid().ToString("N"), $"password of {name}");
-        (await Api.PostAsync("/api/v1/users/create", new { name, role = "operator", password })).Ok();
-        return (name, await ApiSignIn.CreateTokenAsync(Controller.RestUrl, name, password));
     }
 
     private static async Task<string> TokenIdAsync(RestClient api) =>
