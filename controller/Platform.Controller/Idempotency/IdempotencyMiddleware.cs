@@ -142,6 +142,12 @@ internal sealed partial class IdempotencyMiddleware(
             await ApiEnvelope.Fail(IdempotencyErrors.Reused).ExecuteAsync(context);
             return;
         }
+        if (record.State == IdempotencyStates.Committed && !IsRunning(record))
+        {
+            // Read before the request was seen to end: it keeps its answer before it ends, so the
+            // record as it is now has the answer, unless the request ended without keeping one.
+            record = await store.GetAsync(claim, context.RequestAborted) ?? record;
+        }
         // Committed but not yet answered is still running too: its answer is on its way.
         if (record.State == IdempotencyStates.InProgress || (record.State == IdempotencyStates.Committed && IsRunning(record)))
         {
